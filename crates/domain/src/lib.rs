@@ -1,0 +1,21 @@
+//! The register's rules, with no IO: validated values (R3), sources (R5),
+//! purposes (R2), the records of the register and what makes them valid.
+//! Storage and the HTTP/CLI edges depend on this crate, never the reverse.
+
+pub mod audit;
+pub mod billing;
+pub mod error;
+pub mod ids;
+pub mod note;
+pub mod organisation;
+pub mod person;
+pub mod provenance;
+pub mod purpose;
+pub mod search;
+pub mod time;
+pub mod values;
+
+pub use error::{FieldError, Invalid};
+pub use provenance::{Provenance, Source};
+pub use purpose::{Purpose, Role};
+pub use time::{Clock, Date, ManualClock, Timestamp};
