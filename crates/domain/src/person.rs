@@ -335,6 +335,19 @@ impl Person {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
+
+    /// What financial administration needs (R4): the name and billing
+    /// addresses, nothing else.
+    pub fn billing_view(mut self) -> Self {
+        self.title = None;
+        self.title_source = None;
+        self.emails.clear();
+        self.phones.clear();
+        self.websites.clear();
+        self.ip_addresses.clear();
+        self.addresses.retain(|a| a.kind == "billing");
+        self
+    }
 }
 
 #[cfg(test)]

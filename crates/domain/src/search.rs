@@ -3,9 +3,12 @@
 //! index (SQLite FTS5, PostgreSQL tsvector) matches a query's terms as
 //! prefixes, so `Virtane` finds `Virtanen` and `asiakas` finds `asiakkaalle`.
 
+use crate::ids::PersonId;
 use rust_stemmers::{Algorithm, Stemmer};
+use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
+use utoipa::ToSchema;
 
 static FINNISH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::Finnish));
 static ENGLISH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -68,6 +71,25 @@ pub fn query_terms(query: &str) -> Vec<String> {
         }
     }
     terms
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchHitKind {
+    Person,
+    Organisation,
+    Note,
+}
+
+/// One record that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub kind: SearchHitKind,
+    pub id: String,
+    /// The person the record is about, for notes and people.
+    pub person_id: Option<PersonId>,
+    /// What to show: a name, or the start of a note.
+    pub title: String,
 }
 
 #[cfg(test)]

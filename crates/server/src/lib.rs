@@ -1,1 +1,17 @@
+//! Rekisteri's edges: the HTTP API ([`http`]) and the command line ([`cli`]).
+//! The rules live in `rekisteri-domain`, the data in `rekisteri-store`.
 
+pub mod cli;
+pub mod http;
+
+use rekisteri_domain::{Clock, Timestamp};
+
+/// The system's clock: the one place outside start-up that reads real time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_jiff(jiff::Timestamp::now())
+    }
+}

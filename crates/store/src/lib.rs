@@ -1,1 +1,103 @@
+//! The register's storage: one interface ([`Store`]) with SQLite and
+//! PostgreSQL beneath it, through sqlx's `Any` driver. Business logic has one
+//! code path; where the two databases differ (the full-text query, the
+//! serial column type), [`Backend`] says which text to use.
+//!
+//! Every business operation is one transaction, and the audit row of a write
+//! is inserted in that same transaction. Reads are audited through
+//! [`audit::AuditWriter`], which groups many reads' rows into one commit.
 
+pub mod audit;
+mod billing;
+mod connect;
+mod error;
+mod import;
+mod migrate;
+mod notes;
+mod organisations;
+mod people;
+mod rows;
+mod search;
+mod users;
+
+pub use billing::{InvoiceFilter, OrderFilter};
+pub use connect::{Backend, DatabaseUrl};
+pub use error::StoreError;
+pub use import::ImportReport;
+pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use notes::NoteFilter;
+pub use organisations::OrganisationFilter;
+pub use people::PersonFilter;
+pub use users::{NewToken, User, token_hash};
+
+use sqlx::AnyPool;
+
+/// A page of a list, and the cursor for the next page when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Where a list starts and how long it is.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// The id after which to continue (the previous page's `next_cursor`).
+    pub after: Option<String>,
+    pub limit: u32,
+    /// Allow pages up to [`PageRequest::MAX_BULK`].
+    pub bulk: bool,
+}
+
+impl PageRequest {
+    pub const MAX: u32 = 500;
+    /// Exports and other bulk readers may take larger pages.
+    pub const MAX_BULK: u32 = 5_000;
+
+    pub fn limit(&self) -> i64 {
+        i64::from(
+            self.limit
+                .clamp(1, if self.bulk { Self::MAX_BULK } else { Self::MAX }),
+        )
+    }
+}
+
+/// The register's database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    /// Reads (several connections; on SQLite, WAL lets them run beside a writer).
+    read: AnyPool,
+    /// Writes. On SQLite a single connection, so writers queue in the process
+    /// instead of failing with SQLITE_BUSY; on PostgreSQL the same pool as reads.
+    write: AnyPool,
+    backend: Backend,
+    audit: audit::AuditWriter,
+}
+
+impl Store {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits until every audit row queued so far is committed.
+    pub async fn flush_audit(&self) -> Result<(), StoreError> {
+        self.audit.record(Vec::new()).await
+    }
+
+    /// Closes the pools after the audit writer has drained.
+    pub async fn close(&self) {
+        let _ = self.flush_audit().await;
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    /// For tests and the benchmark floor: the write pool itself.
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// For tests: the read pool itself.
+    pub fn read_pool(&self) -> &AnyPool {
+        &self.read
+    }
+}

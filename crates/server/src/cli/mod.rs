@@ -1,0 +1,290 @@
+//! The `rekisteri` command. Every command takes `--data-dir` and
+//! `--database-url`, so the CLI works on the same register as the server.
+
+mod demo;
+mod transfer;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use rekisteri_domain::{Clock, Role};
+use rekisteri_store::{DatabaseUrl, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::SystemClock;
+use crate::http::{AppState, app};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rekisteri",
+    version,
+    about = "A customer register that keeps its privacy notice's promises"
+)]
+pub struct Args {
+    /// Where the embedded SQLite database lives.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./rekisteri-data",
+        env = "REKISTERI_DATA_DIR"
+    )]
+    pub data_dir: PathBuf,
+    /// sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in --data-dir.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (loopback only by default: R11's firewall stance).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Create or update the database schema.
+    Migrate,
+    /// Users of the register.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Bearer tokens for the API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import records from a file.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Export records.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// Fill the register with deterministic synthetic data.
+    Demo {
+        #[arg(long)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user with a role.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Staff,
+    PrivacyOfficer,
+    Partner,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Staff => Role::Staff,
+            RoleArg::PrivacyOfficer => Role::PrivacyOfficer,
+            RoleArg::Partner => Role::Partner,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for the user and print it (once; only its hash is kept).
+    Create {
+        name: String,
+        #[arg(long)]
+        label: Option<String>,
+        /// Days until the token expires; default: never.
+        #[arg(long)]
+        expires_days: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// People from a CSV file (columns: see `export people --format csv`).
+    People {
+        file: PathBuf,
+        /// Where the data came from (R5): registration, own_notice, update_service,
+        /// social_media, subcontractor, partner_system, staff_entry.
+        #[arg(long)]
+        source: String,
+        /// Free words on the source (the file, the partner).
+        #[arg(long)]
+        source_detail: Option<String>,
+        /// Import the valid rows even if some are rejected (still in one transaction).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Write the rejected rows as CSV (line, field, reason) to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// All people with their contact values and sources.
+    People {
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Purpose of the export (R2); default register_maintenance.
+        #[arg(long, default_value = "register_maintenance")]
+        purpose: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+/// Opens the register the arguments name, creating the data directory for SQLite.
+pub async fn open_store(args: &Args) -> anyhow::Result<Store> {
+    let url = match &args.database_url {
+        Some(url) => DatabaseUrl::parse(url)?,
+        None => {
+            std::fs::create_dir_all(&args.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    args.data_dir.display()
+                )
+            })?;
+            DatabaseUrl::sqlite_in(&args.data_dir)
+        }
+    };
+    Store::open(&url)
+        .await
+        .with_context(|| "cannot open the database".to_string())
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let store = open_store(&args).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let result = dispatch(&args, &store, clock).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Serve { bind } => serve(store.clone(), clock, *bind).await,
+        Command::Migrate => {
+            eprintln!("the database is up to date");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { name, role },
+        } => {
+            let user = store.add_user(clock.now(), name, (*role).into()).await?;
+            eprintln!("added user {} with role {}", user.name, user.role);
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    name,
+                    label,
+                    expires_days,
+                },
+        } => {
+            let user = store
+                .user_by_name(name)
+                .await
+                .with_context(|| format!("no user named {name}"))?;
+            let secret = new_token_secret();
+            let now = clock.now();
+            let expires = expires_days.map(|d| now.plus_micros(d * 86_400_000_000));
+            store
+                .add_token(now, user.id, &secret, label.as_deref(), expires)
+                .await?;
+            println!("{secret}");
+            eprintln!("this token is shown once; only its hash is kept");
+            Ok(())
+        }
+        Command::Import {
+            what:
+                ImportCommand::People {
+                    file,
+                    source,
+                    source_detail,
+                    skip_invalid,
+                    report,
+                },
+        } => {
+            transfer::import_people(
+                store,
+                clock.as_ref(),
+                file,
+                source,
+                source_detail.as_deref(),
+                *skip_invalid,
+                report.as_deref(),
+            )
+            .await
+        }
+        Command::Export {
+            what:
+                ExportCommand::People {
+                    format,
+                    output,
+                    purpose,
+                },
+        } => {
+            transfer::export_people(store, clock.as_ref(), *format, output.as_deref(), purpose)
+                .await
+        }
+        Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
+    }
+}
+
+/// A bearer token: `rk_` and 32 random bytes, URL-safe.
+pub fn new_token_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "rk_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+async fn serve(store: Store, clock: Arc<dyn Clock>, bind: SocketAddr) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    tracing::info!(address = %listener.local_addr()?, backend = ?store.backend(), "Rekisteri is serving");
+    let app = app(AppState { store, clock });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,143 @@
+//! One error type for the API, mapped to responses in one place. The body is
+//! always `{"error": {"code", "message", "field"?, "fields"?}}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rekisteri_domain::{FieldError, Invalid};
+use rekisteri_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Invalid(Invalid),
+    NotFound,
+    /// 412: `If-Match` names a version that is no longer current.
+    VersionMismatch {
+        current: i64,
+    },
+    /// 428: a write without `If-Match`.
+    PreconditionRequired,
+    Conflict {
+        code: &'static str,
+        message: String,
+    },
+    Unauthorized,
+    Forbidden(String),
+    Internal,
+}
+
+/// The error body of every failed request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid`, `not_found`, `version_mismatch`, `precondition_required`,
+    /// `unauthorized`, `forbidden`, a hold code, or `internal`.
+    pub code: String,
+    pub message: String,
+    /// The (first) field that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every field that is wrong, when there are several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldError>>,
+    /// The version now stored, with `version_mismatch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+impl ApiError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(Invalid::one(FieldError::invalid(field, message)))
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        Self::Invalid(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::VersionMismatch { current } => Self::VersionMismatch { current },
+            StoreError::Invalid(i) => Self::Invalid(i),
+            StoreError::Conflict { code, message } => Self::Conflict { code, message },
+            StoreError::Database(error) => {
+                // sqlx errors carry statements and constraint names, not values.
+                tracing::error!(%error, "database error");
+                Self::Internal
+            }
+            StoreError::Config(error) => {
+                tracing::error!(%error, "store error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+fn detail(code: &str, message: impl Into<String>) -> ErrorDetail {
+    ErrorDetail {
+        code: code.into(),
+        message: message.into(),
+        field: None,
+        fields: None,
+        current_version: None,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            Self::Invalid(Invalid(errors)) => {
+                let first = errors
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| FieldError::invalid("body", "is invalid"));
+                let mut d = detail("invalid", format!("{}: {}", first.field, first.message));
+                d.field = Some(first.field);
+                d.fields = Some(errors);
+                (StatusCode::UNPROCESSABLE_ENTITY, d)
+            }
+            Self::NotFound => (StatusCode::NOT_FOUND, detail("not_found", "no such record")),
+            Self::VersionMismatch { current } => {
+                let mut d = detail(
+                    "version_mismatch",
+                    "the record was changed by someone else: read it again and reapply your change",
+                );
+                d.current_version = Some(current);
+                (StatusCode::PRECONDITION_FAILED, d)
+            }
+            Self::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                detail(
+                    "precondition_required",
+                    "send If-Match with the ETag of the version you read",
+                ),
+            ),
+            Self::Conflict { code, message } => (StatusCode::CONFLICT, detail(code, message)),
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                detail("unauthorized", "send Authorization: Bearer <token>"),
+            ),
+            Self::Forbidden(message) => (StatusCode::FORBIDDEN, detail("forbidden", message)),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                detail("internal", "something went wrong on our side"),
+            ),
+        };
+        let mut response = (status, axum::Json(ErrorBody { error: body })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,140 @@
+//! Extractors shared by the API's handlers: the caller (bearer token and
+//! purpose), JSON bodies whose errors name the field, `If-Match`, and ETags.
+
+use super::AppState;
+use super::error::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use rekisteri_domain::audit::Actor;
+use rekisteri_domain::values::Parse;
+use rekisteri_domain::{FieldError, Invalid, Purpose, Role};
+use rekisteri_store::User;
+use serde::de::DeserializeOwned;
+
+/// The authenticated user of a request, and the purpose they named.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    /// From the `X-Purpose` header, when sent.
+    pub purpose: Option<Purpose>,
+}
+
+impl Caller {
+    /// Who acts and why: the named purpose, or the operation's usual one (R2).
+    pub fn actor(&self, default: Purpose) -> Actor {
+        Actor {
+            user: Some(self.user.id),
+            purpose: self.purpose.unwrap_or(default),
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let user = state
+            .store
+            .user_by_token(state.clock.now(), token)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        let purpose = match parts.headers.get("x-purpose") {
+            None => None,
+            Some(v) => {
+                let raw = v
+                    .to_str()
+                    .map_err(|_| ApiError::field("X-Purpose", "is not text"))?;
+                Some(Purpose::parse(raw).map_err(|m| ApiError::field("X-Purpose", m))?)
+            }
+        };
+        Ok(Caller { user, purpose })
+    }
+}
+
+/// A JSON body; a malformed one is a 422 naming where it broke.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::field(
+                "body",
+                "must be JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::field("body", "could not be read"))?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de)
+            .map(JsonBody)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." || path.is_empty() {
+                    "body".to_string()
+                } else {
+                    path
+                };
+                ApiError::Invalid(Invalid::one(FieldError::invalid(
+                    field,
+                    e.inner().to_string(),
+                )))
+            })
+    }
+}
+
+/// The version named by `If-Match`; writes without one are refused (428),
+/// so that no one overwrites a change they have not seen.
+pub struct IfMatch(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let raw = parts
+            .headers
+            .get(header::IF_MATCH)
+            .ok_or(ApiError::PreconditionRequired)?;
+        let raw = raw
+            .to_str()
+            .map_err(|_| ApiError::field("If-Match", "is not text"))?;
+        let tag = raw.trim().trim_start_matches("W/").trim_matches('"');
+        tag.parse::<i64>().map(IfMatch).map_err(|_| {
+            ApiError::field("If-Match", "must be an ETag this API sent, such as \"3\"")
+        })
+    }
+}
+
+/// Headers carrying a record's version as its ETag.
+pub fn etag(version: i64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(header::ETAG, v);
+    }
+    headers
+}
+
+/// A record id from the path; a malformed one is simply not found.
+pub fn path_id<T: Parse>(raw: &str) -> Result<T, ApiError> {
+    T::parse(raw).map_err(|_| ApiError::NotFound)
+}

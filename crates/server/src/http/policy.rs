@@ -1,0 +1,66 @@
+//! Who may do what: the one place where authorization is decided. Handlers
+//! ask it before any other work; the answer depends on the role only here.
+//! (Issue 3 extends it to every route and the confidentiality commitment.)
+
+use super::error::ApiError;
+use rekisteri_domain::Role;
+
+/// What a request touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    People,
+    Links,
+    Organisations,
+    Orders,
+    Invoices,
+    Notes,
+    Search,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The allow-list. The financial partner (R4) reads billing data only:
+/// people (as a billing view), organisations, orders and invoices.
+pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
+    use Resource::*;
+    match role {
+        Role::Admin | Role::Staff | Role::PrivacyOfficer => true,
+        Role::Partner => {
+            access == Access::Read && matches!(resource, People | Organisations | Orders | Invoices)
+        }
+    }
+}
+
+pub fn allow(role: Role, resource: Resource, access: Access) -> Result<(), ApiError> {
+    if allows(role, resource, access) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the role {role} may not {} this",
+            if access == Access::Read {
+                "read"
+            } else {
+                "change"
+            }
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r4_partner_reads_billing_data_only() {
+        assert!(allows(Role::Partner, Resource::Invoices, Access::Read));
+        assert!(allows(Role::Partner, Resource::Orders, Access::Read));
+        assert!(!allows(Role::Partner, Resource::Notes, Access::Read));
+        assert!(!allows(Role::Partner, Resource::Search, Access::Read));
+        assert!(!allows(Role::Partner, Resource::People, Access::Write));
+        assert!(allows(Role::Staff, Resource::Notes, Access::Write));
+    }
+}

@@ -1,0 +1,72 @@
+//! `/search?q=`: people, organisations and notes (B6), Finnish and English.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Caller;
+use super::policy::{Access, Resource, allow};
+use axum::Json;
+use axum::extract::{Query, State};
+use rekisteri_domain::Purpose;
+use rekisteri_domain::search::{SearchHit, SearchHitKind};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct SearchQuery {
+    /// Words to find; each matches as a prefix (`Virtane` finds Virtanen).
+    q: String,
+    /// Comma-separated: person, organisation, note. Default: all.
+    kinds: Option<String>,
+    /// 1–100; default 20.
+    limit: Option<u32>,
+}
+
+/// Search names, organisations, email addresses and notes.
+#[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery),
+    responses((status = 200, body = Vec<SearchHit>)), security(("bearer" = [])))]
+async fn search(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Vec<SearchHit>>, ApiError> {
+    allow(caller.role(), Resource::Search, Access::Read)?;
+    let kinds = match q.kinds.as_deref() {
+        None | Some("") => vec![
+            SearchHitKind::Person,
+            SearchHitKind::Organisation,
+            SearchHitKind::Note,
+        ],
+        Some(list) => list
+            .split(',')
+            .map(|k| match k.trim() {
+                "person" => Ok(SearchHitKind::Person),
+                "organisation" => Ok(SearchHitKind::Organisation),
+                "note" => Ok(SearchHitKind::Note),
+                _ => Err(ApiError::field(
+                    "kinds",
+                    "must list person, organisation or note",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if q.q.chars().count() > 200 {
+        return Err(ApiError::field("q", "must be at most 200 characters"));
+    }
+    let hits = s
+        .store
+        .search(
+            &caller.actor(Purpose::CustomerRelationship),
+            s.clock.now(),
+            &q.q,
+            q.limit.unwrap_or(20),
+            &kinds,
+        )
+        .await?;
+    Ok(Json(hits))
+}

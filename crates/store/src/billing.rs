@@ -1,0 +1,534 @@
+//! Orders with their lines, and invoices (R3 previous orders, R8 holds).
+//! An order or invoice for a person is personal data: reads are audited.
+
+use crate::organisations::exists;
+use crate::people::bump_version;
+use crate::rows::{self, Arg, Select, int, opt_parsed, parsed, provenance, text, ts};
+use crate::{Page, PageRequest, Store, StoreError, audit};
+use rekisteri_domain::Timestamp;
+use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::billing::{Invoice, NewInvoice, NewOrder, Order, OrderLine};
+use rekisteri_domain::ids::{InvoiceId, OrderId, OrderLineId, OrganisationId, PersonId};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Transaction};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub person_id: Option<String>,
+    pub organisation_id: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    pub person_id: Option<String>,
+    pub organisation_id: Option<String>,
+    pub status: Option<String>,
+}
+
+const ORDER_SELECT: &str = "SELECT id, version, person_id, organisation_id, number, status, ordered_on, currency, total_cents, \
+     source, source_detail, recorded_at, created_at, updated_at FROM orders";
+
+const INVOICE_SELECT: &str = "SELECT id, version, person_id, organisation_id, order_id, number, status, issued_on, due_on, \
+     total_cents, currency, source, source_detail, recorded_at, created_at, updated_at FROM invoices";
+
+fn order_from_row(row: &AnyRow) -> Result<Order, sqlx::Error> {
+    Ok(Order {
+        id: parsed(row, "id")?,
+        version: int(row, "version")?,
+        person_id: opt_parsed(row, "person_id")?,
+        organisation_id: opt_parsed(row, "organisation_id")?,
+        number: text(row, "number")?,
+        status: parsed(row, "status")?,
+        ordered_on: parsed(row, "ordered_on")?,
+        currency: text(row, "currency")?,
+        total_cents: int(row, "total_cents")?,
+        lines: Vec::new(),
+        provenance: provenance(row, "")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+fn invoice_from_row(row: &AnyRow) -> Result<Invoice, sqlx::Error> {
+    Ok(Invoice {
+        id: parsed(row, "id")?,
+        version: int(row, "version")?,
+        person_id: opt_parsed(row, "person_id")?,
+        organisation_id: opt_parsed(row, "organisation_id")?,
+        order_id: opt_parsed(row, "order_id")?,
+        number: text(row, "number")?,
+        status: parsed(row, "status")?,
+        issued_on: parsed(row, "issued_on")?,
+        due_on: parsed(row, "due_on")?,
+        total_cents: int(row, "total_cents")?,
+        currency: text(row, "currency")?,
+        provenance: provenance(row, "")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+/// Orders with their lines, in the order of `rows`.
+async fn with_lines<'e, E>(executor: E, mut orders: Vec<Order>) -> Result<Vec<Order>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let marks: Vec<String> = (1..=orders.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, order_id, description, quantity, unit_price_cents FROM order_lines WHERE order_id IN ({}) ORDER BY order_id, position",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for o in &orders {
+        query = query.bind(o.id.to_string());
+    }
+    let mut lines: HashMap<String, Vec<OrderLine>> = HashMap::new();
+    for row in query.fetch_all(executor).await? {
+        lines
+            .entry(text(&row, "order_id")?)
+            .or_default()
+            .push(OrderLine {
+                id: parsed(&row, "id")?,
+                description: text(&row, "description")?,
+                quantity: int(&row, "quantity")?,
+                unit_price_cents: int(&row, "unit_price_cents")?,
+            });
+    }
+    for o in &mut orders {
+        o.lines = lines.remove(&o.id.to_string()).unwrap_or_default();
+    }
+    Ok(orders)
+}
+
+async fn order_in(tx: &mut Transaction<'static, Any>, id: OrderId) -> Result<Order, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!("{ORDER_SELECT} WHERE id = $1")))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let order = order_from_row(&row.ok_or(StoreError::NotFound)?)?;
+    Ok(with_lines(&mut **tx, vec![order])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?)
+}
+
+async fn invoice_in(
+    tx: &mut Transaction<'static, Any>,
+    id: InvoiceId,
+) -> Result<Invoice, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!("{INVOICE_SELECT} WHERE id = $1")))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(invoice_from_row(&row.ok_or(StoreError::NotFound)?)?)
+}
+
+/// The person and organisation a record refers to must exist.
+async fn check_party(
+    tx: &mut Transaction<'static, Any>,
+    person: Option<PersonId>,
+    organisation: Option<OrganisationId>,
+) -> Result<(), StoreError> {
+    if let Some(p) = person {
+        exists(tx, "people", Some("person_id"), &p.to_string()).await?;
+    }
+    if let Some(o) = organisation {
+        exists(tx, "organisations", Some("organisation_id"), &o.to_string()).await?;
+    }
+    Ok(())
+}
+
+async fn insert_lines(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    id: OrderId,
+    new: &NewOrder,
+) -> Result<(), sqlx::Error> {
+    let rows = new
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            [
+                Arg::Text(OrderLineId::new(at).to_string()),
+                Arg::Text(id.to_string()),
+                Arg::Int(i as i64),
+                Arg::Text(l.description.to_string()),
+                Arg::Int(l.quantity),
+                Arg::Int(l.unit_price_cents),
+            ]
+        })
+        .collect();
+    rows::insert_many(tx, "INSERT INTO order_lines (id, order_id, position, description, quantity, unit_price_cents) VALUES ", rows).await
+}
+
+fn list_filter(
+    select: &mut Select,
+    person_id: &Option<String>,
+    organisation_id: &Option<String>,
+    status: &Option<String>,
+) {
+    if let Some(p) = person_id {
+        select.filter("person_id = ?", Arg::Text(p.clone()));
+    }
+    if let Some(o) = organisation_id {
+        select.filter("organisation_id = ?", Arg::Text(o.clone()));
+    }
+    if let Some(s) = status {
+        select.filter("status = ?", Arg::Text(s.clone()));
+    }
+}
+
+impl Store {
+    pub async fn create_order(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewOrder,
+    ) -> Result<Order, StoreError> {
+        let id = OrderId::new(at);
+        let mut tx = self.write.begin().await?;
+        check_party(&mut tx, new.person_id, new.organisation_id).await?;
+        sqlx::query(
+            "INSERT INTO orders (id, version, person_id, organisation_id, number, status, ordered_on, currency, total_cents, \
+             source, source_detail, recorded_at, created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
+        )
+        .bind(id.to_string())
+        .bind(new.person_id.map(|p| p.to_string()))
+        .bind(new.organisation_id.map(|o| o.to_string()))
+        .bind(new.number.to_string())
+        .bind(new.status.code())
+        .bind(new.ordered_on.to_string())
+        .bind(new.currency.to_string())
+        .bind(new.total_cents())
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .execute(&mut *tx)
+        .await?;
+        insert_lines(&mut tx, at, id, &new).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(
+                at,
+                AuditAction::Create,
+                RecordType::Order,
+                id,
+                new.person_id,
+            )],
+        )
+        .await?;
+        let order = order_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    pub async fn get_order(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: OrderId,
+    ) -> Result<Order, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{ORDER_SELECT} WHERE id = $1")))
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        let order = order_from_row(&row.ok_or(StoreError::NotFound)?)?;
+        let order = with_lines(&self.read, vec![order])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        self.audit
+            .record(vec![actor.entry(
+                at,
+                AuditAction::Read,
+                RecordType::Order,
+                id,
+                order.person_id,
+            )])
+            .await?;
+        Ok(order)
+    }
+
+    pub async fn list_orders(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        let mut select = Select::default();
+        list_filter(
+            &mut select,
+            &filter.person_id,
+            &filter.organisation_id,
+            &filter.status,
+        );
+        let (tail, extra) = rows::page_clause(&mut select, page, "id");
+        let rows = select
+            .build(ORDER_SELECT, &tail, extra)
+            .fetch_all(&self.read)
+            .await?;
+        let orders = rows
+            .iter()
+            .map(order_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let orders = with_lines(&self.read, orders).await?;
+        let page = rows::into_page(orders, page, |o| o.id.to_string());
+        let entries = page
+            .items
+            .iter()
+            .filter(|o| o.person_id.is_some())
+            .map(|o| actor.entry(at, AuditAction::List, RecordType::Order, o.id, o.person_id))
+            .collect();
+        self.audit.record(entries).await?;
+        Ok(page)
+    }
+
+    pub async fn replace_order(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: OrderId,
+        expected: i64,
+        new: NewOrder,
+    ) -> Result<Order, StoreError> {
+        let mut tx = self.write.begin().await?;
+        bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
+        check_party(&mut tx, new.person_id, new.organisation_id).await?;
+        sqlx::query(
+            "UPDATE orders SET person_id = $1, organisation_id = $2, number = $3, status = $4, ordered_on = $5, currency = $6, \
+             total_cents = $7, source = $8, source_detail = $9, recorded_at = $10 WHERE id = $11",
+        )
+        .bind(new.person_id.map(|p| p.to_string()))
+        .bind(new.organisation_id.map(|o| o.to_string()))
+        .bind(new.number.to_string())
+        .bind(new.status.code())
+        .bind(new.ordered_on.to_string())
+        .bind(new.currency.to_string())
+        .bind(new.total_cents())
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM order_lines WHERE order_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        insert_lines(&mut tx, at, id, &new).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(
+                at,
+                AuditAction::Update,
+                RecordType::Order,
+                id,
+                new.person_id,
+            )],
+        )
+        .await?;
+        let order = order_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    pub async fn delete_order(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: OrderId,
+        expected: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let order = order_in(&mut tx, id).await?;
+        bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
+        sqlx::query("DELETE FROM orders WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(
+                at,
+                AuditAction::Delete,
+                RecordType::Order,
+                id,
+                order.person_id,
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_invoice(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewInvoice,
+    ) -> Result<Invoice, StoreError> {
+        let id = InvoiceId::new(at);
+        let mut tx = self.write.begin().await?;
+        check_party(&mut tx, new.person_id, new.organisation_id).await?;
+        if let Some(order) = new.order_id {
+            exists(&mut tx, "orders", Some("order_id"), &order.to_string()).await?;
+        }
+        sqlx::query(
+            "INSERT INTO invoices (id, version, person_id, organisation_id, order_id, number, status, issued_on, due_on, total_cents, \
+             currency, source, source_detail, recorded_at, created_at, updated_at) \
+             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)",
+        )
+        .bind(id.to_string())
+        .bind(new.person_id.map(|p| p.to_string()))
+        .bind(new.organisation_id.map(|o| o.to_string()))
+        .bind(new.order_id.map(|o| o.to_string()))
+        .bind(new.number.to_string())
+        .bind(new.status.code())
+        .bind(new.issued_on.to_string())
+        .bind(new.due_on.to_string())
+        .bind(new.total_cents)
+        .bind(new.currency.to_string())
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "number", "another invoice has this number"))?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(
+                at,
+                AuditAction::Create,
+                RecordType::Invoice,
+                id,
+                new.person_id,
+            )],
+        )
+        .await?;
+        let invoice = invoice_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(invoice)
+    }
+
+    pub async fn get_invoice(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: InvoiceId,
+    ) -> Result<Invoice, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{INVOICE_SELECT} WHERE id = $1")))
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        let invoice = invoice_from_row(&row.ok_or(StoreError::NotFound)?)?;
+        self.audit
+            .record(vec![actor.entry(
+                at,
+                AuditAction::Read,
+                RecordType::Invoice,
+                id,
+                invoice.person_id,
+            )])
+            .await?;
+        Ok(invoice)
+    }
+
+    pub async fn list_invoices(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        filter: &InvoiceFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Invoice>, StoreError> {
+        let mut select = Select::default();
+        list_filter(
+            &mut select,
+            &filter.person_id,
+            &filter.organisation_id,
+            &filter.status,
+        );
+        let (tail, extra) = rows::page_clause(&mut select, page, "id");
+        let rows = select
+            .build(INVOICE_SELECT, &tail, extra)
+            .fetch_all(&self.read)
+            .await?;
+        let invoices = rows
+            .iter()
+            .map(invoice_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let page = rows::into_page(invoices, page, |i| i.id.to_string());
+        let entries = page
+            .items
+            .iter()
+            .filter(|i| i.person_id.is_some())
+            .map(|i| {
+                actor.entry(
+                    at,
+                    AuditAction::List,
+                    RecordType::Invoice,
+                    i.id,
+                    i.person_id,
+                )
+            })
+            .collect();
+        self.audit.record(entries).await?;
+        Ok(page)
+    }
+
+    pub async fn replace_invoice(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: InvoiceId,
+        expected: i64,
+        new: NewInvoice,
+    ) -> Result<Invoice, StoreError> {
+        let mut tx = self.write.begin().await?;
+        bump_version(&mut tx, "invoices", &id.to_string(), expected, at).await?;
+        check_party(&mut tx, new.person_id, new.organisation_id).await?;
+        if let Some(order) = new.order_id {
+            exists(&mut tx, "orders", Some("order_id"), &order.to_string()).await?;
+        }
+        sqlx::query(
+            "UPDATE invoices SET person_id = $1, organisation_id = $2, order_id = $3, number = $4, status = $5, issued_on = $6, \
+             due_on = $7, total_cents = $8, currency = $9, source = $10, source_detail = $11, recorded_at = $12 WHERE id = $13",
+        )
+        .bind(new.person_id.map(|p| p.to_string()))
+        .bind(new.organisation_id.map(|o| o.to_string()))
+        .bind(new.order_id.map(|o| o.to_string()))
+        .bind(new.number.to_string())
+        .bind(new.status.code())
+        .bind(new.issued_on.to_string())
+        .bind(new.due_on.to_string())
+        .bind(new.total_cents)
+        .bind(new.currency.to_string())
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "number", "another invoice has this number"))?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(
+                at,
+                AuditAction::Update,
+                RecordType::Invoice,
+                id,
+                new.person_id,
+            )],
+        )
+        .await?;
+        let invoice = invoice_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(invoice)
+    }
+}

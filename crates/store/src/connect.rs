@@ -1,0 +1,128 @@
+//! Opening the database named by a URL: SQLite (the embedded default) or
+//! PostgreSQL. An unknown scheme is refused; there is no silent fallback.
+
+use crate::{Store, StoreError, audit::AuditWriter, migrate};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{ConnectOptions, Executor};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL whose scheme we know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        let backend = match scheme {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            _ => {
+                return Err(StoreError::Config(format!(
+                    "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://…"
+                )));
+            }
+        };
+        Ok(Self {
+            url: url.to_string(),
+            backend,
+        })
+    }
+
+    /// The embedded default: `DIR/rekisteri.db`, created when missing.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        let path: PathBuf = data_dir.join("rekisteri.db");
+        Self {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            backend: Backend::Sqlite,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+
+impl Store {
+    /// Connects, applies pending migrations, and starts the audit writer.
+    pub async fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let options = AnyConnectOptions::from_str(url.as_str())?.disable_statement_logging();
+        let backend = url.backend();
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(options.clone())
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let write = pool(1).await?;
+                // The schema must exist before the readers open it.
+                migrate::run(&write, backend).await?;
+                let cores = std::thread::available_parallelism()
+                    .map(|n| n.get() as u32)
+                    .unwrap_or(2);
+                (pool((cores * 2).max(4)).await?, write)
+            }
+            Backend::Postgres => {
+                let both = pool(16).await?;
+                migrate::run(&both, backend).await?;
+                (both.clone(), both)
+            }
+        };
+        let audit = AuditWriter::start(write.clone());
+        Ok(Store {
+            read,
+            write,
+            backend,
+            audit,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_schemes_are_refused() {
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("rekisteri.db").is_err());
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://x.db").unwrap().backend(),
+            Backend::Sqlite
+        );
+    }
+}

@@ -1,0 +1,459 @@
+//! Organisations, and the links "person represents organisation" (R19).
+
+use crate::people::{bump_version, reindex};
+use crate::rows::{self, Arg, Select, int, opt_date, opt_text, parsed, provenance, text, ts};
+use crate::{Page, PageRequest, Store, StoreError, audit, search};
+use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::ids::{LinkId, OrganisationId, PersonId};
+use rekisteri_domain::organisation::{
+    Link, NewLink, NewOrganisation, Organisation, is_active_contact,
+};
+use rekisteri_domain::{Date, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub name_prefix: Option<String>,
+    pub business_id: Option<String>,
+}
+
+const ORG_SELECT: &str = "SELECT id, version, name, business_id, website, source, source_detail, recorded_at, created_at, updated_at FROM organisations";
+
+fn organisation_from_row(row: &AnyRow) -> Result<Organisation, sqlx::Error> {
+    Ok(Organisation {
+        id: parsed(row, "id")?,
+        version: int(row, "version")?,
+        name: text(row, "name")?,
+        business_id: opt_text(row, "business_id")?,
+        website: opt_text(row, "website")?,
+        provenance: provenance(row, "")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+const LINK_SELECT: &str = "SELECT l.id, l.version, l.person_id, l.organisation_id, o.name AS organisation_name, l.title, \
+     l.started_on, l.ended_on, l.is_contact_person, l.source, l.source_detail, l.recorded_at \
+     FROM person_organisations l JOIN organisations o ON o.id = l.organisation_id";
+
+fn link_from_row(row: &AnyRow, today: Date) -> Result<Link, sqlx::Error> {
+    let is_contact_person = int(row, "is_contact_person")? == 1;
+    let started_on = opt_date(row, "started_on")?;
+    let ended_on = opt_date(row, "ended_on")?;
+    Ok(Link {
+        id: parsed(row, "id")?,
+        version: int(row, "version")?,
+        person_id: parsed(row, "person_id")?,
+        organisation_id: parsed(row, "organisation_id")?,
+        organisation_name: text(row, "organisation_name")?,
+        title: opt_text(row, "title")?,
+        started_on,
+        ended_on,
+        is_contact_person,
+        is_active_contact_person: is_active_contact(is_contact_person, started_on, ended_on, today),
+        provenance: provenance(row, "")?,
+    })
+}
+
+async fn organisation_in(
+    tx: &mut Transaction<'static, Any>,
+    id: OrganisationId,
+) -> Result<Organisation, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ORG_SELECT} WHERE id = $1")))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(organisation_from_row(&row)?)
+}
+
+async fn index_organisation(
+    tx: &mut Transaction<'static, Any>,
+    id: OrganisationId,
+    new: &NewOrganisation,
+) -> Result<(), StoreError> {
+    let mut parts = vec![new.name.as_str()];
+    parts.extend(new.business_id.as_ref().map(|b| b.as_str()));
+    search::put(tx, "organisation", &id.to_string(), None, parts).await
+}
+
+/// People linked to the organisation are found by its name: reindex them.
+async fn reindex_members(
+    tx: &mut Transaction<'static, Any>,
+    id: OrganisationId,
+) -> Result<Vec<PersonId>, StoreError> {
+    let members: Vec<PersonId> = sqlx::query(
+        "SELECT DISTINCT person_id FROM person_organisations WHERE organisation_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| parsed(r, "person_id"))
+    .collect::<Result<_, _>>()?;
+    for person in &members {
+        reindex(tx, *person).await?;
+    }
+    Ok(members)
+}
+
+const DUPLICATE_BUSINESS_ID: &str = "another organisation has this business ID";
+
+impl Store {
+    pub async fn create_organisation(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewOrganisation,
+    ) -> Result<Organisation, StoreError> {
+        let id = OrganisationId::new(at);
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO organisations (id, version, name, business_id, website, source, source_detail, recorded_at, created_at, updated_at) \
+             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $7, $7)",
+        )
+        .bind(id.to_string())
+        .bind(new.name.to_string())
+        .bind(new.business_id.as_ref().map(|b| b.to_string()))
+        .bind(new.website.as_ref().map(|w| w.to_string()))
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "business_id", DUPLICATE_BUSINESS_ID))?;
+        index_organisation(&mut tx, id, &new).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(at, AuditAction::Create, RecordType::Organisation, id, None)],
+        )
+        .await?;
+        let org = organisation_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    /// Organisations are not personal data: reading them is not audited.
+    pub async fn get_organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ORG_SELECT} WHERE id = $1")))
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(organisation_from_row(&row)?)
+    }
+
+    pub async fn list_organisations(
+        &self,
+        filter: &OrganisationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Organisation>, StoreError> {
+        let mut select = Select::default();
+        if let Some(prefix) = &filter.name_prefix {
+            select.filter(
+                "name LIKE ?",
+                Arg::Text(format!("{}%", prefix.replace(['%', '_'], ""))),
+            );
+        }
+        if let Some(b) = &filter.business_id {
+            select.filter("business_id = ?", Arg::Text(b.clone()));
+        }
+        let (tail, extra) = rows::page_clause(&mut select, page, "id");
+        let rows = select
+            .build(ORG_SELECT, &tail, extra)
+            .fetch_all(&self.read)
+            .await?;
+        let items = rows
+            .iter()
+            .map(organisation_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows::into_page(items, page, |o| o.id.to_string()))
+    }
+
+    pub async fn replace_organisation(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: OrganisationId,
+        expected: i64,
+        new: NewOrganisation,
+    ) -> Result<Organisation, StoreError> {
+        let mut tx = self.write.begin().await?;
+        bump_version(&mut tx, "organisations", &id.to_string(), expected, at).await?;
+        sqlx::query(
+            "UPDATE organisations SET name = $1, business_id = $2, website = $3, source = $4, source_detail = $5, recorded_at = $6 WHERE id = $7",
+        )
+        .bind(new.name.to_string())
+        .bind(new.business_id.as_ref().map(|b| b.to_string()))
+        .bind(new.website.as_ref().map(|w| w.to_string()))
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "business_id", DUPLICATE_BUSINESS_ID))?;
+        index_organisation(&mut tx, id, &new).await?;
+        reindex_members(&mut tx, id).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(at, AuditAction::Update, RecordType::Organisation, id, None)],
+        )
+        .await?;
+        let org = organisation_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    pub async fn delete_organisation(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: OrganisationId,
+        expected: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        bump_version(&mut tx, "organisations", &id.to_string(), expected, at).await?;
+        let notes: Vec<String> = sqlx::query("SELECT id FROM notes WHERE organisation_id = $1")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| text(r, "id"))
+            .collect::<Result<_, _>>()?;
+        for note in &notes {
+            search::remove(&mut tx, "note", note).await?;
+        }
+        let members: Vec<PersonId> = sqlx::query(
+            "SELECT DISTINCT person_id FROM person_organisations WHERE organisation_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| parsed(r, "person_id"))
+        .collect::<Result<_, _>>()?;
+        sqlx::query("DELETE FROM organisations WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        search::remove(&mut tx, "organisation", &id.to_string()).await?;
+        for person in members {
+            reindex(&mut tx, person).await?;
+        }
+        audit::insert(
+            &mut tx,
+            &[actor.entry(at, AuditAction::Delete, RecordType::Organisation, id, None)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_link(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+        new: NewLink,
+    ) -> Result<Link, StoreError> {
+        let id = LinkId::new(at);
+        let mut tx = self.write.begin().await?;
+        exists(&mut tx, "people", None, &person.to_string()).await?;
+        exists(
+            &mut tx,
+            "organisations",
+            Some("organisation_id"),
+            &new.organisation_id.to_string(),
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO person_organisations (id, version, person_id, organisation_id, title, started_on, ended_on, is_contact_person, \
+             source, source_detail, recorded_at, created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10)",
+        )
+        .bind(id.to_string())
+        .bind(person.to_string())
+        .bind(new.organisation_id.to_string())
+        .bind(new.title.as_ref().map(|t| t.to_string()))
+        .bind(new.started_on.map(|d| d.to_string()))
+        .bind(new.ended_on.map(|d| d.to_string()))
+        .bind(i64::from(new.is_contact_person))
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .execute(&mut *tx)
+        .await?;
+        reindex(&mut tx, person).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(at, AuditAction::Create, RecordType::Link, id, Some(person))],
+        )
+        .await?;
+        let link = link_in(&mut tx, person, id, at.date()).await?;
+        tx.commit().await?;
+        Ok(link)
+    }
+
+    /// The organisations a person represents, audited as a read of the person.
+    pub async fn list_links(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+    ) -> Result<Vec<Link>, StoreError> {
+        let exists = sqlx::query("SELECT 1 AS one FROM people WHERE id = $1")
+            .bind(person.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{LINK_SELECT} WHERE l.person_id = $1 ORDER BY l.id"
+        )))
+        .bind(person.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let links = rows
+            .iter()
+            .map(|r| link_from_row(r, at.date()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.audit
+            .record(vec![actor.entry(
+                at,
+                AuditAction::List,
+                RecordType::Link,
+                person,
+                Some(person),
+            )])
+            .await?;
+        Ok(links)
+    }
+
+    pub async fn replace_link(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+        id: LinkId,
+        expected: i64,
+        new: NewLink,
+    ) -> Result<Link, StoreError> {
+        let mut tx = self.write.begin().await?;
+        link_in(&mut tx, person, id, at.date()).await?;
+        exists(
+            &mut tx,
+            "organisations",
+            Some("organisation_id"),
+            &new.organisation_id.to_string(),
+        )
+        .await?;
+        bump_version(
+            &mut tx,
+            "person_organisations",
+            &id.to_string(),
+            expected,
+            at,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE person_organisations SET organisation_id = $1, title = $2, started_on = $3, ended_on = $4, is_contact_person = $5, \
+             source = $6, source_detail = $7, recorded_at = $8 WHERE id = $9",
+        )
+        .bind(new.organisation_id.to_string())
+        .bind(new.title.as_ref().map(|t| t.to_string()))
+        .bind(new.started_on.map(|d| d.to_string()))
+        .bind(new.ended_on.map(|d| d.to_string()))
+        .bind(i64::from(new.is_contact_person))
+        .bind(new.source.code())
+        .bind(new.source_detail.clone())
+        .bind(at.micros())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        reindex(&mut tx, person).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(at, AuditAction::Update, RecordType::Link, id, Some(person))],
+        )
+        .await?;
+        let link = link_in(&mut tx, person, id, at.date()).await?;
+        tx.commit().await?;
+        Ok(link)
+    }
+
+    pub async fn delete_link(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+        id: LinkId,
+        expected: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        link_in(&mut tx, person, id, at.date()).await?;
+        bump_version(
+            &mut tx,
+            "person_organisations",
+            &id.to_string(),
+            expected,
+            at,
+        )
+        .await?;
+        sqlx::query("DELETE FROM person_organisations WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        reindex(&mut tx, person).await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(at, AuditAction::Delete, RecordType::Link, id, Some(person))],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The link, if it belongs to the person (object-level check).
+async fn link_in(
+    tx: &mut Transaction<'static, Any>,
+    person: PersonId,
+    id: LinkId,
+    today: Date,
+) -> Result<Link, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{LINK_SELECT} WHERE l.id = $1 AND l.person_id = $2"
+    )))
+    .bind(id.to_string())
+    .bind(person.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(link_from_row(&row, today)?)
+}
+
+/// A referenced record must exist. Named by a `field` of the input, its
+/// absence is bad input; named by the path (`None`), the path is not found.
+pub(crate) async fn exists(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    field: Option<&str>,
+    id: &str,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 AS one FROM {table} WHERE id = $1"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match (row, field) {
+        (Some(_), _) => Ok(()),
+        (None, Some(field)) => Err(StoreError::field(
+            field,
+            "refers to a record that does not exist",
+        )),
+        (None, None) => Err(StoreError::NotFound),
+    }
+}

@@ -1,0 +1,621 @@
+//! People and their contact values (R3), each value with its source (R5).
+
+use crate::rows::{self, Arg, Select, int, opt_date, opt_text, parsed, provenance, text, ts};
+use crate::{Page, PageRequest, Store, StoreError, audit, search};
+use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
+use rekisteri_domain::billing::InvoiceStatus;
+use rekisteri_domain::ids::{ContactId, PersonId};
+use rekisteri_domain::organisation::is_active_contact;
+use rekisteri_domain::person::{ContactValue, NewPerson, Person, SourcedAddress, SourcedValue};
+use rekisteri_domain::{Provenance, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Transaction};
+use std::collections::HashMap;
+
+/// Filters of the people list.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    /// People with this exact email address.
+    pub email: Option<String>,
+    /// People whose last name starts with this.
+    pub last_name_prefix: Option<String>,
+    /// People who represent this organisation.
+    pub organisation_id: Option<String>,
+}
+
+const PERSON_COLUMNS: &str = "p.id, p.version, p.first_name, p.last_name, p.name_source, p.name_source_detail, \
+     p.name_recorded_at, p.title, p.title_source, p.title_source_detail, p.title_recorded_at, \
+     p.relationship_started_on, p.relationship_ended_on, p.created_at, p.updated_at";
+
+const CONTACT_COLUMNS: &str = "c.id AS c_id, c.person_id AS c_person_id, c.kind AS c_kind, c.value AS c_value, \
+     c.postal_code AS c_postal_code, c.city AS c_city, c.country AS c_country, c.source AS c_source, \
+     c.source_detail AS c_source_detail, c.recorded_at AS c_recorded_at";
+
+fn person_from_row(row: &AnyRow) -> Result<Person, sqlx::Error> {
+    let title_source = match opt_text(row, "title_source")? {
+        Some(_) => Some(provenance(row, "title_")?),
+        None => None,
+    };
+    Ok(Person {
+        id: parsed(row, "id")?,
+        version: int(row, "version")?,
+        first_name: text(row, "first_name")?,
+        last_name: text(row, "last_name")?,
+        name_source: provenance(row, "name_")?,
+        title: opt_text(row, "title")?,
+        title_source,
+        emails: Vec::new(),
+        phones: Vec::new(),
+        websites: Vec::new(),
+        ip_addresses: Vec::new(),
+        addresses: Vec::new(),
+        relationship_started_on: opt_date(row, "relationship_started_on")?,
+        relationship_ended_on: opt_date(row, "relationship_ended_on")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+/// Adds the contact value in `row` (prefixed `c_`) to the person.
+fn add_contact(person: &mut Person, row: &AnyRow) -> Result<(), sqlx::Error> {
+    let id: ContactId = parsed(row, "c_id")?;
+    let kind = text(row, "c_kind")?;
+    let value = text(row, "c_value")?;
+    let provenance = provenance(row, "c_")?;
+    let plain = |value: String, provenance: Provenance| SourcedValue {
+        id,
+        value,
+        provenance,
+    };
+    match kind.as_str() {
+        "email" => person.emails.push(plain(value, provenance)),
+        "phone" => person.phones.push(plain(value, provenance)),
+        "website" => person.websites.push(plain(value, provenance)),
+        "ip_address" => person.ip_addresses.push(plain(value, provenance)),
+        _ => person.addresses.push(SourcedAddress {
+            id,
+            kind: if kind == "billing_address" {
+                "billing".into()
+            } else {
+                "postal".into()
+            },
+            street: value,
+            postal_code: opt_text(row, "c_postal_code")?.unwrap_or_default(),
+            city: opt_text(row, "c_city")?.unwrap_or_default(),
+            country: opt_text(row, "c_country")?.unwrap_or_default(),
+            provenance,
+        }),
+    }
+    Ok(())
+}
+
+/// Loads people with their contact values, in the order of `ids`.
+pub(crate) async fn load<'e, E>(executor: E, ids: &[String]) -> Result<Vec<Person>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS}, {CONTACT_COLUMNS} FROM people p \
+         LEFT JOIN person_contacts c ON c.person_id = p.id \
+         WHERE p.id IN ({}) ORDER BY p.id, c.position",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(id.clone());
+    }
+    let rows = query.fetch_all(executor).await?;
+    let mut people: HashMap<String, Person> = HashMap::new();
+    for row in &rows {
+        let id = text(row, "id")?;
+        if !people.contains_key(&id) {
+            people.insert(id.clone(), person_from_row(row)?);
+        }
+        if opt_text(row, "c_id")?.is_some()
+            && let Some(person) = people.get_mut(&id)
+        {
+            add_contact(person, row)?;
+        }
+    }
+    Ok(ids.iter().filter_map(|id| people.remove(id)).collect())
+}
+
+/// The words a person is found by: names, title, contact values, organisations.
+async fn search_parts(
+    tx: &mut Transaction<'static, Any>,
+    person: &Person,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut parts = vec![person.first_name.clone(), person.last_name.clone()];
+    parts.extend(person.title.clone());
+    parts.extend(person.emails.iter().map(|e| e.value.clone()));
+    parts.extend(person.phones.iter().map(|p| p.value.clone()));
+    let orgs = sqlx::query(
+        "SELECT o.name FROM person_organisations l JOIN organisations o ON o.id = l.organisation_id WHERE l.person_id = $1",
+    )
+    .bind(person.id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &orgs {
+        parts.push(text(row, "name")?);
+    }
+    Ok(parts)
+}
+
+/// Rewrites the person's search row from what is stored now.
+pub(crate) async fn reindex(
+    tx: &mut Transaction<'static, Any>,
+    id: PersonId,
+) -> Result<(), StoreError> {
+    let person = load(&mut **tx, &[id.to_string()])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?;
+    let parts = search_parts(tx, &person).await?;
+    search::put(
+        tx,
+        "person",
+        &id.to_string(),
+        Some(id),
+        parts.iter().map(String::as_str),
+    )
+    .await
+}
+
+/// Binds the columns of one contact row (9 placeholders).
+pub(crate) fn contact_args(
+    person: PersonId,
+    position: usize,
+    contact: &ContactValue,
+    prov: &Provenance,
+    at: Timestamp,
+) -> [Arg; 11] {
+    let (postal_code, city, country) = match contact {
+        ContactValue::Address(a) => (
+            Arg::Text(a.postal_code.clone()),
+            Arg::Text(a.city.to_string()),
+            Arg::Text(a.country.to_string()),
+        ),
+        _ => (Arg::Null, Arg::Null, Arg::Null),
+    };
+    [
+        Arg::Text(ContactId::new(at).to_string()),
+        Arg::Text(person.to_string()),
+        Arg::Text(contact.kind().code().to_string()),
+        Arg::Int(position as i64),
+        Arg::Text(contact.value().to_string()),
+        postal_code,
+        city,
+        country,
+        Arg::Text(prov.source.code().to_string()),
+        prov.source_detail
+            .clone()
+            .map(Arg::Text)
+            .unwrap_or(Arg::Null),
+        Arg::Int(prov.recorded_at.micros()),
+    ]
+}
+
+pub(crate) const CONTACT_INSERT: &str = "INSERT INTO person_contacts \
+     (id, person_id, kind, position, value, postal_code, city, country, source, source_detail, recorded_at) VALUES ";
+
+/// Inserts contact rows, many per statement.
+pub(crate) async fn insert_contacts(
+    tx: &mut Transaction<'static, Any>,
+    rows: Vec<[Arg; 11]>,
+) -> Result<(), sqlx::Error> {
+    rows::insert_many(tx, CONTACT_INSERT, rows).await
+}
+
+fn contact_key(c: &ContactValue) -> (String, String, String, String) {
+    match c {
+        ContactValue::Address(a) => (
+            c.kind().code().into(),
+            c.value().into(),
+            a.postal_code.clone(),
+            a.city.to_string(),
+        ),
+        _ => (
+            c.kind().code().into(),
+            c.value().into(),
+            String::new(),
+            String::new(),
+        ),
+    }
+}
+
+fn stored_key(
+    kind: &str,
+    value: &str,
+    postal_code: &str,
+    city: &str,
+) -> (String, String, String, String) {
+    (kind.into(), value.into(), postal_code.into(), city.into())
+}
+
+/// The people a write touched, for the audit row.
+fn entry(actor: &Actor, at: Timestamp, action: AuditAction, id: PersonId) -> AuditEntry {
+    actor.entry(at, action, RecordType::Person, id, Some(id))
+}
+
+/// Asserts the stored version and moves it one on; `NotFound` or `VersionMismatch` otherwise.
+pub(crate) async fn bump_version(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    id: &str,
+    expected: i64,
+    at: Timestamp,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "UPDATE {table} SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3"
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(at.micros())
+        .bind(id.to_string())
+        .bind(expected)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 1 {
+        return Ok(expected + 1);
+    }
+    let sql = format!("SELECT version FROM {table} WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        None => Err(StoreError::NotFound),
+        Some(row) => Err(StoreError::VersionMismatch {
+            current: int(&row, "version")?,
+        }),
+    }
+}
+
+impl Store {
+    pub async fn create_person(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewPerson,
+    ) -> Result<Person, StoreError> {
+        let id = PersonId::new(at);
+        let mut tx = self.write.begin().await?;
+        insert_person(&mut tx, actor, at, id, &new).await?;
+        reindex(&mut tx, id).await?;
+        audit::insert(&mut tx, &[entry(actor, at, AuditAction::Create, id)]).await?;
+        let person = load(&mut *tx, &[id.to_string()])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// The person, audited as a read for the actor's purpose.
+    pub async fn get_person(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: PersonId,
+    ) -> Result<Person, StoreError> {
+        let person = load(&self.read, &[id.to_string()])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        self.audit
+            .record(vec![entry(actor, at, AuditAction::Read, id)])
+            .await?;
+        Ok(person)
+    }
+
+    pub async fn list_people(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        filter: &PersonFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Person>, StoreError> {
+        self.people_page(actor, at, filter, page, AuditAction::List)
+            .await
+    }
+
+    /// A page of people for an export; each person's row in the audit log
+    /// says `export` and the actor's purpose.
+    pub async fn export_people(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        page: &PageRequest,
+    ) -> Result<Page<Person>, StoreError> {
+        self.people_page(
+            actor,
+            at,
+            &PersonFilter::default(),
+            page,
+            AuditAction::Export,
+        )
+        .await
+    }
+
+    async fn people_page(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        filter: &PersonFilter,
+        page: &PageRequest,
+        action: AuditAction,
+    ) -> Result<Page<Person>, StoreError> {
+        let mut select = Select::default();
+        if let Some(email) = &filter.email {
+            select.filter("p.id IN (SELECT person_id FROM person_contacts WHERE kind = 'email' AND value = ?)", Arg::Text(email.clone()));
+        }
+        if let Some(prefix) = &filter.last_name_prefix {
+            select.filter(
+                "p.last_name LIKE ?",
+                Arg::Text(format!("{}%", prefix.replace(['%', '_'], ""))),
+            );
+        }
+        if let Some(org) = &filter.organisation_id {
+            select.filter(
+                "p.id IN (SELECT person_id FROM person_organisations WHERE organisation_id = ?)",
+                Arg::Text(org.clone()),
+            );
+        }
+        let (tail, extra) = rows::page_clause(&mut select, page, "p.id");
+        let ids: Vec<String> = select
+            .build("SELECT p.id FROM people p", &tail, extra)
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| text(r, "id"))
+            .collect::<Result<_, _>>()?;
+        let people = load(&self.read, &ids).await?;
+        let page = rows::into_page(people, page, |p| p.id.to_string());
+        let entries = page
+            .items
+            .iter()
+            .map(|p| entry(actor, at, action, p.id))
+            .collect();
+        self.audit.record(entries).await?;
+        Ok(page)
+    }
+
+    /// Replaces the person's data. Values that stay keep their source and
+    /// time; new values get the source of this request.
+    pub async fn replace_person(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: PersonId,
+        expected: i64,
+        new: NewPerson,
+    ) -> Result<Person, StoreError> {
+        let mut tx = self.write.begin().await?;
+        bump_version(&mut tx, "people", &id.to_string(), expected, at).await?;
+        let old = load(&mut *tx, &[id.to_string()])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        let prov = Provenance::new(new.source, new.source_detail.clone(), at);
+        let name_same =
+            old.first_name == new.first_name.as_str() && old.last_name == new.last_name.as_str();
+        let name_prov = if name_same {
+            old.name_source.clone()
+        } else {
+            prov.clone()
+        };
+        let title_prov = match (&new.title, &old.title) {
+            (None, _) => None,
+            (Some(t), Some(o)) if t.as_str() == o => old.title_source.clone(),
+            (Some(_), _) => Some(prov.clone()),
+        };
+        sqlx::query(
+            "UPDATE people SET first_name = $1, last_name = $2, name_source = $3, name_source_detail = $4, name_recorded_at = $5, \
+             title = $6, title_source = $7, title_source_detail = $8, title_recorded_at = $9, \
+             relationship_started_on = $10, relationship_ended_on = $11, updated_by = $12 WHERE id = $13",
+        )
+        .bind(new.first_name.to_string())
+        .bind(new.last_name.to_string())
+        .bind(name_prov.source.code())
+        .bind(name_prov.source_detail.clone())
+        .bind(name_prov.recorded_at.micros())
+        .bind(new.title.as_ref().map(|t| t.to_string()))
+        .bind(title_prov.as_ref().map(|p| p.source.code()))
+        .bind(title_prov.as_ref().and_then(|p| p.source_detail.clone()))
+        .bind(title_prov.as_ref().map(|p| p.recorded_at.micros()))
+        .bind(new.relationship_started_on.map(|d| d.to_string()))
+        .bind(new.relationship_ended_on.map(|d| d.to_string()))
+        .bind(actor.user.map(|u| u.to_string()))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+
+        // Keep the provenance of values that did not change.
+        let mut kept: HashMap<(String, String, String, String), Provenance> = HashMap::new();
+        for v in old
+            .emails
+            .iter()
+            .map(|v| ("email", v))
+            .chain(old.phones.iter().map(|v| ("phone", v)))
+            .chain(old.websites.iter().map(|v| ("website", v)))
+            .chain(old.ip_addresses.iter().map(|v| ("ip_address", v)))
+        {
+            kept.insert(stored_key(v.0, &v.1.value, "", ""), v.1.provenance.clone());
+        }
+        for a in &old.addresses {
+            let kind = if a.kind == "billing" {
+                "billing_address"
+            } else {
+                "postal_address"
+            };
+            kept.insert(
+                stored_key(kind, &a.street, &a.postal_code, &a.city),
+                a.provenance.clone(),
+            );
+        }
+        sqlx::query("DELETE FROM person_contacts WHERE person_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let rows = new
+            .contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let p = kept
+                    .get(&contact_key(c))
+                    .cloned()
+                    .unwrap_or_else(|| prov.clone());
+                contact_args(id, i, c, &p, at)
+            })
+            .collect();
+        insert_contacts(&mut tx, rows).await?;
+        reindex(&mut tx, id).await?;
+        audit::insert(&mut tx, &[entry(actor, at, AuditAction::Update, id)]).await?;
+        let person = load(&mut *tx, &[id.to_string()])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Deletes the person unless a hold applies (R8 open invoices and debt
+    /// collection, R19 active contact person). Invoices stay, for the
+    /// accounting law, with the person removed from them.
+    pub async fn delete_person(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: PersonId,
+        expected: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let version = sqlx::query("SELECT version FROM people WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let current = int(&version.ok_or(StoreError::NotFound)?, "version")?;
+        if current != expected {
+            return Err(StoreError::VersionMismatch { current });
+        }
+        let holding: Vec<String> = sqlx::query("SELECT status FROM invoices WHERE person_id = $1")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| text(r, "status"))
+            .collect::<Result<_, _>>()?;
+        if holding
+            .iter()
+            .filter_map(|s| InvoiceStatus::from_code(s))
+            .any(InvoiceStatus::holds_erasure)
+        {
+            return Err(StoreError::Conflict {
+                code: "hold_open_invoice",
+                message: "the person has an open invoice or one in debt collection (R8)".into(),
+            });
+        }
+        let links = sqlx::query("SELECT is_contact_person, started_on, ended_on FROM person_organisations WHERE person_id = $1")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        for link in &links {
+            if is_active_contact(
+                int(link, "is_contact_person")? == 1,
+                opt_date(link, "started_on")?,
+                opt_date(link, "ended_on")?,
+                at.date(),
+            ) {
+                return Err(StoreError::Conflict {
+                    code: "hold_contact_person",
+                    message: "the person is an organisation's active contact person (R19)".into(),
+                });
+            }
+        }
+        sqlx::query("DELETE FROM search_index WHERE person_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM people WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(&mut tx, &[entry(actor, at, AuditAction::Delete, id)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Inserts the person row and their contact values.
+pub(crate) async fn insert_person(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    id: PersonId,
+    new: &NewPerson,
+) -> Result<(), StoreError> {
+    let row = person_args(actor, at, id, new);
+    rows::insert_many(tx, PERSON_INSERT, vec![row]).await?;
+    let prov = Provenance::new(new.source, new.source_detail.clone(), at);
+    let contacts = new
+        .contacts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| contact_args(id, i, c, &prov, at))
+        .collect();
+    insert_contacts(tx, contacts).await?;
+    Ok(())
+}
+
+pub(crate) const PERSON_INSERT: &str = "INSERT INTO people (id, version, first_name, last_name, name_source, name_source_detail, \
+     name_recorded_at, title, title_source, title_source_detail, title_recorded_at, relationship_started_on, \
+     relationship_ended_on, created_at, updated_at, created_by, updated_by) VALUES ";
+
+pub(crate) fn person_args(
+    actor: &Actor,
+    at: Timestamp,
+    id: PersonId,
+    new: &NewPerson,
+) -> [Arg; 17] {
+    let detail = new
+        .source_detail
+        .clone()
+        .map(Arg::Text)
+        .unwrap_or(Arg::Null);
+    let has_title = new.title.is_some();
+    let user = actor
+        .user
+        .map(|u| Arg::Text(u.to_string()))
+        .unwrap_or(Arg::Null);
+    let when = |yes: bool, arg: Arg| if yes { arg } else { Arg::Null };
+    [
+        Arg::Text(id.to_string()),
+        Arg::Int(1),
+        Arg::Text(new.first_name.to_string()),
+        Arg::Text(new.last_name.to_string()),
+        Arg::Text(new.source.code().into()),
+        detail.clone(),
+        Arg::Int(at.micros()),
+        new.title
+            .as_ref()
+            .map(|t| Arg::Text(t.to_string()))
+            .unwrap_or(Arg::Null),
+        when(has_title, Arg::Text(new.source.code().into())),
+        when(has_title, detail),
+        when(has_title, Arg::Int(at.micros())),
+        new.relationship_started_on
+            .map(|d| Arg::Text(d.to_string()))
+            .unwrap_or(Arg::Null),
+        new.relationship_ended_on
+            .map(|d| Arg::Text(d.to_string()))
+            .unwrap_or(Arg::Null),
+        Arg::Int(at.micros()),
+        Arg::Int(at.micros()),
+        user.clone(),
+        user,
+    ]
+}

@@ -1,0 +1,201 @@
+//! Reading rows of the `Any` driver into domain types, and building queries
+//! whose filters vary. Values were validated when stored; a value that no
+//! longer parses is reported as a decode error, not trusted.
+
+use rekisteri_domain::values::Parse;
+use rekisteri_domain::{Date, Provenance, Source, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row};
+
+pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
+    row.try_get::<String, _>(col)
+}
+
+pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(col)
+}
+
+pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64, sqlx::Error> {
+    row.try_get::<i64, _>(col)
+}
+
+pub(crate) fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>, sqlx::Error> {
+    row.try_get::<Option<i64>, _>(col)
+}
+
+pub(crate) fn ts(row: &AnyRow, col: &str) -> Result<Timestamp, sqlx::Error> {
+    int(row, col).map(Timestamp::from_micros)
+}
+
+pub(crate) fn opt_ts(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, sqlx::Error> {
+    opt_int(row, col).map(|v| v.map(Timestamp::from_micros))
+}
+
+fn decode_err(col: &str, problem: String) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.to_string(),
+        source: problem.into(),
+    }
+}
+
+/// A column holding a value of a parsed type (an id, a code, a date).
+pub(crate) fn parsed<T: Parse>(row: &AnyRow, col: &str) -> Result<T, sqlx::Error> {
+    T::parse(&text(row, col)?).map_err(|e| decode_err(col, e))
+}
+
+pub(crate) fn opt_parsed<T: Parse>(row: &AnyRow, col: &str) -> Result<Option<T>, sqlx::Error> {
+    opt_text(row, col)?
+        .map(|v| T::parse(&v).map_err(|e| decode_err(col, e)))
+        .transpose()
+}
+
+pub(crate) fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>, sqlx::Error> {
+    opt_parsed::<Date>(row, col)
+}
+
+/// `source`, `source_detail`, `recorded_at` under a prefix (`""`, `"name_"`).
+pub(crate) fn provenance(row: &AnyRow, prefix: &str) -> Result<Provenance, sqlx::Error> {
+    Ok(Provenance {
+        source: parsed::<Source>(row, &format!("{prefix}source"))?,
+        source_detail: opt_text(row, &format!("{prefix}source_detail"))?,
+        recorded_at: ts(row, &format!("{prefix}recorded_at"))?,
+    })
+}
+
+/// A bind value of a query built at run time.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+fn bind<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    arg: Arg,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    match arg {
+        Arg::Text(v) => query.bind(v),
+        Arg::Int(v) => query.bind(v),
+        Arg::Null => query.bind(Option::<String>::None),
+    }
+}
+
+/// Inserts rows of `N` columns, as many per statement as the parameter
+/// limits allow (SQLite 32766, PostgreSQL 65535).
+pub(crate) async fn insert_many<const N: usize>(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    head: &str,
+    rows: Vec<[Arg; N]>,
+) -> Result<(), sqlx::Error> {
+    let per_statement = (30_000 / N).clamp(1, 500);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<[Arg; N]> = rows.by_ref().take(per_statement).collect();
+        let mut sql = String::with_capacity(head.len() + chunk.len() * N * 5);
+        sql.push_str(head);
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for c in 0..N {
+                n += 1;
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            for arg in row {
+                query = bind(query, arg);
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A SELECT with optional WHERE clauses, numbered `$1…` as both backends take them.
+#[derive(Debug, Default)]
+pub(crate) struct Select {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Select {
+    /// Adds a clause whose `?` is the next placeholder.
+    pub(crate) fn filter(&mut self, clause: &str, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.clauses
+            .push(clause.replace('?', &format!("${}", self.args.len())));
+        self
+    }
+
+    /// Adds a clause with a placeholder per value: `kind IN (?)` → `IN ($1, $2)`.
+    pub(crate) fn filter_in(&mut self, clause: &str, args: Vec<Arg>) -> &mut Self {
+        let mut marks = Vec::new();
+        for arg in args {
+            self.args.push(arg);
+            marks.push(format!("${}", self.args.len()));
+        }
+        self.clauses.push(clause.replace('?', &marks.join(", ")));
+        self
+    }
+
+    pub(crate) fn next_placeholder(&self) -> String {
+        format!("${}", self.args.len() + 1)
+    }
+
+    /// `head WHERE … tail`, with `tail` free to use the next placeholders.
+    pub(crate) fn build<'q>(
+        &self,
+        head: &str,
+        tail: &str,
+        extra: Vec<Arg>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+        let mut sql = head.to_string();
+        if !self.clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.clauses.join(" AND "));
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for arg in self.args.iter().cloned().chain(extra) {
+            query = bind(query, arg);
+        }
+        query
+    }
+}
+
+/// Adds the cursor and limit of a page, ordered by id (UUIDv7: creation order).
+pub(crate) fn page_clause(
+    select: &mut Select,
+    page: &crate::PageRequest,
+    id_col: &str,
+) -> (String, Vec<Arg>) {
+    if let Some(after) = &page.after {
+        select.filter(&format!("{id_col} > ?"), Arg::Text(after.clone()));
+    }
+    let tail = format!("ORDER BY {id_col} LIMIT {}", select.next_placeholder());
+    (tail, vec![Arg::Int(page.limit() + 1)])
+}
+
+/// Cuts the extra row fetched to learn whether there is a next page.
+pub(crate) fn into_page<T>(
+    mut items: Vec<T>,
+    page: &crate::PageRequest,
+    id: impl Fn(&T) -> String,
+) -> crate::Page<T> {
+    let limit = page.limit() as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(id)
+    } else {
+        None
+    };
+    crate::Page { items, next_cursor }
+}
