@@ -3,6 +3,35 @@
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The last (milliseconds << 12 | sequence) handed out in this process.
+static LAST: AtomicU64 = AtomicU64::new(0);
+
+/// A UUIDv7 whose 12 `rand_a` bits count ids made in the same millisecond,
+/// so ids sort in the order they were made (list cursors rely on it) even
+/// when the clock stands still, as a test's does.
+fn ordered_v7(at: Timestamp) -> uuid::Uuid {
+    let wanted = ((at.micros().max(0) as u64) / 1000) << 12;
+    let mut last = LAST.load(Ordering::Relaxed);
+    let next = loop {
+        let next = wanted.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => break next,
+            Err(seen) => last = seen,
+        }
+    };
+    let millis = next >> 12;
+    let seq = (next & 0xFFF) as u16;
+    let random = *uuid::Uuid::new_v4().as_bytes();
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = 0x70 | (seq >> 8) as u8;
+    bytes[7] = seq as u8;
+    bytes[8] = 0x80 | (random[8] & 0x3F);
+    bytes[9..].copy_from_slice(&random[9..]);
+    uuid::Uuid::from_bytes(bytes)
+}
 
 macro_rules! record_id {
     ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
@@ -12,15 +41,9 @@ macro_rules! record_id {
         pub struct $name(uuid::Uuid);
 
         impl $name {
-            /// A new id, ordered by `at` (UUIDv7).
+            /// A new id, ordered by `at` (UUIDv7), after every id made before it.
             pub fn new(at: Timestamp) -> Self {
-                let micros = at.micros().max(0) as u64;
-                let ts = uuid::Timestamp::from_unix(
-                    uuid::NoContext,
-                    micros / 1_000_000,
-                    ((micros % 1_000_000) * 1000) as u32,
-                );
-                Self(uuid::Uuid::new_v7(ts))
+                Self(ordered_v7(at))
             }
 
             pub fn uuid(self) -> uuid::Uuid {
@@ -71,3 +94,19 @@ record_id!(
     UserId,
     TokenId,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_made_in_one_millisecond_keep_their_order() {
+        let at = Timestamp::from_micros(1_800_000_000_000_000);
+        let ids: Vec<PersonId> = (0..5000).map(|_| PersonId::new(at)).collect();
+        assert!(
+            ids.windows(2)
+                .all(|w| w[0] < w[1] && w[0].to_string() < w[1].to_string())
+        );
+        assert_eq!(ids[0].uuid().get_version_num(), 7);
+    }
+}

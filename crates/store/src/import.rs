@@ -304,8 +304,12 @@ impl Bulk {
                     opt(n.organisation_id.map(|p| p.to_string())),
                     Arg::Text(n.kind.code().into()),
                     Arg::Text(n.body.to_string()),
-                    n.due_at.map(|t| Arg::Int(t.micros())).unwrap_or(Arg::Null),
-                    n.done_at.map(|t| Arg::Int(t.micros())).unwrap_or(Arg::Null),
+                    n.due_at
+                        .map(|t| Arg::Int(t.micros()))
+                        .unwrap_or(Arg::NullInt),
+                    n.done_at
+                        .map(|t| Arg::Int(t.micros()))
+                        .unwrap_or(Arg::NullInt),
                     opt(n.assigned_to.map(|u| u.to_string())),
                     opt(actor.user.map(|u| u.to_string())),
                     Arg::Text(n.source.code().into()),

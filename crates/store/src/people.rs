@@ -591,7 +591,11 @@ pub(crate) fn person_args(
         .user
         .map(|u| Arg::Text(u.to_string()))
         .unwrap_or(Arg::Null);
-    let when = |yes: bool, arg: Arg| if yes { arg } else { Arg::Null };
+    let when = |yes: bool, arg: Arg| match (yes, arg) {
+        (true, arg) => arg,
+        (false, Arg::Int(_)) => Arg::NullInt,
+        (false, _) => Arg::Null,
+    };
     [
         Arg::Text(id.to_string()),
         Arg::Int(1),

@@ -67,7 +67,10 @@ pub(crate) fn provenance(row: &AnyRow, prefix: &str) -> Result<Provenance, sqlx:
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
+    /// NULL into a text column.
     Null,
+    /// NULL into an integer column (PostgreSQL wants the type to match).
+    NullInt,
 }
 
 fn bind<'q>(
@@ -78,6 +81,7 @@ fn bind<'q>(
         Arg::Text(v) => query.bind(v),
         Arg::Int(v) => query.bind(v),
         Arg::Null => query.bind(Option::<String>::None),
+        Arg::NullInt => query.bind(Option::<i64>::None),
     }
 }
 

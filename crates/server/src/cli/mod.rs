@@ -1,8 +1,8 @@
 //! The `rekisteri` command. Every command takes `--data-dir` and
 //! `--database-url`, so the CLI works on the same register as the server.
 
-mod demo;
-mod transfer;
+pub mod demo;
+pub mod transfer;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};

@@ -263,7 +263,7 @@ pub fn person_csv_row(p: &Person) -> Vec<String> {
 
 /// Where exported people go, one at a time.
 enum Sink<W: Write> {
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
     Json { out: W, first: bool },
 }
 
@@ -273,7 +273,7 @@ impl<W: Write> Sink<W> {
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(PEOPLE_COLUMNS)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             ExportFormat::Json => {
                 out.write_all(b"[")?;

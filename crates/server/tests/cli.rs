@@ -1,0 +1,61 @@
+//! The `rekisteri` binary itself: the same register from every command,
+//! and no silent fallback from a bad database URL.
+
+use std::process::Command;
+
+fn rekisteri(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rekisteri"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run rekisteri")
+}
+
+#[test]
+fn unknown_database_url_scheme_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rekisteri(
+        dir.path(),
+        &["--database-url", "mysql://localhost/x", "migrate"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unsupported database URL scheme"), "{err}");
+    assert!(
+        !dir.path().join("rekisteri.db").exists(),
+        "no fallback to SQLite"
+    );
+}
+
+#[test]
+fn r11_users_and_tokens_are_made_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(rekisteri(dir.path(), &["migrate"]).status.success());
+    assert!(dir.path().join("rekisteri.db").exists());
+    let out = rekisteri(dir.path(), &["user", "add", "anna", "--role", "staff"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = rekisteri(dir.path(), &["user", "add", "anna", "--role", "staff"]);
+    assert!(!again.status.success(), "user names are unique");
+    let out = rekisteri(dir.path(), &["token", "create", "anna"]);
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("rk_") && token.len() > 40, "{token}");
+    let out = rekisteri(dir.path(), &["token", "create", "nobody"]);
+    assert!(!out.status.success());
+    let out = rekisteri(dir.path(), &["demo", "--people", "50"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rekisteri(dir.path(), &["export", "people", "--format", "json"]);
+    assert!(out.status.success());
+    let people: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON export");
+    assert_eq!(people.as_array().unwrap().len(), 50);
+}

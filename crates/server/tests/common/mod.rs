@@ -1,0 +1,310 @@
+//! Boots the real application on port 0 with its own database — SQLite in a
+//! temporary directory, or a fresh PostgreSQL database when
+//! `REKISTERI_TEST_POSTGRES` names a server — and speaks HTTP to it.
+
+#![allow(dead_code)]
+
+use rekisteri::http::{AppState, app};
+use rekisteri_domain::values::Parse;
+use rekisteri_domain::{Clock, ManualClock, Role, Timestamp};
+use rekisteri_store::{DatabaseUrl, Store};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use sqlx::Row;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    /// A staff user's bearer token.
+    pub token: String,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
+/// A response: status, headers and the JSON body (Null when empty).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn etag(&self) -> String {
+        self.headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self.body
+    }
+}
+
+/// The PostgreSQL server for tests, if configured. Under CI it must be.
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("REKISTERI_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true but REKISTERI_TEST_POSTGRES is not set: the PostgreSQL half of the suite must run"
+            )
+        }
+        _ => None,
+    }
+}
+
+/// `postgres://u:p@h:port/db?x` with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{root}/{name}{query}")
+}
+
+pub const STAFF_TOKEN: &str = "rk_test_staff_token_0123456789abcdef";
+
+impl TestApp {
+    /// The app on a fresh database, or `None` when PostgreSQL is asked for
+    /// but not configured (outside CI).
+    pub async fn spawn(db: Db) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match db {
+            Db::Sqlite => DatabaseUrl::sqlite_in(dir.path()),
+            Db::Postgres => {
+                let admin = postgres_admin_url()?;
+                sqlx::any::install_default_drivers();
+                let name = format!("rk_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .expect("connect to REKISTERI_TEST_POSTGRES");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                DatabaseUrl::parse(&with_database(&admin, &name)).expect("postgres url")
+            }
+        };
+        let store = Store::open(&url).await.expect("open store");
+        let clock = Arc::new(ManualClock::at(
+            Timestamp::parse("2026-11-24T10:00:00Z").expect("time"),
+        ));
+        let staff = store
+            .add_user(clock.now(), "staff", Role::Staff)
+            .await
+            .expect("user");
+        store
+            .add_token(clock.now(), staff.id, STAFF_TOKEN, None, None)
+            .await
+            .expect("token");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = app(AppState {
+            store: store.clone(),
+            clock: clock.clone(),
+        });
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Some(TestApp {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            clock,
+            token: STAFF_TOKEN.into(),
+            db,
+            _dir: dir,
+        })
+    }
+
+    /// A user of the role with a token; returns the token.
+    pub async fn user(&self, name: &str, role: Role) -> String {
+        let user = self
+            .store
+            .add_user(self.clock.now(), name, role)
+            .await
+            .expect("user");
+        let token = format!("rk_test_{name}_token_0123456789");
+        self.store
+            .add_token(self.clock.now(), user.id, &token, None, None)
+            .await
+            .expect("token");
+        token
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        if_match: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(e) = if_match {
+            req = req.header("If-Match", e);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, Some(&self.token), None, None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            reqwest::Method::POST,
+            path,
+            Some(&self.token),
+            None,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, etag: &str, body: Value) -> Reply {
+        self.send(
+            reqwest::Method::PUT,
+            path,
+            Some(&self.token),
+            Some(etag),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str, etag: &str) -> Reply {
+        self.send(
+            reqwest::Method::DELETE,
+            path,
+            Some(&self.token),
+            Some(etag),
+            None,
+        )
+        .await
+    }
+
+    /// Rows of the audit log: (action, record_type, record_id, person_id, purpose, actor).
+    pub async fn audit(
+        &self,
+    ) -> Vec<(
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+    )> {
+        self.store.flush_audit().await.expect("flush");
+        sqlx::query("SELECT action, record_type, record_id, person_id, purpose, actor_user_id FROM audit_log ORDER BY seq")
+            .fetch_all(self.store.read_pool())
+            .await
+            .expect("audit rows")
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>("action"),
+                    r.get::<String, _>("record_type"),
+                    r.get::<String, _>("record_id"),
+                    r.get::<Option<String>, _>("person_id"),
+                    r.get::<String, _>("purpose"),
+                    r.get::<Option<String>, _>("actor_user_id"),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM {table}"
+        )))
+        .fetch_one(self.store.read_pool())
+        .await
+        .expect("count")
+        .get::<i64, _>("n")
+    }
+}
+
+/// Runs each named test on SQLite and on PostgreSQL (when configured).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::common::TestApp::spawn($crate::common::Db::Sqlite).await.expect("sqlite app");
+                    super::$name(app).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    match $crate::common::TestApp::spawn($crate::common::Db::Postgres).await {
+                        Some(app) => super::$name(app).await,
+                        None => eprintln!("skipped: set REKISTERI_TEST_POSTGRES to run on PostgreSQL"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A valid person for requests.
+pub fn person_json(first: &str, last: &str) -> Value {
+    serde_json::json!({
+        "first_name": first,
+        "last_name": last,
+        "title": "myyntipäällikkö",
+        "emails": [format!("{}.{}@esimerkki.fi", first.to_lowercase(), last.to_lowercase())],
+        "phones": ["040 123 4567"],
+        "addresses": [{"street": "Kauppakatu 12", "postal_code": "70100", "city": "Kuopio"}],
+        "source": "registration"
+    })
+}

@@ -1,0 +1,706 @@
+//! The register core over HTTP, on SQLite and PostgreSQL: validation (R3),
+//! sources (R5), optimistic concurrency, audit (B1), search (B6), holds
+//! (R8, R19), the partner's view (R4), and the OpenAPI document.
+
+mod common;
+
+use common::{Reply, TestApp, person_json};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    api_needs_a_bearer_token_but_healthz_does_not,
+    r3_bad_input_of_every_validated_kind_gets_422_naming_the_field_and_stores_nothing,
+    r3_values_are_stored_in_normal_form,
+    r5_each_value_keeps_its_own_source_across_edits,
+    stale_if_match_gets_412_and_missing_gets_428,
+    b1_every_personal_data_read_and_write_leaves_an_audit_row_with_purpose,
+    b6_search_finds_prefixes_emails_organisations_and_notes,
+    r8_r19_delete_is_held_by_open_invoices_and_contact_roles,
+    organisations_links_and_duplicate_business_ids,
+    orders_invoices_and_notes_page_with_cursors_and_filters,
+    r4_partner_sees_billing_data_only,
+    openapi_document_describes_every_route,
+);
+
+async fn create_person(app: &TestApp, first: &str, last: &str) -> (String, String) {
+    let reply = app.post("/api/v1/people", person_json(first, last)).await;
+    let etag = reply.etag();
+    let body = reply.expect(201);
+    (body["id"].as_str().expect("id").to_string(), etag)
+}
+
+async fn api_needs_a_bearer_token_but_healthz_does_not(app: TestApp) {
+    let health = app.send(Method::GET, "/healthz", None, None, None).await;
+    assert_eq!(health.status, 200);
+    let none = app
+        .send(Method::GET, "/api/v1/people", None, None, None)
+        .await;
+    assert_eq!(none.status, 401);
+    assert_eq!(none.body["error"]["code"], "unauthorized");
+    let wrong = app
+        .send(
+            Method::GET,
+            "/api/v1/people",
+            Some("rk_not_a_token"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    // Tokens are stored hashed: the secret is nowhere in the database.
+    let stored: Vec<String> = sqlx::query_scalar::<_, String>("SELECT token_hash FROM api_tokens")
+        .fetch_all(app.store.read_pool())
+        .await
+        .unwrap();
+    assert!(
+        !stored.is_empty()
+            && stored
+                .iter()
+                .all(|h| h.len() == 64 && !h.contains(&app.token))
+    );
+}
+
+async fn r3_bad_input_of_every_validated_kind_gets_422_naming_the_field_and_stores_nothing(
+    app: TestApp,
+) {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "/api/v1/people",
+            json!({"first_name": "A", "last_name": "B", "emails": ["matti@"]}),
+            "emails[0]",
+        ),
+        (
+            "/api/v1/people",
+            json!({"first_name": "A", "last_name": "B", "phones": ["12"]}),
+            "phones[0]",
+        ),
+        (
+            "/api/v1/people",
+            json!({"first_name": "A", "last_name": "B", "websites": ["ftp://x.fi"]}),
+            "websites[0]",
+        ),
+        (
+            "/api/v1/people",
+            json!({"first_name": "A", "last_name": "B", "ip_addresses": ["300.1.1.1"]}),
+            "ip_addresses[0]",
+        ),
+        (
+            "/api/v1/people",
+            json!({"first_name": "A", "last_name": "B", "addresses": [{"street": "Katu 1", "postal_code": "123", "city": "Oulu"}]}),
+            "addresses[0].postal_code",
+        ),
+        ("/api/v1/people", json!({"first_name": "A"}), "last_name"),
+        (
+            "/api/v1/people",
+            json!({"first_name": "A", "last_name": "B", "source": "rumour"}),
+            "source",
+        ),
+        (
+            "/api/v1/people",
+            json!({"first_name": 5, "last_name": "B"}),
+            "first_name",
+        ),
+        (
+            "/api/v1/organisations",
+            json!({"name": "Mediateko Oy", "business_id": "2231129-8"}),
+            "business_id",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let reply = app.post(path, body.clone()).await;
+        assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+        assert_eq!(reply.body["error"]["code"], "invalid");
+        assert_eq!(reply.body["error"]["field"], field, "{}", reply.body);
+        assert!(reply.body["error"]["message"].as_str().unwrap_or("").len() > field.len());
+    }
+    // A person with one good and one bad email: nothing of it is stored.
+    let reply = app
+        .post("/api/v1/people", json!({"first_name": "A", "last_name": "B", "emails": ["a@b.fi", "bad"], "phones": ["040 123 4567"]}))
+        .await;
+    assert_eq!(reply.status, 422);
+    assert_eq!(app.count("people").await, 0);
+    assert_eq!(app.count("person_contacts").await, 0);
+    assert_eq!(app.count("organisations").await, 0);
+    // Not JSON at all.
+    let reply = app
+        .client
+        .post(format!("{}/api/v1/people", app.base))
+        .bearer_auth(&app.token)
+        .body("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 422);
+}
+
+async fn r3_values_are_stored_in_normal_form(app: TestApp) {
+    let body = app
+        .post(
+            "/api/v1/people",
+            json!({"first_name": " Matti ", "last_name": "Virtanen", "emails": ["Matti.Virtanen@ESIMERKKI.fi"],
+                   "phones": ["040 123 4567"], "websites": ["www.esimerkki.fi"], "ip_addresses": ["2001:DB8::1"]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(body["first_name"], "Matti");
+    assert_eq!(body["emails"][0]["value"], "Matti.Virtanen@esimerkki.fi");
+    assert_eq!(body["phones"][0]["value"], "+358401234567");
+    assert_eq!(body["websites"][0]["value"], "https://www.esimerkki.fi/");
+    assert_eq!(body["ip_addresses"][0]["value"], "2001:db8::1");
+    let org = app
+        .post(
+            "/api/v1/organisations",
+            json!({"name": "MT Mediateko Oy", "business_id": "2231129-9"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(org["business_id"], "2231129-9");
+}
+
+async fn r5_each_value_keeps_its_own_source_across_edits(app: TestApp) {
+    let (id, etag) = create_person(&app, "Annika", "Kettunen").await;
+    app.clock.advance_days(3);
+    let mut update = person_json("Annika", "Kettunen");
+    update["emails"] = json!(["annika.kettunen@esimerkki.fi", "annika@mediateko.fi"]);
+    update["source"] = json!("update_service");
+    update["source_detail"] = json!("Postin osoitepalvelu, erä 2026-11");
+    let body = app
+        .put(&format!("/api/v1/people/{id}"), &etag, update)
+        .await
+        .expect(200);
+    let emails = body["emails"].as_array().unwrap();
+    assert_eq!(
+        emails[0]["source"], "registration",
+        "an unchanged value keeps its source"
+    );
+    assert_eq!(emails[1]["source"], "update_service");
+    assert_eq!(
+        emails[1]["source_detail"],
+        "Postin osoitepalvelu, erä 2026-11"
+    );
+    assert_ne!(emails[0]["recorded_at"], emails[1]["recorded_at"]);
+    assert_eq!(body["name_source"]["source"], "registration");
+    assert_eq!(body["phones"][0]["source"], "registration");
+}
+
+async fn stale_if_match_gets_412_and_missing_gets_428(app: TestApp) {
+    let (id, etag) = create_person(&app, "Matti", "Virtanen").await;
+    assert_eq!(etag, "\"1\"");
+    let path = format!("/api/v1/people/{id}");
+    let read = app.get(&path).await;
+    assert_eq!(read.etag(), "\"1\"");
+    let first = app
+        .put(&path, &etag, person_json("Matti", "Virtanen-Korhonen"))
+        .await;
+    assert_eq!(first.etag(), "\"2\"");
+    first.expect(200);
+    // A second writer who read version 1 does not overwrite the first.
+    let second = app.put(&path, &etag, person_json("Matti", "Mäkinen")).await;
+    assert_eq!(second.status, 412);
+    assert_eq!(second.body["error"]["code"], "version_mismatch");
+    assert_eq!(second.body["error"]["current_version"], 2);
+    let none = app
+        .send(
+            Method::PUT,
+            &path,
+            Some(&app.token),
+            None,
+            Some(person_json("Matti", "X")),
+        )
+        .await;
+    assert_eq!(none.status, 428);
+    let stale_delete = app.delete(&path, &etag).await;
+    assert_eq!(stale_delete.status, 412);
+    assert_eq!(
+        app.get(&path).await.expect(200)["last_name"],
+        "Virtanen-Korhonen"
+    );
+    app.delete(&path, "\"2\"").await.expect(204);
+    assert_eq!(app.get(&path).await.status, 404);
+}
+
+async fn b1_every_personal_data_read_and_write_leaves_an_audit_row_with_purpose(app: TestApp) {
+    let (id, etag) = create_person(&app, "Matti", "Virtanen").await;
+    let path = format!("/api/v1/people/{id}");
+    app.get(&path).await.expect(200);
+    let marketing = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&app.token)
+        .header("X-Purpose", "business_development")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marketing.status(), 200);
+    let bad = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&app.token)
+        .header("X-Purpose", "curiosity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    app.get("/api/v1/people").await.expect(200);
+    app.get("/api/v1/search?q=Virtanen").await.expect(200);
+    app.put(&path, &etag, person_json("Matti", "Virtanen"))
+        .await
+        .expect(200);
+    let note = app
+        .post(
+            "/api/v1/notes",
+            json!({"person_id": id, "kind": "meeting_note", "body": "Tavattiin."}),
+        )
+        .await
+        .expect(201);
+    app.get(&format!("/api/v1/notes/{}", note["id"].as_str().unwrap()))
+        .await
+        .expect(200);
+
+    let rows = app.audit().await;
+    let about_person: Vec<_> = rows
+        .iter()
+        .filter(|r| r.3.as_deref() == Some(id.as_str()))
+        .collect();
+    let actions: Vec<(&str, &str, &str)> = about_person
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.4.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("create", "person", "register_maintenance"),
+            ("read", "person", "customer_relationship"),
+            ("read", "person", "business_development"),
+            ("list", "person", "register_maintenance"),
+            ("search", "person", "customer_relationship"),
+            ("update", "person", "register_maintenance"),
+            ("create", "note", "customer_relationship"),
+            ("read", "note", "customer_relationship"),
+        ]
+    );
+    let staff = app.store.user_by_name("staff").await.unwrap();
+    assert!(
+        about_person
+            .iter()
+            .all(|r| r.5.as_deref() == Some(staff.id.to_string().as_str()))
+    );
+    // Ids only: no personal data in the audit log.
+    assert!(rows.iter().all(|r| !format!("{r:?}").contains("Virtanen")));
+    // The audit log is append-only.
+    let tamper = sqlx::query("UPDATE audit_log SET purpose = 'x'")
+        .execute(app.store.write_pool())
+        .await;
+    assert!(tamper.is_err(), "audit_log must refuse updates");
+}
+
+async fn b6_search_finds_prefixes_emails_organisations_and_notes(app: TestApp) {
+    let (id, _) = create_person(&app, "Matti", "Virtanen").await;
+    create_person(&app, "Liisa", "Korhonen").await;
+    let org = app
+        .post(
+            "/api/v1/organisations",
+            json!({"name": "Kuopion Puutarha Oy", "business_id": "0737546-2"}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        &format!("/api/v1/people/{id}/organisations"),
+        json!({"organisation_id": org["id"], "title": "toimitusjohtaja"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/notes",
+        json!({"person_id": id, "kind": "offer", "body": "Soitettiin asiakkaalle tarjouksesta."}),
+    )
+    .await
+    .expect(201);
+
+    let titles = |reply: Reply| -> Vec<String> {
+        reply
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                format!(
+                    "{}:{}",
+                    h["kind"].as_str().unwrap(),
+                    h["title"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        titles(app.get("/api/v1/search?q=Virtane").await),
+        ["person:Matti Virtanen"]
+    );
+    assert_eq!(
+        titles(app.get("/api/v1/search?q=virt%20matt").await),
+        ["person:Matti Virtanen"]
+    );
+    assert_eq!(
+        titles(app.get("/api/v1/search?q=liisa.korhonen").await),
+        ["person:Liisa Korhonen"]
+    );
+    // A person is found by the organisation they represent.
+    let by_org = titles(app.get("/api/v1/search?q=Puutarha").await);
+    assert!(
+        by_org.contains(&"person:Matti Virtanen".to_string())
+            && by_org.contains(&"organisation:Kuopion Puutarha Oy".to_string()),
+        "{by_org:?}"
+    );
+    assert_eq!(
+        titles(app.get("/api/v1/search?q=asiakas&kinds=note").await).len(),
+        1
+    );
+    assert!(titles(app.get("/api/v1/search?q=Nieminen").await).is_empty());
+    assert_eq!(app.get("/api/v1/search?q=x&kinds=cats").await.status, 422);
+}
+
+async fn r8_r19_delete_is_held_by_open_invoices_and_contact_roles(app: TestApp) {
+    let (id, etag) = create_person(&app, "Matti", "Virtanen").await;
+    let invoice = app
+        .post("/api/v1/invoices", json!({"person_id": id, "number": "L-1", "issued_on": "2026-11-01", "due_on": "2026-11-15", "total_cents": 12400}))
+        .await;
+    let invoice_etag = invoice.etag();
+    let invoice = invoice.expect(201);
+    assert_eq!(invoice["status"], "open");
+    let held = app.delete(&format!("/api/v1/people/{id}"), &etag).await;
+    assert_eq!(held.status, 409);
+    assert_eq!(held.body["error"]["code"], "hold_open_invoice");
+
+    let paid = json!({"person_id": id, "number": "L-1", "status": "paid", "issued_on": "2026-11-01", "due_on": "2026-11-15", "total_cents": 12400});
+    app.put(
+        &format!("/api/v1/invoices/{}", invoice["id"].as_str().unwrap()),
+        &invoice_etag,
+        paid,
+    )
+    .await
+    .expect(200);
+
+    let org = app
+        .post("/api/v1/organisations", json!({"name": "Mediateko Oy"}))
+        .await
+        .expect(201);
+    let link = app
+        .post(
+            &format!("/api/v1/people/{id}/organisations"),
+            json!({"organisation_id": org["id"], "is_contact_person": true}),
+        )
+        .await;
+    let link_etag = link.etag();
+    let link = link.expect(201);
+    assert_eq!(link["is_active_contact_person"], true);
+    let held = app.delete(&format!("/api/v1/people/{id}"), &etag).await;
+    assert_eq!(held.status, 409);
+    assert_eq!(held.body["error"]["code"], "hold_contact_person");
+
+    // The contact role ended yesterday: the hold is gone.
+    let ended =
+        json!({"organisation_id": org["id"], "is_contact_person": true, "ended_on": "2026-11-23"});
+    let link = app
+        .put(
+            &format!(
+                "/api/v1/people/{id}/organisations/{}",
+                link["id"].as_str().unwrap()
+            ),
+            &link_etag,
+            ended,
+        )
+        .await
+        .expect(200);
+    assert_eq!(link["is_active_contact_person"], false);
+    app.delete(&format!("/api/v1/people/{id}"), &etag)
+        .await
+        .expect(204);
+    // The invoice stays for the accounting law, without the person.
+    assert_eq!(app.count("people").await, 0);
+    assert_eq!(app.count("person_contacts").await, 0);
+    let kept = app
+        .get(&format!(
+            "/api/v1/invoices/{}",
+            invoice["id"].as_str().unwrap()
+        ))
+        .await
+        .expect(200);
+    assert_eq!(kept["total_cents"], 12400);
+    assert_eq!(kept["person_id"], Value::Null);
+    assert!(
+        app.get("/api/v1/search?q=Virtanen")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn organisations_links_and_duplicate_business_ids(app: TestApp) {
+    let org = app.post("/api/v1/organisations", json!({"name": "MT Mediateko Oy", "business_id": "2231129-9", "website": "mediateko.fi"})).await;
+    let org_etag = org.etag();
+    let org = org.expect(201);
+    let dup = app
+        .post(
+            "/api/v1/organisations",
+            json!({"name": "Toinen Oy", "business_id": "2231129-9"}),
+        )
+        .await;
+    assert_eq!(dup.status, 422);
+    assert_eq!(dup.body["error"]["field"], "business_id");
+    let (id, _) = create_person(&app, "Annika", "Kettunen").await;
+    let bad_link = app
+        .post(
+            &format!("/api/v1/people/{id}/organisations"),
+            json!({"organisation_id": "01900000-0000-7000-8000-000000000000"}),
+        )
+        .await;
+    assert_eq!(bad_link.status, 422);
+    assert_eq!(bad_link.body["error"]["field"], "organisation_id");
+    app.post(
+        &format!("/api/v1/people/{id}/organisations"),
+        json!({"organisation_id": org["id"], "title": "toimitusjohtaja"}),
+    )
+    .await
+    .expect(201);
+    let links = app
+        .get(&format!("/api/v1/people/{id}/organisations"))
+        .await
+        .expect(200);
+    assert_eq!(links[0]["organisation_name"], "MT Mediateko Oy");
+    let members = app
+        .get(&format!(
+            "/api/v1/people?organisation_id={}",
+            org["id"].as_str().unwrap()
+        ))
+        .await
+        .expect(200);
+    assert_eq!(members["items"].as_array().unwrap().len(), 1);
+    let renamed = app
+        .put(
+            &format!("/api/v1/organisations/{}", org["id"].as_str().unwrap()),
+            &org_etag,
+            json!({"name": "Mediateko Group Oy", "business_id": "2231129-9"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(renamed["version"], 2);
+    assert_eq!(
+        app.get("/api/v1/search?q=Group&kinds=person")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let by_bid = app
+        .get("/api/v1/organisations?business_id=2231129-9")
+        .await
+        .expect(200);
+    assert_eq!(by_bid["items"][0]["name"], "Mediateko Group Oy");
+    assert_eq!(
+        app.get("/api/v1/people/not-an-id/organisations")
+            .await
+            .status,
+        404
+    );
+}
+
+async fn orders_invoices_and_notes_page_with_cursors_and_filters(app: TestApp) {
+    let (id, _) = create_person(&app, "Matti", "Virtanen").await;
+    let order = app
+        .post(
+            "/api/v1/orders",
+            json!({"person_id": id, "number": "T-1", "ordered_on": "2026-11-20",
+                   "lines": [{"description": "Verkkosivusto", "quantity": 1, "unit_price_cents": 250000}, {"description": "Ylläpito", "quantity": 12, "unit_price_cents": 5000}]}),
+        )
+        .await;
+    let order_etag = order.etag();
+    let order = order.expect(201);
+    assert_eq!(order["total_cents"], 310000);
+    assert_eq!(order["lines"].as_array().unwrap().len(), 2);
+    let bad = app
+        .post(
+            "/api/v1/orders",
+            json!({"person_id": id, "number": "T-2", "ordered_on": "2026-11-20", "lines": []}),
+        )
+        .await;
+    assert_eq!(bad.body["error"]["field"], "lines");
+    let order_path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    let changed = app
+        .put(&order_path, &order_etag, json!({"person_id": id, "number": "T-1", "status": "delivered", "ordered_on": "2026-11-20", "lines": [{"description": "Verkkosivusto", "quantity": 1, "unit_price_cents": 240000}]}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (changed["status"].as_str(), changed["total_cents"].as_i64()),
+        (Some("delivered"), Some(240000))
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/orders?person_id={id}"))
+            .await
+            .expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    for i in 0..5 {
+        app.post(
+            "/api/v1/notes",
+            json!({"person_id": id, "kind": "meeting_note", "body": format!("Muistiinpano {i}")}),
+        )
+        .await
+        .expect(201);
+    }
+    let meeting = app.post("/api/v1/notes", json!({"person_id": id, "kind": "meeting", "body": "Palaveri", "due_at": "2026-11-25T09:00:00+02:00"})).await.expect(201);
+    assert_eq!(meeting["due_at"], "2026-11-25T07:00:00Z");
+    let no_due = app
+        .post(
+            "/api/v1/notes",
+            json!({"person_id": id, "kind": "action", "body": "Soita"}),
+        )
+        .await;
+    assert_eq!(no_due.body["error"]["field"], "due_at");
+
+    let mut seen = Vec::new();
+    let mut path = format!("/api/v1/notes?person_id={id}&timeline=history&limit=2");
+    loop {
+        let page = app.get(&path).await.expect(200);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["body"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => {
+                path = format!("/api/v1/notes?person_id={id}&timeline=history&limit=2&after={c}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        (0..5)
+            .map(|i| format!("Muistiinpano {i}"))
+            .collect::<Vec<_>>()
+    );
+    let upcoming = app.get("/api/v1/notes?timeline=upcoming&due_from=2026-11-24T00:00:00Z&due_before=2026-11-26T00:00:00Z").await.expect(200);
+    assert_eq!(upcoming["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/v1/notes?timeline=later").await.status, 422);
+
+    let inv = app.post("/api/v1/invoices", json!({"person_id": id, "order_id": order["id"], "number": "L-9", "issued_on": "2026-11-20", "due_on": "2026-11-10", "total_cents": 100})).await;
+    assert_eq!(inv.body["error"]["field"], "due_on");
+    let inv = app.post("/api/v1/invoices", json!({"person_id": id, "order_id": order["id"], "number": "L-9", "issued_on": "2026-11-20", "due_on": "2026-12-04", "total_cents": 240000})).await.expect(201);
+    let dup = app.post("/api/v1/invoices", json!({"person_id": id, "number": "L-9", "issued_on": "2026-11-20", "due_on": "2026-12-04", "total_cents": 1})).await;
+    assert_eq!(dup.body["error"]["field"], "number");
+    let open = app.get("/api/v1/invoices?status=open").await.expect(200);
+    assert_eq!(open["items"][0]["id"], inv["id"]);
+    let no_delete = app
+        .delete(
+            &format!("/api/v1/invoices/{}", inv["id"].as_str().unwrap()),
+            "\"1\"",
+        )
+        .await;
+    assert_eq!(no_delete.status, 405, "invoices are credited, not deleted");
+}
+
+async fn r4_partner_sees_billing_data_only(app: TestApp) {
+    let mut person = person_json("Matti", "Virtanen");
+    person["addresses"] = json!([
+        {"street": "Kotikatu 1", "postal_code": "70100", "city": "Kuopio"},
+        {"kind": "billing", "street": "PL 12", "postal_code": "70101", "city": "Kuopio"}
+    ]);
+    let id = app.post("/api/v1/people", person).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/notes",
+        json!({"person_id": id, "kind": "meeting_note", "body": "Salainen"}),
+    )
+    .await
+    .expect(201);
+    let partner = app
+        .user("kirjanpito", rekisteri_domain::Role::Partner)
+        .await;
+    let seen = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/people/{id}"),
+            Some(&partner),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(seen["last_name"], "Virtanen");
+    assert_eq!(seen["phones"], json!([]));
+    assert_eq!(seen["emails"], json!([]));
+    assert_eq!(seen["title"], Value::Null);
+    assert_eq!(seen["addresses"].as_array().unwrap().len(), 1);
+    assert_eq!(seen["addresses"][0]["kind"], "billing");
+    let listed = app
+        .send(Method::GET, "/api/v1/people", Some(&partner), None, None)
+        .await
+        .expect(200);
+    assert_eq!(listed["items"][0]["phones"], json!([]));
+    for path in ["/api/v1/notes", "/api/v1/search?q=Virtanen"] {
+        assert_eq!(
+            app.send(Method::GET, path, Some(&partner), None, None)
+                .await
+                .status,
+            403,
+            "{path}"
+        );
+    }
+    let write = app
+        .send(
+            Method::POST,
+            "/api/v1/people",
+            Some(&partner),
+            None,
+            Some(person_json("A", "B")),
+        )
+        .await;
+    assert_eq!(write.status, 403);
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/invoices", Some(&partner), None, None)
+            .await
+            .status,
+        200
+    );
+}
+
+async fn openapi_document_describes_every_route(app: TestApp) {
+    let doc = app
+        .send(Method::GET, "/api/v1/openapi.json", None, None, None)
+        .await
+        .expect(200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/people",
+        "/api/v1/people/{id}",
+        "/api/v1/people/{id}/organisations",
+        "/api/v1/people/{id}/organisations/{link_id}",
+        "/api/v1/organisations",
+        "/api/v1/organisations/{id}",
+        "/api/v1/orders",
+        "/api/v1/orders/{id}",
+        "/api/v1/invoices",
+        "/api/v1/invoices/{id}",
+        "/api/v1/notes",
+        "/api/v1/notes/{id}",
+        "/api/v1/search",
+    ] {
+        assert!(paths.contains_key(path), "missing {path}");
+    }
+    assert!(doc["components"]["schemas"]["Person"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
