@@ -111,7 +111,10 @@ async fn order_in(tx: &mut Transaction<'static, Any>, id: OrderId) -> Result<Ord
         .fetch_optional(&mut **tx)
         .await?;
     let order = order_from_row(&row.ok_or(StoreError::NotFound)?)?;
-    with_lines(&mut **tx, vec![order]).await?.pop().ok_or(StoreError::NotFound)
+    with_lines(&mut **tx, vec![order])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
 }
 
 async fn invoice_in(

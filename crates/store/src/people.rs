@@ -275,6 +275,14 @@ pub(crate) async fn bump_version(
 }
 
 impl Store {
+    /// How many people the register holds (a count, not personal data).
+    pub async fn count_people(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM people")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(int(&row, "n")?)
+    }
+
     pub async fn create_person(
         &self,
         actor: &Actor,

@@ -308,3 +308,11 @@ pub fn person_json(first: &str, last: &str) -> Value {
         "source": "registration"
     })
 }
+
+/// Creates a person; returns their id and ETag.
+pub async fn create_person(app: &TestApp, first: &str, last: &str) -> (String, String) {
+    let reply = app.post("/api/v1/people", person_json(first, last)).await;
+    let etag = reply.etag();
+    let body = reply.expect(201);
+    (body["id"].as_str().expect("id").to_string(), etag)
+}
