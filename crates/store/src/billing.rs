@@ -3,7 +3,10 @@
 
 use crate::organisations::exists;
 use crate::people::bump_version;
-use crate::rows::{self, Arg, Select, int, opt_parsed, parsed, provenance, text, ts};
+use crate::rows::{
+    self, Arg, Select, Values, int, new_record, opt_parsed, parsed, provenance, source_values,
+    text, text_or_null, ts,
+};
 use crate::{Page, PageRequest, Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
@@ -143,29 +146,61 @@ async fn check_party(
     Ok(())
 }
 
-async fn insert_lines(
+/// Writes an order's lines.
+pub(crate) async fn insert_lines(
     tx: &mut Transaction<'static, Any>,
     at: Timestamp,
-    id: OrderId,
-    new: &NewOrder,
+    orders: &[(OrderId, &NewOrder)],
 ) -> Result<(), sqlx::Error> {
-    let rows = new
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            [
-                Arg::Text(OrderLineId::new(at).to_string()),
-                Arg::Text(id.to_string()),
-                Arg::Int(i as i64),
-                Arg::Text(l.description.to_string()),
-                Arg::Int(l.quantity),
-                Arg::Int(l.unit_price_cents),
-            ]
-        })
-        .collect();
-    rows::insert_many(tx, "INSERT INTO order_lines (id, order_id, position, description, quantity, unit_price_cents) VALUES ", rows).await
+    let mut rows = Vec::new();
+    for (id, order) in orders {
+        for (i, l) in order.lines.iter().enumerate() {
+            rows.push(vec![
+                ("id", Arg::Text(OrderLineId::new(at).to_string())),
+                ("order_id", Arg::Text(id.to_string())),
+                ("position", Arg::Int(i as i64)),
+                ("description", Arg::Text(l.description.to_string())),
+                ("quantity", Arg::Int(l.quantity)),
+                ("unit_price_cents", Arg::Int(l.unit_price_cents)),
+            ]);
+        }
+    }
+    rows::insert_records(tx, "order_lines", rows).await
 }
+
+/// The columns an order's write sets.
+pub(crate) fn order_values(new: &NewOrder, at: Timestamp) -> Values {
+    let mut values = vec![
+        ("person_id", text_or_null(new.person_id)),
+        ("organisation_id", text_or_null(new.organisation_id)),
+        ("number", Arg::Text(new.number.to_string())),
+        ("status", Arg::Text(new.status.code().into())),
+        ("ordered_on", Arg::Text(new.ordered_on.to_string())),
+        ("currency", Arg::Text(new.currency.to_string())),
+        ("total_cents", Arg::Int(new.total_cents())),
+    ];
+    values.extend(source_values(new.source, &new.source_detail, at));
+    values
+}
+
+/// The columns an invoice's write sets.
+pub(crate) fn invoice_values(new: &NewInvoice, at: Timestamp) -> Values {
+    let mut values = vec![
+        ("person_id", text_or_null(new.person_id)),
+        ("organisation_id", text_or_null(new.organisation_id)),
+        ("order_id", text_or_null(new.order_id)),
+        ("number", Arg::Text(new.number.to_string())),
+        ("status", Arg::Text(new.status.code().into())),
+        ("issued_on", Arg::Text(new.issued_on.to_string())),
+        ("due_on", Arg::Text(new.due_on.to_string())),
+        ("total_cents", Arg::Int(new.total_cents)),
+        ("currency", Arg::Text(new.currency.to_string())),
+    ];
+    values.extend(source_values(new.source, &new.source_detail, at));
+    values
+}
+
+pub(crate) const DUPLICATE_INVOICE_NUMBER: &str = "another invoice has this number";
 
 fn list_filter(
     select: &mut Select,
@@ -194,24 +229,13 @@ impl Store {
         let id = OrderId::new(at);
         let mut tx = self.write.begin().await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
-        sqlx::query(
-            "INSERT INTO orders (id, version, person_id, organisation_id, number, status, ordered_on, currency, total_cents, \
-             source, source_detail, recorded_at, created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
+        rows::insert_records(
+            &mut tx,
+            "orders",
+            vec![new_record(id, at, order_values(&new, at))],
         )
-        .bind(id.to_string())
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.organisation_id.map(|o| o.to_string()))
-        .bind(new.number.to_string())
-        .bind(new.status.code())
-        .bind(new.ordered_on.to_string())
-        .bind(new.currency.to_string())
-        .bind(new.total_cents())
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .execute(&mut *tx)
         .await?;
-        insert_lines(&mut tx, at, id, &new).await?;
+        insert_lines(&mut tx, at, &[(id, &new)]).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(
@@ -301,28 +325,12 @@ impl Store {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
-        sqlx::query(
-            "UPDATE orders SET person_id = $1, organisation_id = $2, number = $3, status = $4, ordered_on = $5, currency = $6, \
-             total_cents = $7, source = $8, source_detail = $9, recorded_at = $10 WHERE id = $11",
-        )
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.organisation_id.map(|o| o.to_string()))
-        .bind(new.number.to_string())
-        .bind(new.status.code())
-        .bind(new.ordered_on.to_string())
-        .bind(new.currency.to_string())
-        .bind(new.total_cents())
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?;
+        rows::update_record(&mut tx, "orders", &id.to_string(), order_values(&new, at)).await?;
         sqlx::query("DELETE FROM order_lines WHERE order_id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        insert_lines(&mut tx, at, id, &new).await?;
+        insert_lines(&mut tx, at, &[(id, &new)]).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(
@@ -380,27 +388,13 @@ impl Store {
         if let Some(order) = new.order_id {
             exists(&mut tx, "orders", Some("order_id"), &order.to_string()).await?;
         }
-        sqlx::query(
-            "INSERT INTO invoices (id, version, person_id, organisation_id, order_id, number, status, issued_on, due_on, total_cents, \
-             currency, source, source_detail, recorded_at, created_at, updated_at) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)",
+        rows::insert_records(
+            &mut tx,
+            "invoices",
+            vec![new_record(id, at, invoice_values(&new, at))],
         )
-        .bind(id.to_string())
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.organisation_id.map(|o| o.to_string()))
-        .bind(new.order_id.map(|o| o.to_string()))
-        .bind(new.number.to_string())
-        .bind(new.status.code())
-        .bind(new.issued_on.to_string())
-        .bind(new.due_on.to_string())
-        .bind(new.total_cents)
-        .bind(new.currency.to_string())
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::unique(e, "number", "another invoice has this number"))?;
+        .map_err(|e| StoreError::unique(e, "number", DUPLICATE_INVOICE_NUMBER))?;
         audit::insert(
             &mut tx,
             &[actor.entry(
@@ -496,26 +490,14 @@ impl Store {
         if let Some(order) = new.order_id {
             exists(&mut tx, "orders", Some("order_id"), &order.to_string()).await?;
         }
-        sqlx::query(
-            "UPDATE invoices SET person_id = $1, organisation_id = $2, order_id = $3, number = $4, status = $5, issued_on = $6, \
-             due_on = $7, total_cents = $8, currency = $9, source = $10, source_detail = $11, recorded_at = $12 WHERE id = $13",
+        rows::update_record(
+            &mut tx,
+            "invoices",
+            &id.to_string(),
+            invoice_values(&new, at),
         )
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.organisation_id.map(|o| o.to_string()))
-        .bind(new.order_id.map(|o| o.to_string()))
-        .bind(new.number.to_string())
-        .bind(new.status.code())
-        .bind(new.issued_on.to_string())
-        .bind(new.due_on.to_string())
-        .bind(new.total_cents)
-        .bind(new.currency.to_string())
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .bind(id.to_string())
-        .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::unique(e, "number", "another invoice has this number"))?;
+        .map_err(|e| StoreError::unique(e, "number", DUPLICATE_INVOICE_NUMBER))?;
         audit::insert(
             &mut tx,
             &[actor.entry(

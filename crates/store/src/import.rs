@@ -1,15 +1,19 @@
 //! Bulk writes in one transaction: CSV imports (B7) and the demo data. Rows
-//! go in many per statement; every person imported gets an audit row; and
-//! nothing is stored unless everything is (the transaction commits last).
+//! go in many per statement, built by the same functions as single writes;
+//! every record gets its audit row; and nothing is stored unless everything
+//! is (the transaction commits last).
 
-use crate::people::{PERSON_INSERT, contact_args, person_args};
-use crate::rows::{Arg, insert_many};
+use crate::billing::{DUPLICATE_INVOICE_NUMBER, insert_lines, invoice_values, order_values};
+use crate::notes::note_values;
+use crate::organisations::{
+    DUPLICATE_BUSINESS_ID, link_values, organisation_search_text, organisation_values,
+};
+use crate::people::{contact_values, insert_contacts, person_values};
+use crate::rows::{Arg, Values, insert_records, new_record, text_or_null};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::{NewInvoice, NewOrder};
-use rekisteri_domain::ids::{
-    InvoiceId, LinkId, NoteId, OrderId, OrderLineId, OrganisationId, PersonId,
-};
+use rekisteri_domain::ids::{InvoiceId, LinkId, NoteId, OrderId, OrganisationId, PersonId};
 use rekisteri_domain::note::NewNote;
 use rekisteri_domain::organisation::{NewLink, NewOrganisation};
 use rekisteri_domain::person::{ContactValue, NewPerson};
@@ -30,8 +34,19 @@ pub struct Bulk {
     at: Timestamp,
 }
 
-fn opt(v: Option<String>) -> Arg {
-    v.map(Arg::Text).unwrap_or(Arg::Null)
+/// A search row written in bulk.
+fn search_row(
+    record_type: &str,
+    id: impl ToString,
+    person: Option<PersonId>,
+    text: String,
+) -> Values {
+    vec![
+        ("record_type", Arg::Text(record_type.into())),
+        ("record_id", Arg::Text(id.to_string())),
+        ("person_id", text_or_null(person)),
+        ("search_text", Arg::Text(text)),
+    ]
 }
 
 impl Store {
@@ -45,17 +60,12 @@ impl Store {
 }
 
 impl Bulk {
-    async fn search_rows(&mut self, rows: Vec<[Arg; 4]>) -> Result<(), StoreError> {
-        insert_many(
-            &mut self.tx,
-            "INSERT INTO search_index (record_type, record_id, person_id, search_text) VALUES ",
-            rows,
-        )
-        .await?;
-        Ok(())
-    }
-
-    async fn audit(&mut self, entries: Vec<AuditEntry>) -> Result<(), StoreError> {
+    async fn finish(
+        &mut self,
+        search: Vec<Values>,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), StoreError> {
+        insert_records(&mut self.tx, "search_index", search).await?;
         audit::insert(&mut self.tx, &entries).await?;
         Ok(())
     }
@@ -65,9 +75,9 @@ impl Bulk {
         let (actor, at) = (self.actor, self.at);
         let rows = people
             .iter()
-            .map(|(id, p)| person_args(&actor, at, *id, p))
+            .map(|(id, p)| person_values(&actor, at, *id, p))
             .collect();
-        insert_many(&mut self.tx, PERSON_INSERT, rows).await?;
+        insert_records(&mut self.tx, "people", rows).await?;
         let mut contacts = Vec::new();
         for (id, p) in people {
             let prov = Provenance::new(p.source, p.source_detail.clone(), at);
@@ -75,10 +85,10 @@ impl Bulk {
                 p.contacts
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| contact_args(*id, i, c, &prov, at)),
+                    .map(|(i, c)| contact_values(*id, i, c, &prov, at)),
             );
         }
-        insert_many(&mut self.tx, crate::people::CONTACT_INSERT, contacts).await?;
+        insert_contacts(&mut self.tx, contacts).await?;
         let search = people
             .iter()
             .map(|(id, p)| {
@@ -90,155 +100,78 @@ impl Bulk {
                         .filter(|c| matches!(c, ContactValue::Email(_) | ContactValue::Phone(_)))
                         .map(|c| c.value()),
                 );
-                [
-                    Arg::Text("person".into()),
-                    Arg::Text(id.to_string()),
-                    Arg::Text(id.to_string()),
-                    Arg::Text(search_text(parts)),
-                ]
+                search_row("person", id, Some(*id), search_text(parts))
             })
             .collect();
-        self.search_rows(search).await?;
         let entries = people
             .iter()
             .map(|(id, _)| actor.entry(at, AuditAction::Import, RecordType::Person, id, Some(*id)))
             .collect();
-        self.audit(entries).await
+        self.finish(search, entries).await
     }
 
+    /// Organisations are not personal data: no audit rows.
     pub async fn organisations(
         &mut self,
         orgs: &[(OrganisationId, NewOrganisation)],
     ) -> Result<(), StoreError> {
-        let at = self.at.micros();
+        let at = self.at;
         let rows = orgs
             .iter()
-            .map(|(id, o)| {
-                [
-                    Arg::Text(id.to_string()),
-                    Arg::Int(1),
-                    Arg::Text(o.name.to_string()),
-                    opt(o.business_id.as_ref().map(|b| b.to_string())),
-                    opt(o.website.as_ref().map(|w| w.to_string())),
-                    Arg::Text(o.source.code().into()),
-                    opt(o.source_detail.clone()),
-                    Arg::Int(at),
-                    Arg::Int(at),
-                    Arg::Int(at),
-                ]
-            })
+            .map(|(id, o)| new_record(id, at, organisation_values(o, at)))
             .collect();
-        insert_many(
-            &mut self.tx,
-            "INSERT INTO organisations (id, version, name, business_id, website, source, source_detail, recorded_at, created_at, updated_at) VALUES ",
-            rows,
-        )
-        .await
-        .map_err(|e| StoreError::unique(e, "business_id", "another organisation has this business ID"))?;
+        insert_records(&mut self.tx, "organisations", rows)
+            .await
+            .map_err(|e| StoreError::unique(e, "business_id", DUPLICATE_BUSINESS_ID))?;
         let search = orgs
             .iter()
             .map(|(id, o)| {
-                let mut parts = vec![o.name.as_str()];
-                parts.extend(o.business_id.as_ref().map(|b| b.as_str()));
-                [
-                    Arg::Text("organisation".into()),
-                    Arg::Text(id.to_string()),
-                    Arg::Null,
-                    Arg::Text(search_text(parts)),
-                ]
+                search_row(
+                    "organisation",
+                    id,
+                    None,
+                    search_text(organisation_search_text(o)),
+                )
             })
             .collect();
-        self.search_rows(search).await
+        self.finish(search, Vec::new()).await
     }
 
-    /// Links; the linked people's search rows are not rewritten (call before
-    /// `people` is not possible, so bulk links leave organisation names out
-    /// of people's search rows, which a later edit restores).
+    /// Links. The people's search rows are not rewritten with the
+    /// organisation names here; an edit of the person or organisation does it.
     pub async fn links(&mut self, links: &[(PersonId, NewLink)]) -> Result<(), StoreError> {
         let (actor, at) = (self.actor, self.at);
+        let ids: Vec<LinkId> = links.iter().map(|_| LinkId::new(at)).collect();
         let rows = links
             .iter()
-            .map(|(person, l)| {
-                [
-                    Arg::Text(LinkId::new(at).to_string()),
-                    Arg::Int(1),
-                    Arg::Text(person.to_string()),
-                    Arg::Text(l.organisation_id.to_string()),
-                    opt(l.title.as_ref().map(|t| t.to_string())),
-                    opt(l.started_on.map(|d| d.to_string())),
-                    opt(l.ended_on.map(|d| d.to_string())),
-                    Arg::Int(i64::from(l.is_contact_person)),
-                    Arg::Text(l.source.code().into()),
-                    opt(l.source_detail.clone()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                ]
-            })
+            .zip(&ids)
+            .map(|((person, l), id)| new_record(id, at, link_values(*person, l, at)))
             .collect();
-        insert_many(
-            &mut self.tx,
-            "INSERT INTO person_organisations (id, version, person_id, organisation_id, title, started_on, ended_on, is_contact_person, \
-             source, source_detail, recorded_at, created_at, updated_at) VALUES ",
-            rows,
-        )
-        .await?;
+        insert_records(&mut self.tx, "person_organisations", rows).await?;
         let entries = links
             .iter()
-            .map(|(p, _)| actor.entry(at, AuditAction::Import, RecordType::Link, p, Some(*p)))
+            .zip(&ids)
+            .map(|((p, _), id)| {
+                actor.entry(at, AuditAction::Import, RecordType::Link, id, Some(*p))
+            })
             .collect();
-        self.audit(entries).await
+        self.finish(Vec::new(), entries).await
     }
 
     pub async fn orders(&mut self, orders: &[(OrderId, NewOrder)]) -> Result<(), StoreError> {
         let (actor, at) = (self.actor, self.at);
         let rows = orders
             .iter()
-            .map(|(id, o)| {
-                [
-                    Arg::Text(id.to_string()),
-                    Arg::Int(1),
-                    opt(o.person_id.map(|p| p.to_string())),
-                    opt(o.organisation_id.map(|p| p.to_string())),
-                    Arg::Text(o.number.to_string()),
-                    Arg::Text(o.status.code().into()),
-                    Arg::Text(o.ordered_on.to_string()),
-                    Arg::Text(o.currency.to_string()),
-                    Arg::Int(o.total_cents()),
-                    Arg::Text(o.source.code().into()),
-                    opt(o.source_detail.clone()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                ]
-            })
+            .map(|(id, o)| new_record(id, at, order_values(o, at)))
             .collect();
-        insert_many(
-            &mut self.tx,
-            "INSERT INTO orders (id, version, person_id, organisation_id, number, status, ordered_on, currency, total_cents, \
-             source, source_detail, recorded_at, created_at, updated_at) VALUES ",
-            rows,
-        )
-        .await?;
-        let mut lines = Vec::new();
-        for (id, o) in orders {
-            for (i, l) in o.lines.iter().enumerate() {
-                lines.push([
-                    Arg::Text(OrderLineId::new(at).to_string()),
-                    Arg::Text(id.to_string()),
-                    Arg::Int(i as i64),
-                    Arg::Text(l.description.to_string()),
-                    Arg::Int(l.quantity),
-                    Arg::Int(l.unit_price_cents),
-                ]);
-            }
-        }
-        insert_many(&mut self.tx, "INSERT INTO order_lines (id, order_id, position, description, quantity, unit_price_cents) VALUES ", lines).await?;
+        insert_records(&mut self.tx, "orders", rows).await?;
+        let with_ids: Vec<(OrderId, &NewOrder)> = orders.iter().map(|(id, o)| (*id, o)).collect();
+        insert_lines(&mut self.tx, at, &with_ids).await?;
         let entries = orders
             .iter()
             .map(|(id, o)| actor.entry(at, AuditAction::Import, RecordType::Order, id, o.person_id))
             .collect();
-        self.audit(entries).await
+        self.finish(Vec::new(), entries).await
     }
 
     pub async fn invoices(
@@ -248,35 +181,11 @@ impl Bulk {
         let (actor, at) = (self.actor, self.at);
         let rows = invoices
             .iter()
-            .map(|(id, i)| {
-                [
-                    Arg::Text(id.to_string()),
-                    Arg::Int(1),
-                    opt(i.person_id.map(|p| p.to_string())),
-                    opt(i.organisation_id.map(|p| p.to_string())),
-                    opt(i.order_id.map(|p| p.to_string())),
-                    Arg::Text(i.number.to_string()),
-                    Arg::Text(i.status.code().into()),
-                    Arg::Text(i.issued_on.to_string()),
-                    Arg::Text(i.due_on.to_string()),
-                    Arg::Int(i.total_cents),
-                    Arg::Text(i.currency.to_string()),
-                    Arg::Text(i.source.code().into()),
-                    opt(i.source_detail.clone()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                ]
-            })
+            .map(|(id, i)| new_record(id, at, invoice_values(i, at)))
             .collect();
-        insert_many(
-            &mut self.tx,
-            "INSERT INTO invoices (id, version, person_id, organisation_id, order_id, number, status, issued_on, due_on, total_cents, \
-             currency, source, source_detail, recorded_at, created_at, updated_at) VALUES ",
-            rows,
-        )
-        .await
-        .map_err(|e| StoreError::unique(e, "number", "another invoice has this number"))?;
+        insert_records(&mut self.tx, "invoices", rows)
+            .await
+            .map_err(|e| StoreError::unique(e, "number", DUPLICATE_INVOICE_NUMBER))?;
         let entries = invoices
             .iter()
             .map(|(id, i)| {
@@ -289,7 +198,7 @@ impl Bulk {
                 )
             })
             .collect();
-        self.audit(entries).await
+        self.finish(Vec::new(), entries).await
     }
 
     pub async fn notes(&mut self, notes: &[(NoteId, NewNote)]) -> Result<(), StoreError> {
@@ -297,53 +206,21 @@ impl Bulk {
         let rows = notes
             .iter()
             .map(|(id, n)| {
-                [
-                    Arg::Text(id.to_string()),
-                    Arg::Int(1),
-                    opt(n.person_id.map(|p| p.to_string())),
-                    opt(n.organisation_id.map(|p| p.to_string())),
-                    Arg::Text(n.kind.code().into()),
-                    Arg::Text(n.body.to_string()),
-                    n.due_at
-                        .map(|t| Arg::Int(t.micros()))
-                        .unwrap_or(Arg::NullInt),
-                    n.done_at
-                        .map(|t| Arg::Int(t.micros()))
-                        .unwrap_or(Arg::NullInt),
-                    opt(n.assigned_to.map(|u| u.to_string())),
-                    opt(actor.user.map(|u| u.to_string())),
-                    Arg::Text(n.source.code().into()),
-                    opt(n.source_detail.clone()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                    Arg::Int(at.micros()),
-                ]
+                let mut values = note_values(n, at);
+                values.push(("created_by", text_or_null(actor.user)));
+                new_record(id, at, values)
             })
             .collect();
-        insert_many(
-            &mut self.tx,
-            "INSERT INTO notes (id, version, person_id, organisation_id, kind, body, due_at, done_at, assigned_to, created_by, \
-             source, source_detail, recorded_at, created_at, updated_at) VALUES ",
-            rows,
-        )
-        .await?;
+        insert_records(&mut self.tx, "notes", rows).await?;
         let search = notes
             .iter()
-            .map(|(id, n)| {
-                [
-                    Arg::Text("note".into()),
-                    Arg::Text(id.to_string()),
-                    opt(n.person_id.map(|p| p.to_string())),
-                    Arg::Text(search_text([n.body.as_str()])),
-                ]
-            })
+            .map(|(id, n)| search_row("note", id, n.person_id, search_text([n.body.as_str()])))
             .collect();
-        self.search_rows(search).await?;
         let entries = notes
             .iter()
             .map(|(id, n)| actor.entry(at, AuditAction::Import, RecordType::Note, id, n.person_id))
             .collect();
-        self.audit(entries).await
+        self.finish(search, entries).await
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {

@@ -24,7 +24,7 @@ pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
 pub use error::StoreError;
 pub use import::ImportReport;
-pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use migrate::{MIGRATIONS, Migration};
 pub use notes::NoteFilter;
 pub use organisations::OrganisationFilter;
 pub use people::PersonFilter;

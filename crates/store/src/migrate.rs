@@ -4,30 +4,37 @@
 use crate::{Backend, StoreError};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
+/// One version of the schema: a text shared by both backends (with
+/// `@SERIAL@` for the serial column type) and each backend's own part.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
-    pub sql: &'static str,
+    pub shared: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sql: include_str!("../migrations/sqlite/0001_core.sql"),
-}];
+impl Migration {
+    /// The SQL to run on `backend`.
+    pub fn sql(&self, backend: Backend) -> String {
+        let (serial, own) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", self.sqlite),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", self.postgres),
+        };
+        format!("{}\n{own}", self.shared.replace("@SERIAL@", serial))
+    }
+}
 
-pub const MIGRATIONS_POSTGRES: &[Migration] = &[Migration {
+pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "core",
-    sql: include_str!("../migrations/postgres/0001_core.sql"),
+    shared: include_str!("../migrations/0001_core.sql"),
+    sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
+    postgres: include_str!("../migrations/postgres/0001_core.sql"),
 }];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
-    let migrations = match backend {
-        Backend::Sqlite => MIGRATIONS_SQLITE,
-        Backend::Postgres => MIGRATIONS_POSTGRES,
-    };
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
@@ -51,8 +58,8 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreErr
         .iter()
         .map(|r| r.try_get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
-    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
-        sqlx::raw_sql(AssertSqlSafe(m.sql))
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        sqlx::raw_sql(AssertSqlSafe(m.sql(backend)))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
@@ -74,26 +81,28 @@ mod tests {
 
     #[test]
     fn migrations_of_both_backends_stay_in_step() {
-        let versions =
-            |ms: &[Migration]| ms.iter().map(|m| (m.version, m.name)).collect::<Vec<_>>();
-        assert_eq!(versions(MIGRATIONS_SQLITE), versions(MIGRATIONS_POSTGRES));
-        // The same tables on both sides.
-        let tables = |sql: &str| {
-            let mut t: Vec<String> = sql
-                .lines()
-                .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
-                .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
-                .collect();
-            t.sort();
-            t
-        };
-        for (s, p) in MIGRATIONS_SQLITE.iter().zip(MIGRATIONS_POSTGRES) {
-            assert_eq!(
-                tables(s.sql),
-                tables(p.sql),
-                "migration {} differs in tables",
-                s.version
+        // Versions increase by one; each backend's part is there.
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+            assert!(
+                !m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty(),
+                "migration {} lacks a backend part",
+                m.version
             );
+        }
+        // Tables are created in the shared text only, so both have the same ones.
+        for m in MIGRATIONS {
+            for own in [m.sqlite, m.postgres] {
+                assert!(
+                    !own.lines()
+                        .any(|l| l.trim_start().starts_with("CREATE TABLE")),
+                    "migration {}: tables belong in the shared text",
+                    m.version
+                );
+            }
+            for backend in [Backend::Sqlite, Backend::Postgres] {
+                assert!(!m.sql(backend).contains("@SERIAL@"));
+            }
         }
     }
 }

@@ -3,7 +3,10 @@
 
 use crate::organisations::exists;
 use crate::people::bump_version;
-use crate::rows::{self, Arg, Select, int, opt_parsed, opt_ts, parsed, provenance, text, ts};
+use crate::rows::{
+    self, Arg, Select, Values, int, int_or_null, new_record, opt_parsed, opt_ts, parsed,
+    provenance, source_values, text, text_or_null, ts,
+};
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
@@ -56,6 +59,21 @@ async fn note_in(tx: &mut Transaction<'static, Any>, id: NoteId) -> Result<Note,
     Ok(note_from_row(&row.ok_or(StoreError::NotFound)?)?)
 }
 
+/// The columns a note's write sets (its author is set once, at creation).
+pub(crate) fn note_values(new: &NewNote, at: Timestamp) -> Values {
+    let mut values = vec![
+        ("person_id", text_or_null(new.person_id)),
+        ("organisation_id", text_or_null(new.organisation_id)),
+        ("kind", Arg::Text(new.kind.code().into())),
+        ("body", Arg::Text(new.body.to_string())),
+        ("due_at", int_or_null(new.due_at.map(Timestamp::micros))),
+        ("done_at", int_or_null(new.done_at.map(Timestamp::micros))),
+        ("assigned_to", text_or_null(new.assigned_to)),
+    ];
+    values.extend(source_values(new.source, &new.source_detail, at));
+    values
+}
+
 async fn check_refs(tx: &mut Transaction<'static, Any>, new: &NewNote) -> Result<(), StoreError> {
     if let Some(p) = new.person_id {
         exists(tx, "people", Some("person_id"), &p.to_string()).await?;
@@ -79,24 +97,9 @@ impl Store {
         let id = NoteId::new(at);
         let mut tx = self.write.begin().await?;
         check_refs(&mut tx, &new).await?;
-        sqlx::query(
-            "INSERT INTO notes (id, version, person_id, organisation_id, kind, body, due_at, done_at, assigned_to, created_by, \
-             source, source_detail, recorded_at, created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)",
-        )
-        .bind(id.to_string())
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.organisation_id.map(|o| o.to_string()))
-        .bind(new.kind.code())
-        .bind(new.body.to_string())
-        .bind(new.due_at.map(Timestamp::micros))
-        .bind(new.done_at.map(Timestamp::micros))
-        .bind(new.assigned_to.map(|u| u.to_string()))
-        .bind(actor.user.map(|u| u.to_string()))
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .execute(&mut *tx)
-        .await?;
+        let mut values = note_values(&new, at);
+        values.push(("created_by", text_or_null(actor.user)));
+        rows::insert_records(&mut tx, "notes", vec![new_record(id, at, values)]).await?;
         search::put(
             &mut tx,
             "note",
@@ -206,23 +209,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "notes", &id.to_string(), expected, at).await?;
         check_refs(&mut tx, &new).await?;
-        sqlx::query(
-            "UPDATE notes SET person_id = $1, organisation_id = $2, kind = $3, body = $4, due_at = $5, done_at = $6, assigned_to = $7, \
-             source = $8, source_detail = $9, recorded_at = $10 WHERE id = $11",
-        )
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.organisation_id.map(|o| o.to_string()))
-        .bind(new.kind.code())
-        .bind(new.body.to_string())
-        .bind(new.due_at.map(Timestamp::micros))
-        .bind(new.done_at.map(Timestamp::micros))
-        .bind(new.assigned_to.map(|u| u.to_string()))
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?;
+        rows::update_record(&mut tx, "notes", &id.to_string(), note_values(&new, at)).await?;
         search::put(
             &mut tx,
             "note",

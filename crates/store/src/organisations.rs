@@ -1,7 +1,10 @@
 //! Organisations, and the links "person represents organisation" (R19).
 
 use crate::people::{bump_version, reindex};
-use crate::rows::{self, Arg, Select, int, opt_date, opt_text, parsed, provenance, text, ts};
+use crate::rows::{
+    self, Arg, Select, Values, int, new_record, opt_date, opt_text, parsed, provenance,
+    source_values, text, text_or_null, ts,
+};
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{LinkId, OrganisationId, PersonId};
@@ -73,9 +76,14 @@ async fn index_organisation(
     id: OrganisationId,
     new: &NewOrganisation,
 ) -> Result<(), StoreError> {
-    let mut parts = vec![new.name.as_str()];
-    parts.extend(new.business_id.as_ref().map(|b| b.as_str()));
-    search::put(tx, "organisation", &id.to_string(), None, parts).await
+    search::put(
+        tx,
+        "organisation",
+        &id.to_string(),
+        None,
+        organisation_search_text(new),
+    )
+    .await
 }
 
 /// People linked to the organisation are found by its name: reindex them.
@@ -98,7 +106,45 @@ async fn reindex_members(
     Ok(members)
 }
 
-const DUPLICATE_BUSINESS_ID: &str = "another organisation has this business ID";
+/// The columns an organisation's write sets.
+pub(crate) fn organisation_values(new: &NewOrganisation, at: Timestamp) -> Values {
+    let mut values = vec![
+        ("name", Arg::Text(new.name.to_string())),
+        ("business_id", text_or_null(new.business_id.as_ref())),
+        ("website", text_or_null(new.website.as_ref())),
+    ];
+    values.extend(source_values(new.source, &new.source_detail, at));
+    values
+}
+
+/// The columns a link's write sets.
+pub(crate) fn link_values(person: PersonId, new: &NewLink, at: Timestamp) -> Values {
+    let mut values = vec![
+        ("person_id", Arg::Text(person.to_string())),
+        (
+            "organisation_id",
+            Arg::Text(new.organisation_id.to_string()),
+        ),
+        ("title", text_or_null(new.title.as_ref())),
+        ("started_on", text_or_null(new.started_on)),
+        ("ended_on", text_or_null(new.ended_on)),
+        (
+            "is_contact_person",
+            Arg::Int(i64::from(new.is_contact_person)),
+        ),
+    ];
+    values.extend(source_values(new.source, &new.source_detail, at));
+    values
+}
+
+/// The words an organisation is found by.
+pub(crate) fn organisation_search_text(new: &NewOrganisation) -> Vec<&str> {
+    let mut parts = vec![new.name.as_str()];
+    parts.extend(new.business_id.as_ref().map(|b| b.as_str()));
+    parts
+}
+
+pub(crate) const DUPLICATE_BUSINESS_ID: &str = "another organisation has this business ID";
 
 impl Store {
     pub async fn create_organisation(
@@ -109,18 +155,11 @@ impl Store {
     ) -> Result<Organisation, StoreError> {
         let id = OrganisationId::new(at);
         let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO organisations (id, version, name, business_id, website, source, source_detail, recorded_at, created_at, updated_at) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $7, $7)",
+        rows::insert_records(
+            &mut tx,
+            "organisations",
+            vec![new_record(id, at, organisation_values(&new, at))],
         )
-        .bind(id.to_string())
-        .bind(new.name.to_string())
-        .bind(new.business_id.as_ref().map(|b| b.to_string()))
-        .bind(new.website.as_ref().map(|w| w.to_string()))
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "business_id", DUPLICATE_BUSINESS_ID))?;
         index_organisation(&mut tx, id, &new).await?;
@@ -181,17 +220,12 @@ impl Store {
     ) -> Result<Organisation, StoreError> {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "organisations", &id.to_string(), expected, at).await?;
-        sqlx::query(
-            "UPDATE organisations SET name = $1, business_id = $2, website = $3, source = $4, source_detail = $5, recorded_at = $6 WHERE id = $7",
+        rows::update_record(
+            &mut tx,
+            "organisations",
+            &id.to_string(),
+            organisation_values(&new, at),
         )
-        .bind(new.name.to_string())
-        .bind(new.business_id.as_ref().map(|b| b.to_string()))
-        .bind(new.website.as_ref().map(|w| w.to_string()))
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .bind(id.to_string())
-        .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "business_id", DUPLICATE_BUSINESS_ID))?;
         index_organisation(&mut tx, id, &new).await?;
@@ -268,21 +302,11 @@ impl Store {
             &new.organisation_id.to_string(),
         )
         .await?;
-        sqlx::query(
-            "INSERT INTO person_organisations (id, version, person_id, organisation_id, title, started_on, ended_on, is_contact_person, \
-             source, source_detail, recorded_at, created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10)",
+        rows::insert_records(
+            &mut tx,
+            "person_organisations",
+            vec![new_record(id, at, link_values(person, &new, at))],
         )
-        .bind(id.to_string())
-        .bind(person.to_string())
-        .bind(new.organisation_id.to_string())
-        .bind(new.title.as_ref().map(|t| t.to_string()))
-        .bind(new.started_on.map(|d| d.to_string()))
-        .bind(new.ended_on.map(|d| d.to_string()))
-        .bind(i64::from(new.is_contact_person))
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .execute(&mut *tx)
         .await?;
         reindex(&mut tx, person).await?;
         audit::insert(
@@ -357,20 +381,12 @@ impl Store {
             at,
         )
         .await?;
-        sqlx::query(
-            "UPDATE person_organisations SET organisation_id = $1, title = $2, started_on = $3, ended_on = $4, is_contact_person = $5, \
-             source = $6, source_detail = $7, recorded_at = $8 WHERE id = $9",
+        rows::update_record(
+            &mut tx,
+            "person_organisations",
+            &id.to_string(),
+            link_values(person, &new, at),
         )
-        .bind(new.organisation_id.to_string())
-        .bind(new.title.as_ref().map(|t| t.to_string()))
-        .bind(new.started_on.map(|d| d.to_string()))
-        .bind(new.ended_on.map(|d| d.to_string()))
-        .bind(i64::from(new.is_contact_person))
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(at.micros())
-        .bind(id.to_string())
-        .execute(&mut *tx)
         .await?;
         reindex(&mut tx, person).await?;
         audit::insert(

@@ -1,6 +1,9 @@
 //! People and their contact values (R3), each value with its source (R5).
 
-use crate::rows::{self, Arg, Select, int, opt_date, opt_text, parsed, provenance, text, ts};
+use crate::rows::{
+    self, Arg, Select, Values, int, int_or_null, new_record, opt_date, opt_text, parsed,
+    provenance, source_values, text, text_or_null, ts,
+};
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::InvoiceStatus;
@@ -165,49 +168,42 @@ pub(crate) async fn reindex(
     .await
 }
 
-/// Binds the columns of one contact row (9 placeholders).
-pub(crate) fn contact_args(
+/// The columns of one contact value's row.
+pub(crate) fn contact_values(
     person: PersonId,
     position: usize,
     contact: &ContactValue,
     prov: &Provenance,
     at: Timestamp,
-) -> [Arg; 11] {
-    let (postal_code, city, country) = match contact {
-        ContactValue::Address(a) => (
-            Arg::Text(a.postal_code.clone()),
-            Arg::Text(a.city.to_string()),
-            Arg::Text(a.country.to_string()),
-        ),
-        _ => (Arg::Null, Arg::Null, Arg::Null),
+) -> Values {
+    let address = match contact {
+        ContactValue::Address(a) => Some(a),
+        _ => None,
     };
-    [
-        Arg::Text(ContactId::new(at).to_string()),
-        Arg::Text(person.to_string()),
-        Arg::Text(contact.kind().code().to_string()),
-        Arg::Int(position as i64),
-        Arg::Text(contact.value().to_string()),
-        postal_code,
-        city,
-        country,
-        Arg::Text(prov.source.code().to_string()),
-        prov.source_detail
-            .clone()
-            .map(Arg::Text)
-            .unwrap_or(Arg::Null),
-        Arg::Int(prov.recorded_at.micros()),
-    ]
+    let mut values = vec![
+        ("id", Arg::Text(ContactId::new(at).to_string())),
+        ("person_id", Arg::Text(person.to_string())),
+        ("kind", Arg::Text(contact.kind().code().to_string())),
+        ("position", Arg::Int(position as i64)),
+        ("value", Arg::Text(contact.value().to_string())),
+        ("postal_code", text_or_null(address.map(|a| &a.postal_code))),
+        ("city", text_or_null(address.map(|a| &a.city))),
+        ("country", text_or_null(address.map(|a| &a.country))),
+    ];
+    values.extend(source_values(
+        prov.source,
+        &prov.source_detail,
+        prov.recorded_at,
+    ));
+    values
 }
-
-pub(crate) const CONTACT_INSERT: &str = "INSERT INTO person_contacts \
-     (id, person_id, kind, position, value, postal_code, city, country, source, source_detail, recorded_at) VALUES ";
 
 /// Inserts contact rows, many per statement.
 pub(crate) async fn insert_contacts(
     tx: &mut Transaction<'static, Any>,
-    rows: Vec<[Arg; 11]>,
+    rows: Vec<Values>,
 ) -> Result<(), sqlx::Error> {
-    rows::insert_many(tx, CONTACT_INSERT, rows).await
+    rows::insert_records(tx, "person_contacts", rows).await
 }
 
 fn contact_key(c: &ContactValue) -> (String, String, String, String) {
@@ -477,7 +473,7 @@ impl Store {
                     .get(&contact_key(c))
                     .cloned()
                     .unwrap_or_else(|| prov.clone());
-                contact_args(id, i, c, &p, at)
+                contact_values(id, i, c, &p, at)
             })
             .collect();
         insert_contacts(&mut tx, rows).await?;
@@ -566,68 +562,61 @@ pub(crate) async fn insert_person(
     id: PersonId,
     new: &NewPerson,
 ) -> Result<(), StoreError> {
-    let row = person_args(actor, at, id, new);
-    rows::insert_many(tx, PERSON_INSERT, vec![row]).await?;
+    rows::insert_records(tx, "people", vec![person_values(actor, at, id, new)]).await?;
     let prov = Provenance::new(new.source, new.source_detail.clone(), at);
     let contacts = new
         .contacts
         .iter()
         .enumerate()
-        .map(|(i, c)| contact_args(id, i, c, &prov, at))
+        .map(|(i, c)| contact_values(id, i, c, &prov, at))
         .collect();
     insert_contacts(tx, contacts).await?;
     Ok(())
 }
 
-pub(crate) const PERSON_INSERT: &str = "INSERT INTO people (id, version, first_name, last_name, name_source, name_source_detail, \
-     name_recorded_at, title, title_source, title_source_detail, title_recorded_at, relationship_started_on, \
-     relationship_ended_on, created_at, updated_at, created_by, updated_by) VALUES ";
-
-pub(crate) fn person_args(
-    actor: &Actor,
-    at: Timestamp,
-    id: PersonId,
-    new: &NewPerson,
-) -> [Arg; 17] {
-    let detail = new
-        .source_detail
-        .clone()
-        .map(Arg::Text)
-        .unwrap_or(Arg::Null);
-    let has_title = new.title.is_some();
-    let user = actor
-        .user
-        .map(|u| Arg::Text(u.to_string()))
-        .unwrap_or(Arg::Null);
-    let when = |yes: bool, arg: Arg| match (yes, arg) {
-        (true, arg) => arg,
-        (false, Arg::Int(_)) => Arg::NullInt,
-        (false, _) => Arg::Null,
-    };
-    [
-        Arg::Text(id.to_string()),
-        Arg::Int(1),
-        Arg::Text(new.first_name.to_string()),
-        Arg::Text(new.last_name.to_string()),
-        Arg::Text(new.source.code().into()),
-        detail.clone(),
-        Arg::Int(at.micros()),
-        new.title
-            .as_ref()
-            .map(|t| Arg::Text(t.to_string()))
-            .unwrap_or(Arg::Null),
-        when(has_title, Arg::Text(new.source.code().into())),
-        when(has_title, detail),
-        when(has_title, Arg::Int(at.micros())),
-        new.relationship_started_on
-            .map(|d| Arg::Text(d.to_string()))
-            .unwrap_or(Arg::Null),
-        new.relationship_ended_on
-            .map(|d| Arg::Text(d.to_string()))
-            .unwrap_or(Arg::Null),
-        Arg::Int(at.micros()),
-        Arg::Int(at.micros()),
-        user.clone(),
-        user,
-    ]
+/// The columns of a new person's row: the name and title carry the
+/// request's source (R5).
+pub(crate) fn person_values(actor: &Actor, at: Timestamp, id: PersonId, new: &NewPerson) -> Values {
+    let title_source = new
+        .title
+        .as_ref()
+        .map(|_| Provenance::new(new.source, new.source_detail.clone(), at));
+    let user = text_or_null(actor.user);
+    new_record(
+        id,
+        at,
+        vec![
+            ("first_name", Arg::Text(new.first_name.to_string())),
+            ("last_name", Arg::Text(new.last_name.to_string())),
+            ("name_source", Arg::Text(new.source.code().into())),
+            (
+                "name_source_detail",
+                text_or_null(new.source_detail.as_ref()),
+            ),
+            ("name_recorded_at", Arg::Int(at.micros())),
+            ("title", text_or_null(new.title.as_ref())),
+            (
+                "title_source",
+                text_or_null(title_source.as_ref().map(|p| p.source.code())),
+            ),
+            (
+                "title_source_detail",
+                text_or_null(title_source.as_ref().and_then(|p| p.source_detail.as_ref())),
+            ),
+            (
+                "title_recorded_at",
+                int_or_null(title_source.as_ref().map(|p| p.recorded_at.micros())),
+            ),
+            (
+                "relationship_started_on",
+                text_or_null(new.relationship_started_on),
+            ),
+            (
+                "relationship_ended_on",
+                text_or_null(new.relationship_ended_on),
+            ),
+            ("created_by", user.clone()),
+            ("updated_by", user),
+        ],
+    )
 }

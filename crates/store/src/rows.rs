@@ -85,23 +85,64 @@ fn bind<'q>(
     }
 }
 
-/// Inserts rows of `N` columns, as many per statement as the parameter
-/// limits allow (SQLite 32766, PostgreSQL 65535).
-pub(crate) async fn insert_many<const N: usize>(
+/// The columns a write sets, with their values.
+pub(crate) type Values = Vec<(&'static str, Arg)>;
+
+/// A new record's values: its id, version 1, creation and update times, and `values`.
+pub(crate) fn new_record(id: impl ToString, at: Timestamp, values: Values) -> Values {
+    let mut all = vec![
+        ("id", Arg::Text(id.to_string())),
+        ("version", Arg::Int(1)),
+        ("created_at", Arg::Int(at.micros())),
+        ("updated_at", Arg::Int(at.micros())),
+    ];
+    all.extend(values);
+    all
+}
+
+pub(crate) fn text_or_null(value: Option<impl ToString>) -> Arg {
+    value.map(|v| Arg::Text(v.to_string())).unwrap_or(Arg::Null)
+}
+
+pub(crate) fn int_or_null(value: Option<i64>) -> Arg {
+    value.map(Arg::Int).unwrap_or(Arg::NullInt)
+}
+
+/// `source`, `source_detail`, `recorded_at` of a value recorded at `at`.
+pub(crate) fn source_values(source: Source, detail: &Option<String>, at: Timestamp) -> Values {
+    vec![
+        ("source", Arg::Text(source.code().into())),
+        ("source_detail", text_or_null(detail.as_ref())),
+        ("recorded_at", Arg::Int(at.micros())),
+    ]
+}
+
+/// Inserts rows that all set the same columns, as many per statement as
+/// the parameter limits allow (SQLite 32766, PostgreSQL 65535).
+pub(crate) async fn insert_records(
     tx: &mut sqlx::Transaction<'static, Any>,
-    head: &str,
-    rows: Vec<[Arg; N]>,
+    table: &str,
+    rows: Vec<Values>,
 ) -> Result<(), sqlx::Error> {
-    let per_statement = (30_000 / N).clamp(1, 500);
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let columns: Vec<&str> = first.iter().map(|(c, _)| *c).collect();
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let per_statement = (30_000 / columns.len()).clamp(1, 500);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<[Arg; N]> = rows.by_ref().take(per_statement).collect();
-        let mut sql = String::with_capacity(head.len() + chunk.len() * N * 5);
-        sql.push_str(head);
+        let chunk: Vec<Values> = rows.by_ref().take(per_statement).collect();
+        let mut sql = String::with_capacity(head.len() + chunk.len() * columns.len() * 6);
+        sql.push_str(&head);
         let mut n = 0;
-        for (i, _) in chunk.iter().enumerate() {
+        for (i, row) in chunk.iter().enumerate() {
+            debug_assert!(
+                row.iter().map(|(c, _)| *c).eq(columns.iter().copied()),
+                "rows of one insert set the same columns"
+            );
             sql.push_str(if i == 0 { "(" } else { ", (" });
-            for c in 0..N {
+            for c in 0..row.len() {
                 n += 1;
                 if c > 0 {
                     sql.push_str(", ");
@@ -113,12 +154,37 @@ pub(crate) async fn insert_many<const N: usize>(
         }
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
-            for arg in row {
+            for (_, arg) in row {
                 query = bind(query, arg);
             }
         }
         query.execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+/// Sets the columns of one record.
+pub(crate) async fn update_record(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    table: &str,
+    id: &str,
+    values: Values,
+) -> Result<(), sqlx::Error> {
+    let sets: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE id = ${}",
+        sets.join(", "),
+        values.len() + 1
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (_, arg) in values {
+        query = bind(query, arg);
+    }
+    query.bind(id.to_string()).execute(&mut **tx).await?;
     Ok(())
 }
 
