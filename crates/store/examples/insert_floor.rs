@@ -13,16 +13,37 @@
 //! N defaults to 200000. With `--database-url` (PostgreSQL), the rows are
 //! inserted and committed the same way into that database (point it at a
 //! scratch database), then deleted again in a second transaction.
+//!
+//! For diagnosis only, `--rows-per-statement K` (default 1) puts K rows in
+//! each INSERT, numbered `$1…` as the store numbers its bulk statements; the
+//! floor the benchmarks report is always K = 1.
 
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_store::{Backend, DatabaseUrl, Store};
+use sqlx::AssertSqlSafe;
 use std::time::Instant;
 
-const INSERT: &str = "INSERT INTO people (id, version, first_name, last_name, name_source, name_source_detail, \
+const INSERT_HEAD: &str = "INSERT INTO people (id, version, first_name, last_name, name_source, name_source_detail, \
      name_recorded_at, title, title_source, title_source_detail, title_recorded_at, relationship_started_on, \
-     relationship_ended_on, created_at, updated_at, created_by, updated_by) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+     relationship_ended_on, created_at, updated_at, created_by, updated_by) VALUES ";
+const COLUMNS: usize = 17;
+
+/// `INSERT … VALUES ($1, …, $17)`, or K such tuples numbered on.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(INSERT_HEAD);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..COLUMNS {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * COLUMNS + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
 
 /// Marks the rows of this run, so that on PostgreSQL they can be removed again.
 const MARK: &str = "insert_floor";
@@ -46,7 +67,9 @@ const LAST: &[&str] = &[
 const TITLES: &[&str] = &["toimitusjohtaja", "myyntipäällikkö", "asiantuntija"];
 
 fn usage() -> ! {
-    eprintln!("usage: insert_floor [N] [--database-url postgres://USER@HOST/DB]");
+    eprintln!(
+        "usage: insert_floor [N] [--database-url postgres://USER@HOST/DB] [--rows-per-statement K]"
+    );
     std::process::exit(2);
 }
 
@@ -61,10 +84,18 @@ fn now_micros() -> i64 {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows: usize = 200_000;
     let mut database_url: Option<String> = None;
+    let mut per_statement: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--database-url" => database_url = Some(args.next().unwrap_or_else(|| usage())),
+            "--rows-per-statement" => {
+                per_statement = args
+                    .next()
+                    .and_then(|k| k.parse().ok())
+                    .filter(|k| (1..=1000).contains(k))
+                    .unwrap_or_else(|| usage())
+            }
             "-h" | "--help" => usage(),
             n => rows = n.replace('_', "").parse().unwrap_or_else(|_| usage()),
         }
@@ -104,30 +135,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
 
+    let full = insert_sql(per_statement);
     let started = Instant::now();
     let mut tx = pool.begin().await?;
-    for (id, first, last, title, started_on) in &people {
-        let has_title = title.is_some();
-        sqlx::query(INSERT)
-            .bind(id.as_str())
-            .bind(1_i64)
-            .bind(*first)
-            .bind(*last)
-            .bind("staff_entry")
-            .bind(MARK)
-            .bind(at)
-            .bind(*title)
-            .bind(has_title.then_some("staff_entry"))
-            .bind(has_title.then_some(MARK))
-            .bind(has_title.then_some(at))
-            .bind(started_on.as_str())
-            .bind(Option::<&str>::None)
-            .bind(at)
-            .bind(at)
-            .bind(Option::<&str>::None)
-            .bind(Option::<&str>::None)
-            .execute(&mut *tx)
-            .await?;
+    for chunk in people.chunks(per_statement) {
+        // The SQL text is the same for every full chunk, so sqlx prepares it
+        // once and reuses the statement.
+        let tail;
+        let sql = if chunk.len() == per_statement {
+            full.as_str()
+        } else {
+            tail = insert_sql(chunk.len());
+            tail.as_str()
+        };
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (id, first, last, title, started_on) in chunk {
+            let has_title = title.is_some();
+            query = query
+                .bind(id.as_str())
+                .bind(1_i64)
+                .bind(*first)
+                .bind(*last)
+                .bind("staff_entry")
+                .bind(MARK)
+                .bind(at)
+                .bind(*title)
+                .bind(has_title.then_some("staff_entry"))
+                .bind(has_title.then_some(MARK))
+                .bind(has_title.then_some(at))
+                .bind(started_on.as_str())
+                .bind(Option::<&str>::None)
+                .bind(at)
+                .bind(at)
+                .bind(Option::<&str>::None)
+                .bind(Option::<&str>::None);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     let elapsed = started.elapsed().as_secs_f64();
@@ -145,7 +188,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.close().await;
 
     eprintln!(
-        "insert_floor: {rows} rows into people in one transaction ({:?}) in {elapsed:.3} s",
+        "insert_floor: {rows} rows into people in one transaction ({:?}, {per_statement} per statement) in {elapsed:.3} s",
         store.backend()
     );
     println!("floor_rows_per_sec={:.0}", rows as f64 / elapsed.max(1e-9));

@@ -5,16 +5,15 @@
 //! concurrent reads cost a few commits, not a thousand.
 
 use crate::StoreError;
+use crate::rows::{Arg, insert_records, text_or_null};
 use rekisteri_domain::audit::AuditEntry;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
 /// At most this many rows go into one commit.
 const BATCH_ROWS: usize = 2_000;
-/// Rows per INSERT statement (8 parameters each, well under SQLite's limit).
-const ROWS_PER_STATEMENT: usize = 200;
 
 #[derive(Clone)]
 pub struct AuditWriter {
@@ -77,38 +76,19 @@ pub(crate) async fn insert(
     tx: &mut Transaction<'static, Any>,
     entries: &[AuditEntry],
 ) -> Result<(), sqlx::Error> {
-    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (at, actor_user_id, action, record_type, record_id, person_id, purpose, client_ip) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, NULL)",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for e in chunk {
-            query = query
-                .bind(e.at.micros())
-                .bind(e.actor.map(|u| u.to_string()))
-                .bind(e.action.code())
-                .bind(e.record_type.code())
-                .bind(e.record_id.clone())
-                .bind(e.person_id.map(|p| p.to_string()))
-                .bind(e.purpose.code());
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
+    let rows = entries
+        .iter()
+        .map(|e| {
+            vec![
+                ("at", Arg::Int(e.at.micros())),
+                ("actor_user_id", text_or_null(e.actor)),
+                ("action", Arg::Text(e.action.code().into())),
+                ("record_type", Arg::Text(e.record_type.code().into())),
+                ("record_id", Arg::Text(e.record_id.clone())),
+                ("person_id", text_or_null(e.person_id)),
+                ("purpose", Arg::Text(e.purpose.code().into())),
+            ]
+        })
+        .collect();
+    insert_records(tx, "audit_log", rows).await
 }

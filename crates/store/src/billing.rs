@@ -7,7 +7,7 @@ use crate::rows::{
     self, Arg, Select, Values, int, new_record, opt_parsed, parsed, provenance, source_values,
     text, text_or_null, ts,
 };
-use crate::{Page, PageRequest, Store, StoreError, audit};
+use crate::{Backend, Page, PageRequest, Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::billing::{Invoice, NewInvoice, NewOrder, Order, OrderLine};
@@ -74,17 +74,20 @@ fn invoice_from_row(row: &AnyRow) -> Result<Invoice, sqlx::Error> {
 }
 
 /// Orders with their lines, in the order of `rows`.
-async fn with_lines<'e, E>(executor: E, mut orders: Vec<Order>) -> Result<Vec<Order>, sqlx::Error>
+async fn with_lines<'e, E>(
+    executor: E,
+    backend: Backend,
+    mut orders: Vec<Order>,
+) -> Result<Vec<Order>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     if orders.is_empty() {
         return Ok(orders);
     }
-    let marks: Vec<String> = (1..=orders.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT id, order_id, description, quantity, unit_price_cents FROM order_lines WHERE order_id IN ({}) ORDER BY order_id, position",
-        marks.join(", ")
+        backend.placeholders(1, orders.len())
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for o in &orders {
@@ -114,7 +117,8 @@ async fn order_in(tx: &mut Transaction<'static, Any>, id: OrderId) -> Result<Ord
         .fetch_optional(&mut **tx)
         .await?;
     let order = order_from_row(&row.ok_or(StoreError::NotFound)?)?;
-    with_lines(&mut **tx, vec![order])
+    let backend = Backend::of(tx);
+    with_lines(&mut **tx, backend, vec![order])
         .await?
         .pop()
         .ok_or(StoreError::NotFound)
@@ -263,7 +267,7 @@ impl Store {
             .fetch_optional(&self.read)
             .await?;
         let order = order_from_row(&row.ok_or(StoreError::NotFound)?)?;
-        let order = with_lines(&self.read, vec![order])
+        let order = with_lines(&self.read, self.backend, vec![order])
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -302,7 +306,7 @@ impl Store {
             .iter()
             .map(order_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let orders = with_lines(&self.read, orders).await?;
+        let orders = with_lines(&self.read, self.backend, orders).await?;
         let page = rows::into_page(orders, page, |o| o.id.to_string());
         let entries = page
             .items

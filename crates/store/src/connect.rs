@@ -14,6 +14,38 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend behind a connection of the `Any` driver.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name() == "SQLite" {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// Placeholders for `count` values bound in order, numbered from `first`.
+    /// SQLite gets anonymous `?`: sqlx looks a numbered parameter up by name,
+    /// which costs time linear in the statement's parameters, so a statement
+    /// of many rows with `$n` placeholders binds in quadratic time.
+    pub(crate) fn placeholders(self, first: usize, count: usize) -> String {
+        let mut out = String::with_capacity(count * 6);
+        for n in first..first + count {
+            if n > first {
+                out.push_str(", ");
+            }
+            match self {
+                Backend::Sqlite => out.push('?'),
+                Backend::Postgres => {
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A database URL whose scheme we know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
@@ -72,6 +104,10 @@ impl Store {
                 .max_connections(max)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                // A ping before every acquire is a round trip to SQLite's
+                // worker thread per query; broken connections surface as
+                // errors on use instead.
+                .test_before_acquire(false)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
@@ -104,6 +140,7 @@ impl Store {
             write,
             backend,
             audit,
+            tokens: Default::default(),
         })
     }
 }

@@ -72,6 +72,7 @@ pub struct Store {
     write: AnyPool,
     backend: Backend,
     audit: audit::AuditWriter,
+    tokens: std::sync::Arc<users::TokenCache>,
 }
 
 impl Store {

@@ -4,7 +4,7 @@ use crate::rows::{
     self, Arg, Select, Values, int, int_or_null, new_record, opt_date, opt_text, parsed,
     provenance, source_values, text, text_or_null, ts,
 };
-use crate::{Page, PageRequest, Store, StoreError, audit, search};
+use crate::{Backend, Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::InvoiceStatus;
 use rekisteri_domain::ids::{ContactId, PersonId};
@@ -93,19 +93,22 @@ fn add_contact(person: &mut Person, row: &AnyRow) -> Result<(), sqlx::Error> {
 }
 
 /// Loads people with their contact values, in the order of `ids`.
-pub(crate) async fn load<'e, E>(executor: E, ids: &[String]) -> Result<Vec<Person>, sqlx::Error>
+pub(crate) async fn load<'e, E>(
+    executor: E,
+    backend: Backend,
+    ids: &[String],
+) -> Result<Vec<Person>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {PERSON_COLUMNS}, {CONTACT_COLUMNS} FROM people p \
          LEFT JOIN person_contacts c ON c.person_id = p.id \
          WHERE p.id IN ({}) ORDER BY p.id, c.position",
-        marks.join(", ")
+        backend.placeholders(1, ids.len())
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for id in ids {
@@ -153,7 +156,8 @@ pub(crate) async fn reindex(
     tx: &mut Transaction<'static, Any>,
     id: PersonId,
 ) -> Result<(), StoreError> {
-    let person = load(&mut **tx, &[id.to_string()])
+    let backend = Backend::of(tx);
+    let person = load(&mut **tx, backend, &[id.to_string()])
         .await?
         .pop()
         .ok_or(StoreError::NotFound)?;
@@ -290,7 +294,7 @@ impl Store {
         insert_person(&mut tx, actor, at, id, &new).await?;
         reindex(&mut tx, id).await?;
         audit::insert(&mut tx, &[entry(actor, at, AuditAction::Create, id)]).await?;
-        let person = load(&mut *tx, &[id.to_string()])
+        let person = load(&mut *tx, self.backend, &[id.to_string()])
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -305,7 +309,7 @@ impl Store {
         at: Timestamp,
         id: PersonId,
     ) -> Result<Person, StoreError> {
-        let person = load(&self.read, &[id.to_string()])
+        let person = load(&self.read, self.backend, &[id.to_string()])
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -376,7 +380,7 @@ impl Store {
             .iter()
             .map(|r| text(r, "id"))
             .collect::<Result<_, _>>()?;
-        let people = load(&self.read, &ids).await?;
+        let people = load(&self.read, self.backend, &ids).await?;
         let page = rows::into_page(people, page, |p| p.id.to_string());
         let entries = page
             .items
@@ -399,7 +403,7 @@ impl Store {
     ) -> Result<Person, StoreError> {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "people", &id.to_string(), expected, at).await?;
-        let old = load(&mut *tx, &[id.to_string()])
+        let old = load(&mut *tx, self.backend, &[id.to_string()])
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -479,7 +483,7 @@ impl Store {
         insert_contacts(&mut tx, rows).await?;
         reindex(&mut tx, id).await?;
         audit::insert(&mut tx, &[entry(actor, at, AuditAction::Update, id)]).await?;
-        let person = load(&mut *tx, &[id.to_string()])
+        let person = load(&mut *tx, self.backend, &[id.to_string()])
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;

@@ -2,6 +2,7 @@
 //! whose filters vary. Values were validated when stored; a value that no
 //! longer parses is reported as a decode error, not trusted.
 
+use crate::Backend;
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Date, Provenance, Source, Timestamp};
 use sqlx::any::AnyRow;
@@ -129,27 +130,20 @@ pub(crate) async fn insert_records(
     };
     let columns: Vec<&str> = first.iter().map(|(c, _)| *c).collect();
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let backend = Backend::of(tx);
     let per_statement = (30_000 / columns.len()).clamp(1, 500);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Values> = rows.by_ref().take(per_statement).collect();
         let mut sql = String::with_capacity(head.len() + chunk.len() * columns.len() * 6);
         sql.push_str(&head);
-        let mut n = 0;
         for (i, row) in chunk.iter().enumerate() {
             debug_assert!(
                 row.iter().map(|(c, _)| *c).eq(columns.iter().copied()),
                 "rows of one insert set the same columns"
             );
             sql.push_str(if i == 0 { "(" } else { ", (" });
-            for c in 0..row.len() {
-                n += 1;
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
+            sql.push_str(&backend.placeholders(i * columns.len() + 1, columns.len()));
             sql.push(')');
         }
         let mut query = sqlx::query(AssertSqlSafe(sql));

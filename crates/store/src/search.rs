@@ -9,6 +9,7 @@ use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::search::{SearchHit, SearchHitKind, query_terms, search_text};
 use sqlx::{Any, AssertSqlSafe, Transaction};
+use std::collections::HashMap;
 
 /// Writes (or rewrites) the search row of a record.
 pub(crate) async fn put<'a>(
@@ -53,6 +54,31 @@ fn excerpt(body: &str) -> String {
 }
 
 impl Store {
+    /// `id → title` for the records of `select` (which names `id` and `title`) with these ids.
+    async fn titles(
+        &self,
+        select: &str,
+        ids: &[String],
+        shape: impl Fn(String) -> String,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "{select} WHERE id IN ({})",
+            self.backend.placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        let mut titles = HashMap::new();
+        for row in query.fetch_all(&self.read).await? {
+            titles.insert(text(&row, "id")?, shape(text(&row, "title")?));
+        }
+        Ok(titles)
+    }
+
     /// Records matching every term of `query` as a prefix, audited per
     /// person and note shown.
     pub async fn search(
@@ -82,7 +108,9 @@ impl Store {
         let (sql, pattern) = match self.backend {
             Backend::Sqlite => (
                 format!(
-                    "SELECT s.record_type, s.record_id, s.person_id FROM search_fts f JOIN search_index s ON s.id = f.rowid \
+                    // CROSS JOIN keeps SQLite's planner from probing the
+                    // full-text index once per row of search_index.
+                    "SELECT s.record_type, s.record_id, s.person_id FROM search_fts f CROSS JOIN search_index s ON s.id = f.rowid \
                      WHERE search_fts MATCH $1 AND s.record_type IN ({type_list}) LIMIT $2"
                 ),
                 terms
@@ -108,47 +136,59 @@ impl Store {
             .bind(i64::from(limit.clamp(1, 100)))
             .fetch_all(&self.read)
             .await?;
-        let mut hits = Vec::with_capacity(rows.len());
+        let mut found: Vec<(String, String, Option<PersonId>)> = Vec::with_capacity(rows.len());
         for row in &rows {
-            let record_type = text(row, "record_type")?;
-            let id = text(row, "record_id")?;
-            let person_id: Option<PersonId> = opt_parsed(row, "person_id")?;
-            let (kind, title) = match record_type.as_str() {
-                "person" => {
-                    let r = sqlx::query("SELECT first_name, last_name FROM people WHERE id = $1")
-                        .bind(id.clone())
-                        .fetch_optional(&self.read)
-                        .await?;
-                    let Some(r) = r else { continue };
-                    (
-                        SearchHitKind::Person,
-                        format!("{} {}", text(&r, "first_name")?, text(&r, "last_name")?),
-                    )
-                }
-                "organisation" => {
-                    let r = sqlx::query("SELECT name FROM organisations WHERE id = $1")
-                        .bind(id.clone())
-                        .fetch_optional(&self.read)
-                        .await?;
-                    let Some(r) = r else { continue };
-                    (SearchHitKind::Organisation, text(&r, "name")?)
-                }
-                _ => {
-                    let r = sqlx::query("SELECT body FROM notes WHERE id = $1")
-                        .bind(id.clone())
-                        .fetch_optional(&self.read)
-                        .await?;
-                    let Some(r) = r else { continue };
-                    (SearchHitKind::Note, excerpt(&text(&r, "body")?))
-                }
-            };
-            hits.push(SearchHit {
-                kind,
-                id,
-                person_id,
-                title,
-            });
+            found.push((
+                text(row, "record_type")?,
+                text(row, "record_id")?,
+                opt_parsed(row, "person_id")?,
+            ));
         }
+        let ids_of = |kind: &str| {
+            found
+                .iter()
+                .filter(|f| f.0 == kind)
+                .map(|f| f.1.clone())
+                .collect::<Vec<_>>()
+        };
+        let names = self
+            .titles(
+                "SELECT id, first_name || ' ' || last_name AS title FROM people",
+                &ids_of("person"),
+                |t| t,
+            )
+            .await?;
+        let orgs = self
+            .titles(
+                "SELECT id, name AS title FROM organisations",
+                &ids_of("organisation"),
+                |t| t,
+            )
+            .await?;
+        let notes = self
+            .titles(
+                "SELECT id, body AS title FROM notes",
+                &ids_of("note"),
+                |t| excerpt(&t),
+            )
+            .await?;
+        let hits: Vec<SearchHit> = found
+            .into_iter()
+            .filter_map(|(record_type, id, person_id)| {
+                let (kind, titles) = match record_type.as_str() {
+                    "person" => (SearchHitKind::Person, &names),
+                    "organisation" => (SearchHitKind::Organisation, &orgs),
+                    _ => (SearchHitKind::Note, &notes),
+                };
+                let title = titles.get(&id)?.clone();
+                Some(SearchHit {
+                    kind,
+                    id,
+                    person_id,
+                    title,
+                })
+            })
+            .collect();
         let entries = hits
             .iter()
             .filter(|h| h.kind != SearchHitKind::Organisation)

@@ -7,6 +7,8 @@ use rekisteri_domain::ids::{TokenId, UserId};
 use rekisteri_domain::{Role, Timestamp};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {
@@ -27,6 +29,36 @@ pub struct NewToken {
 /// The stored form of a token secret.
 pub fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// How long a token's answer is kept in memory: a revoked token or a
+/// disabled user may be let in for at most this long by another server.
+pub const TOKEN_CACHE_MICROS: i64 = 10_000_000;
+
+/// A live token's user, the token's expiry, and when it was looked up.
+type CachedToken = (User, Option<Timestamp>, Timestamp);
+
+/// Recently seen live tokens, by hash.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache(Mutex<HashMap<String, CachedToken>>);
+
+impl TokenCache {
+    fn get(&self, hash: &str, at: Timestamp) -> Option<User> {
+        let cache = self.0.lock().ok()?;
+        let (user, expires, seen) = cache.get(hash)?;
+        let fresh = at.micros() - seen.micros() < TOKEN_CACHE_MICROS && at >= *seen;
+        let live = expires.is_none_or(|e| e > at);
+        (fresh && live).then(|| user.clone())
+    }
+
+    fn put(&self, hash: String, user: User, expires: Option<Timestamp>, at: Timestamp) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash, (user, expires, at));
+        }
+    }
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
@@ -108,20 +140,31 @@ impl Store {
         Ok(id)
     }
 
-    /// The user a bearer token belongs to, if the token is live and the user enabled.
+    /// The user a bearer token belongs to, if the token is live and the
+    /// user enabled. Answers are kept for [`TOKEN_CACHE_MICROS`], so most
+    /// requests cost no query; a token found revoked, expired or unknown is
+    /// not kept.
     pub async fn user_by_token(
         &self,
         at: Timestamp,
         secret: &str,
     ) -> Result<Option<User>, StoreError> {
+        let hash = token_hash(secret);
+        if let Some(user) = self.tokens.get(&hash, at) {
+            return Ok(Some(user));
+        }
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL",
         )
-        .bind(token_hash(secret))
+        .bind(hash.clone())
         .bind(at.micros())
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        self.tokens
+            .put(hash, user.clone(), opt_ts(&row, "expires_at")?, at);
+        Ok(Some(user))
     }
 }
