@@ -4,11 +4,13 @@
 mod common;
 
 use common::{Reply, TestApp, create_person, person_json};
+use rekisteri_domain::Clock;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 on_both_backends!(
     api_needs_a_bearer_token_but_healthz_does_not,
+    r11_an_expired_token_is_refused_even_when_recently_used,
     r3_bad_input_of_every_validated_kind_gets_422_naming_the_field_and_stores_nothing,
     r3_values_are_stored_in_normal_form,
     r5_each_value_keeps_its_own_source_across_edits,
@@ -423,5 +425,44 @@ async fn r8_r19_delete_is_held_by_open_invoices_and_contact_roles(app: TestApp) 
             .as_array()
             .unwrap()
             .is_empty()
+    );
+}
+
+async fn r11_an_expired_token_is_refused_even_when_recently_used(app: TestApp) {
+    let user = app.store.user_by_name("staff").await.unwrap();
+    let expires = app.clock.now().plus_micros(2_000_000);
+    app.store
+        .add_token(
+            app.clock.now(),
+            user.id,
+            "rk_short_lived_token_0123456789",
+            None,
+            Some(expires),
+        )
+        .await
+        .unwrap();
+    let ok = app
+        .send(
+            Method::GET,
+            "/api/v1/people",
+            Some("rk_short_lived_token_0123456789"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+    app.clock.set(expires.plus_micros(1));
+    let late = app
+        .send(
+            Method::GET,
+            "/api/v1/people",
+            Some("rk_short_lived_token_0123456789"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        late.status, 401,
+        "the token's expiry holds even while its lookup is cached"
     );
 }
