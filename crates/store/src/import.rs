@@ -4,11 +4,12 @@
 //! is (the transaction commits last).
 
 use crate::billing::{DUPLICATE_INVOICE_NUMBER, insert_lines, invoice_values, order_values};
+use crate::contacts::{contact_values, insert_contacts};
 use crate::notes::note_values;
 use crate::organisations::{
     DUPLICATE_BUSINESS_ID, link_values, organisation_search_text, organisation_values,
 };
-use crate::people::{contact_values, insert_contacts, person_values};
+use crate::people::person_values;
 use crate::rows::{Arg, Values, insert_records, new_record, text_or_null};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};

@@ -10,6 +10,7 @@
 pub mod audit;
 mod billing;
 mod connect;
+mod contacts;
 mod error;
 mod import;
 mod migrate;

@@ -1,15 +1,18 @@
 //! People and their contact values (R3), each value with its source (R5).
 
+use crate::contacts::{
+    CONTACT_COLUMNS, add_contact, contact_key, contact_values, insert_contacts, stored_key,
+};
 use crate::rows::{
     self, Arg, Select, Values, int, int_or_null, new_record, opt_date, opt_text, parsed,
-    provenance, source_values, text, text_or_null, ts,
+    provenance, text, text_or_null, ts,
 };
 use crate::{Backend, Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::InvoiceStatus;
-use rekisteri_domain::ids::{ContactId, PersonId};
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::organisation::is_active_contact;
-use rekisteri_domain::person::{ContactValue, NewPerson, Person, SourcedAddress, SourcedValue};
+use rekisteri_domain::person::{NewPerson, Person};
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
@@ -29,10 +32,6 @@ pub struct PersonFilter {
 const PERSON_COLUMNS: &str = "p.id, p.version, p.first_name, p.last_name, p.name_source, p.name_source_detail, \
      p.name_recorded_at, p.title, p.title_source, p.title_source_detail, p.title_recorded_at, \
      p.relationship_started_on, p.relationship_ended_on, p.created_at, p.updated_at";
-
-const CONTACT_COLUMNS: &str = "c.id AS c_id, c.person_id AS c_person_id, c.kind AS c_kind, c.value AS c_value, \
-     c.postal_code AS c_postal_code, c.city AS c_city, c.country AS c_country, c.source AS c_source, \
-     c.source_detail AS c_source_detail, c.recorded_at AS c_recorded_at";
 
 fn person_from_row(row: &AnyRow) -> Result<Person, sqlx::Error> {
     let title_source = match opt_text(row, "title_source")? {
@@ -57,39 +56,6 @@ fn person_from_row(row: &AnyRow) -> Result<Person, sqlx::Error> {
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
     })
-}
-
-/// Adds the contact value in `row` (prefixed `c_`) to the person.
-fn add_contact(person: &mut Person, row: &AnyRow) -> Result<(), sqlx::Error> {
-    let id: ContactId = parsed(row, "c_id")?;
-    let kind = text(row, "c_kind")?;
-    let value = text(row, "c_value")?;
-    let provenance = provenance(row, "c_")?;
-    let plain = |value: String, provenance: Provenance| SourcedValue {
-        id,
-        value,
-        provenance,
-    };
-    match kind.as_str() {
-        "email" => person.emails.push(plain(value, provenance)),
-        "phone" => person.phones.push(plain(value, provenance)),
-        "website" => person.websites.push(plain(value, provenance)),
-        "ip_address" => person.ip_addresses.push(plain(value, provenance)),
-        _ => person.addresses.push(SourcedAddress {
-            id,
-            kind: if kind == "billing_address" {
-                "billing".into()
-            } else {
-                "postal".into()
-            },
-            street: value,
-            postal_code: opt_text(row, "c_postal_code")?.unwrap_or_default(),
-            city: opt_text(row, "c_city")?.unwrap_or_default(),
-            country: opt_text(row, "c_country")?.unwrap_or_default(),
-            provenance,
-        }),
-    }
-    Ok(())
 }
 
 /// Loads people with their contact values, in the order of `ids`.
@@ -170,70 +136,6 @@ pub(crate) async fn reindex(
         parts.iter().map(String::as_str),
     )
     .await
-}
-
-/// The columns of one contact value's row.
-pub(crate) fn contact_values(
-    person: PersonId,
-    position: usize,
-    contact: &ContactValue,
-    prov: &Provenance,
-    at: Timestamp,
-) -> Values {
-    let address = match contact {
-        ContactValue::Address(a) => Some(a),
-        _ => None,
-    };
-    let mut values = vec![
-        ("id", Arg::Text(ContactId::new(at).to_string())),
-        ("person_id", Arg::Text(person.to_string())),
-        ("kind", Arg::Text(contact.kind().code().to_string())),
-        ("position", Arg::Int(position as i64)),
-        ("value", Arg::Text(contact.value().to_string())),
-        ("postal_code", text_or_null(address.map(|a| &a.postal_code))),
-        ("city", text_or_null(address.map(|a| &a.city))),
-        ("country", text_or_null(address.map(|a| &a.country))),
-    ];
-    values.extend(source_values(
-        prov.source,
-        &prov.source_detail,
-        prov.recorded_at,
-    ));
-    values
-}
-
-/// Inserts contact rows, many per statement.
-pub(crate) async fn insert_contacts(
-    tx: &mut Transaction<'static, Any>,
-    rows: Vec<Values>,
-) -> Result<(), sqlx::Error> {
-    rows::insert_records(tx, "person_contacts", rows).await
-}
-
-fn contact_key(c: &ContactValue) -> (String, String, String, String) {
-    match c {
-        ContactValue::Address(a) => (
-            c.kind().code().into(),
-            c.value().into(),
-            a.postal_code.clone(),
-            a.city.to_string(),
-        ),
-        _ => (
-            c.kind().code().into(),
-            c.value().into(),
-            String::new(),
-            String::new(),
-        ),
-    }
-}
-
-fn stored_key(
-    kind: &str,
-    value: &str,
-    postal_code: &str,
-    city: &str,
-) -> (String, String, String, String) {
-    (kind.into(), value.into(), postal_code.into(), city.into())
 }
 
 /// The people a write touched, for the audit row.
