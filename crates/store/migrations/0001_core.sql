@@ -178,6 +178,8 @@ CREATE TABLE search_index (
     record_type TEXT NOT NULL,
     record_id TEXT NOT NULL,
     person_id TEXT,
+    -- what a hit shows: a name, or the start of a note
+    title TEXT NOT NULL,
     search_text TEXT NOT NULL,
     UNIQUE (record_type, record_id)
 );

@@ -6,11 +6,10 @@
 use crate::billing::{DUPLICATE_INVOICE_NUMBER, insert_lines, invoice_values, order_values};
 use crate::contacts::{contact_values, insert_contacts};
 use crate::notes::note_values;
-use crate::organisations::{
-    DUPLICATE_BUSINESS_ID, link_values, organisation_search_text, organisation_values,
-};
+use crate::organisations::{DUPLICATE_BUSINESS_ID, link_values, organisation_values};
 use crate::people::person_values;
-use crate::rows::{Arg, Values, insert_records, new_record, text_or_null};
+use crate::rows::{Values, insert_records, new_record, text_or_null};
+use crate::search::SearchRow;
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::{NewInvoice, NewOrder};
@@ -18,7 +17,6 @@ use rekisteri_domain::ids::{InvoiceId, LinkId, NoteId, OrderId, OrganisationId, 
 use rekisteri_domain::note::NewNote;
 use rekisteri_domain::organisation::{NewLink, NewOrganisation};
 use rekisteri_domain::person::{ContactValue, NewPerson};
-use rekisteri_domain::search::search_text;
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::{Any, Transaction};
 
@@ -33,21 +31,6 @@ pub struct Bulk {
     tx: Transaction<'static, Any>,
     actor: Actor,
     at: Timestamp,
-}
-
-/// A search row written in bulk.
-fn search_row(
-    record_type: &str,
-    id: impl ToString,
-    person: Option<PersonId>,
-    text: String,
-) -> Values {
-    vec![
-        ("record_type", Arg::Text(record_type.into())),
-        ("record_id", Arg::Text(id.to_string())),
-        ("person_id", text_or_null(person)),
-        ("search_text", Arg::Text(text)),
-    ]
 }
 
 impl Store {
@@ -93,15 +76,18 @@ impl Bulk {
         let search = people
             .iter()
             .map(|(id, p)| {
-                let mut parts = vec![p.first_name.as_str(), p.last_name.as_str()];
-                parts.extend(p.title.as_ref().map(|t| t.as_str()));
-                parts.extend(
-                    p.contacts
-                        .iter()
-                        .filter(|c| matches!(c, ContactValue::Email(_) | ContactValue::Phone(_)))
-                        .map(|c| c.value()),
-                );
-                search_row("person", id, Some(*id), search_text(parts))
+                let contacts = p
+                    .contacts
+                    .iter()
+                    .filter(|c| matches!(c, ContactValue::Email(_) | ContactValue::Phone(_)))
+                    .map(|c| c.value());
+                let parts = p
+                    .title
+                    .as_ref()
+                    .map(|t| t.as_str())
+                    .into_iter()
+                    .chain(contacts);
+                SearchRow::person(*id, p.first_name.as_str(), p.last_name.as_str(), parts).values()
             })
             .collect();
         let entries = people
@@ -126,14 +112,7 @@ impl Bulk {
             .map_err(|e| StoreError::unique(e, "business_id", DUPLICATE_BUSINESS_ID))?;
         let search = orgs
             .iter()
-            .map(|(id, o)| {
-                search_row(
-                    "organisation",
-                    id,
-                    None,
-                    search_text(organisation_search_text(o)),
-                )
-            })
+            .map(|(id, o)| SearchRow::organisation(*id, o).values())
             .collect();
         self.finish(search, Vec::new()).await
     }
@@ -215,7 +194,7 @@ impl Bulk {
         insert_records(&mut self.tx, "notes", rows).await?;
         let search = notes
             .iter()
-            .map(|(id, n)| search_row("note", id, n.person_id, search_text([n.body.as_str()])))
+            .map(|(id, n)| SearchRow::note(*id, n).values())
             .collect();
         let entries = notes
             .iter()

@@ -7,6 +7,7 @@ use crate::rows::{
     self, Arg, Select, Values, int, int_or_null, new_record, opt_parsed, opt_ts, parsed,
     provenance, source_values, text, text_or_null, ts,
 };
+use crate::search::SearchRow;
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
@@ -100,14 +101,7 @@ impl Store {
         let mut values = note_values(&new, at);
         values.push(("created_by", text_or_null(actor.user)));
         rows::insert_records(&mut tx, "notes", vec![new_record(id, at, values)]).await?;
-        search::put(
-            &mut tx,
-            "note",
-            &id.to_string(),
-            new.person_id,
-            [new.body.as_str()],
-        )
-        .await?;
+        search::put(&mut tx, SearchRow::note(id, &new)).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(at, AuditAction::Create, RecordType::Note, id, new.person_id)],
@@ -210,14 +204,7 @@ impl Store {
         bump_version(&mut tx, "notes", &id.to_string(), expected, at).await?;
         check_refs(&mut tx, &new).await?;
         rows::update_record(&mut tx, "notes", &id.to_string(), note_values(&new, at)).await?;
-        search::put(
-            &mut tx,
-            "note",
-            &id.to_string(),
-            new.person_id,
-            [new.body.as_str()],
-        )
-        .await?;
+        search::put(&mut tx, SearchRow::note(id, &new)).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(at, AuditAction::Update, RecordType::Note, id, new.person_id)],

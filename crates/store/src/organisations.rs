@@ -5,6 +5,7 @@ use crate::rows::{
     self, Arg, Select, Values, int, new_record, opt_date, opt_text, parsed, provenance,
     source_values, text, text_or_null, ts,
 };
+use crate::search::SearchRow;
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{LinkId, OrganisationId, PersonId};
@@ -76,14 +77,7 @@ async fn index_organisation(
     id: OrganisationId,
     new: &NewOrganisation,
 ) -> Result<(), StoreError> {
-    search::put(
-        tx,
-        "organisation",
-        &id.to_string(),
-        None,
-        organisation_search_text(new),
-    )
-    .await
+    search::put(tx, SearchRow::organisation(id, new)).await
 }
 
 /// People linked to the organisation are found by its name: reindex them.
@@ -135,13 +129,6 @@ pub(crate) fn link_values(person: PersonId, new: &NewLink, at: Timestamp) -> Val
     ];
     values.extend(source_values(new.source, &new.source_detail, at));
     values
-}
-
-/// The words an organisation is found by.
-pub(crate) fn organisation_search_text(new: &NewOrganisation) -> Vec<&str> {
-    let mut parts = vec![new.name.as_str()];
-    parts.extend(new.business_id.as_ref().map(|b| b.as_str()));
-    parts
 }
 
 pub(crate) const DUPLICATE_BUSINESS_ID: &str = "another organisation has this business ID";

@@ -7,6 +7,7 @@ use crate::rows::{
     self, Arg, Select, Values, int, int_or_null, new_record, opt_date, opt_text, parsed,
     provenance, text, text_or_null, ts,
 };
+use crate::search::SearchRow;
 use crate::{Backend, Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::InvoiceStatus;
@@ -96,13 +97,12 @@ where
     Ok(ids.iter().filter_map(|id| people.remove(id)).collect())
 }
 
-/// The words a person is found by: names, title, contact values, organisations.
+/// The words a person is found by besides their name: title, contact values, organisations.
 async fn search_parts(
     tx: &mut Transaction<'static, Any>,
     person: &Person,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let mut parts = vec![person.first_name.clone(), person.last_name.clone()];
-    parts.extend(person.title.clone());
+    let mut parts: Vec<String> = person.title.iter().cloned().collect();
     parts.extend(person.emails.iter().map(|e| e.value.clone()));
     parts.extend(person.phones.iter().map(|p| p.value.clone()));
     let orgs = sqlx::query(
@@ -130,10 +130,12 @@ pub(crate) async fn reindex(
     let parts = search_parts(tx, &person).await?;
     search::put(
         tx,
-        "person",
-        &id.to_string(),
-        Some(id),
-        parts.iter().map(String::as_str),
+        SearchRow::person(
+            id,
+            &person.first_name,
+            &person.last_name,
+            parts.iter().map(String::as_str),
+        ),
     )
     .await
 }

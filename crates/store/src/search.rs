@@ -2,31 +2,94 @@
 //! lives in the database (SQLite FTS5, PostgreSQL tsvector), so an erasure
 //! removes a person's rows in the same transaction as their data.
 
+use crate::rows::{Arg, Values, text_or_null};
 use crate::rows::{opt_parsed, text};
 use crate::{Backend, Store, StoreError};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
-use rekisteri_domain::ids::PersonId;
+use rekisteri_domain::ids::{NoteId, OrganisationId, PersonId};
+use rekisteri_domain::note::NewNote;
+use rekisteri_domain::organisation::NewOrganisation;
 use rekisteri_domain::search::{SearchHit, SearchHitKind, query_terms, search_text};
 use sqlx::{Any, AssertSqlSafe, Transaction};
-use std::collections::HashMap;
+
+/// The search row of one record: what it is found by, and what a hit shows.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchRow {
+    record_type: &'static str,
+    record_id: String,
+    person_id: Option<PersonId>,
+    title: String,
+    text: String,
+}
+
+impl SearchRow {
+    /// A person, found by `parts` (names, title, emails, phones, organisations).
+    pub(crate) fn person<'a>(
+        id: PersonId,
+        first_name: &'a str,
+        last_name: &'a str,
+        parts: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let text = search_text([first_name, last_name].into_iter().chain(parts));
+        Self {
+            record_type: "person",
+            record_id: id.to_string(),
+            person_id: Some(id),
+            title: format!("{first_name} {last_name}"),
+            text,
+        }
+    }
+
+    pub(crate) fn organisation(id: OrganisationId, new: &NewOrganisation) -> Self {
+        let mut parts = vec![new.name.as_str()];
+        parts.extend(new.business_id.as_ref().map(|b| b.as_str()));
+        Self {
+            record_type: "organisation",
+            record_id: id.to_string(),
+            person_id: None,
+            title: new.name.to_string(),
+            text: search_text(parts),
+        }
+    }
+
+    pub(crate) fn note(id: NoteId, new: &NewNote) -> Self {
+        let body = new.body.as_str();
+        Self {
+            record_type: "note",
+            record_id: id.to_string(),
+            person_id: new.person_id,
+            title: excerpt(body),
+            text: search_text([body]),
+        }
+    }
+
+    pub(crate) fn values(self) -> Values {
+        vec![
+            ("record_type", Arg::Text(self.record_type.into())),
+            ("record_id", Arg::Text(self.record_id)),
+            ("person_id", text_or_null(self.person_id)),
+            ("title", Arg::Text(self.title)),
+            ("search_text", Arg::Text(self.text)),
+        ]
+    }
+}
 
 /// Writes (or rewrites) the search row of a record.
-pub(crate) async fn put<'a>(
+pub(crate) async fn put(
     tx: &mut Transaction<'static, Any>,
-    record_type: &str,
-    record_id: &str,
-    person_id: Option<PersonId>,
-    parts: impl IntoIterator<Item = &'a str>,
+    row: SearchRow,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO search_index (record_type, record_id, person_id, search_text) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (record_type, record_id) DO UPDATE SET person_id = excluded.person_id, search_text = excluded.search_text",
+        "INSERT INTO search_index (record_type, record_id, person_id, title, search_text) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (record_type, record_id) DO UPDATE SET person_id = excluded.person_id, title = excluded.title, \
+         search_text = excluded.search_text",
     )
-    .bind(record_type.to_string())
-    .bind(record_id.to_string())
-    .bind(person_id.map(|p| p.to_string()))
-    .bind(search_text(parts))
+    .bind(row.record_type)
+    .bind(row.record_id)
+    .bind(row.person_id.map(|p| p.to_string()))
+    .bind(row.title)
+    .bind(row.text)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -45,7 +108,7 @@ pub(crate) async fn remove(
     Ok(())
 }
 
-fn excerpt(body: &str) -> String {
+pub(crate) fn excerpt(body: &str) -> String {
     let mut s: String = body.chars().take(80).collect();
     if body.chars().count() > 80 {
         s.push('…');
@@ -54,31 +117,6 @@ fn excerpt(body: &str) -> String {
 }
 
 impl Store {
-    /// `id → title` for the records of `select` (which names `id` and `title`) with these ids.
-    async fn titles(
-        &self,
-        select: &str,
-        ids: &[String],
-        shape: impl Fn(String) -> String,
-    ) -> Result<HashMap<String, String>, StoreError> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let sql = format!(
-            "{select} WHERE id IN ({})",
-            self.backend.placeholders(1, ids.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in ids {
-            query = query.bind(id.clone());
-        }
-        let mut titles = HashMap::new();
-        for row in query.fetch_all(&self.read).await? {
-            titles.insert(text(&row, "id")?, shape(text(&row, "title")?));
-        }
-        Ok(titles)
-    }
-
     /// Records matching every term of `query` as a prefix, audited per
     /// person and note shown.
     pub async fn search(
@@ -110,7 +148,7 @@ impl Store {
                 format!(
                     // CROSS JOIN keeps SQLite's planner from probing the
                     // full-text index once per row of search_index.
-                    "SELECT s.record_type, s.record_id, s.person_id FROM search_fts f CROSS JOIN search_index s ON s.id = f.rowid \
+                    "SELECT s.record_type, s.record_id, s.person_id, s.title FROM search_fts f CROSS JOIN search_index s ON s.id = f.rowid \
                      WHERE search_fts MATCH $1 AND s.record_type IN ({type_list}) LIMIT $2"
                 ),
                 terms
@@ -121,7 +159,7 @@ impl Store {
             ),
             Backend::Postgres => (
                 format!(
-                    "SELECT record_type, record_id, person_id FROM search_index \
+                    "SELECT record_type, record_id, person_id, title FROM search_index \
                      WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', $1) AND record_type IN ({type_list}) LIMIT $2"
                 ),
                 terms
@@ -136,59 +174,20 @@ impl Store {
             .bind(i64::from(limit.clamp(1, 100)))
             .fetch_all(&self.read)
             .await?;
-        let mut found: Vec<(String, String, Option<PersonId>)> = Vec::with_capacity(rows.len());
+        let mut hits = Vec::with_capacity(rows.len());
         for row in &rows {
-            found.push((
-                text(row, "record_type")?,
-                text(row, "record_id")?,
-                opt_parsed(row, "person_id")?,
-            ));
+            let kind = match text(row, "record_type")?.as_str() {
+                "person" => SearchHitKind::Person,
+                "organisation" => SearchHitKind::Organisation,
+                _ => SearchHitKind::Note,
+            };
+            hits.push(SearchHit {
+                kind,
+                id: text(row, "record_id")?,
+                person_id: opt_parsed(row, "person_id")?,
+                title: text(row, "title")?,
+            });
         }
-        let ids_of = |kind: &str| {
-            found
-                .iter()
-                .filter(|f| f.0 == kind)
-                .map(|f| f.1.clone())
-                .collect::<Vec<_>>()
-        };
-        let names = self
-            .titles(
-                "SELECT id, first_name || ' ' || last_name AS title FROM people",
-                &ids_of("person"),
-                |t| t,
-            )
-            .await?;
-        let orgs = self
-            .titles(
-                "SELECT id, name AS title FROM organisations",
-                &ids_of("organisation"),
-                |t| t,
-            )
-            .await?;
-        let notes = self
-            .titles(
-                "SELECT id, body AS title FROM notes",
-                &ids_of("note"),
-                |t| excerpt(&t),
-            )
-            .await?;
-        let hits: Vec<SearchHit> = found
-            .into_iter()
-            .filter_map(|(record_type, id, person_id)| {
-                let (kind, titles) = match record_type.as_str() {
-                    "person" => (SearchHitKind::Person, &names),
-                    "organisation" => (SearchHitKind::Organisation, &orgs),
-                    _ => (SearchHitKind::Note, &notes),
-                };
-                let title = titles.get(&id)?.clone();
-                Some(SearchHit {
-                    kind,
-                    id,
-                    person_id,
-                    title,
-                })
-            })
-            .collect();
         let entries = hits
             .iter()
             .filter(|h| h.kind != SearchHitKind::Organisation)
