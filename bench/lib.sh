@@ -52,6 +52,12 @@ expect_in() {
     grep -qF -- "$text" "$file" || die "$file does not say \"$text\": $(tail -n 3 "$file")"
 }
 
+# What was measured where: the commit (and a hash of uncommitted changes), the machine.
 machine_info() {
-    echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'), $(nproc) cores, $(uname -sr)"
+    local commit dirty=
+    commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if ! git diff --quiet HEAD -- 2>/dev/null; then
+        dirty=" + uncommitted changes $(git diff HEAD -- 2>/dev/null | sha256sum | cut -c1-8)"
+    fi
+    echo "commit ${commit}${dirty}, $(nproc) cores, $(uname -sr)"
 }
