@@ -158,9 +158,14 @@ impl Store {
                     .join(" "),
             ),
             Backend::Postgres => (
+                // The materialized CTE keeps PostgreSQL's generic plan (the
+                // one a prepared statement settles on) on the full-text
+                // index; with the record_type filter beside it, the planner
+                // walks the unique index and computes a tsvector per row.
                 format!(
-                    "SELECT record_type, record_id, person_id, title FROM search_index \
-                     WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', $1) AND record_type IN ({type_list}) LIMIT $2"
+                    "WITH matches AS MATERIALIZED (SELECT record_type, record_id, person_id, title FROM search_index \
+                     WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', $1)) \
+                     SELECT record_type, record_id, person_id, title FROM matches WHERE record_type IN ({type_list}) LIMIT $2"
                 ),
                 terms
                     .iter()
