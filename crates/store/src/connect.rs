@@ -1,6 +1,7 @@
 //! Opening the database named by a URL: SQLite (the embedded default) or
 //! PostgreSQL. An unknown scheme is refused; there is no silent fallback.
 
+use crate::reader::PersonReader;
 use crate::{Store, StoreError, audit::AuditWriter, migrate};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{ConnectOptions, Executor};
@@ -135,12 +136,14 @@ impl Store {
             }
         };
         let audit = AuditWriter::start(write.clone());
+        let people = PersonReader::start(read.clone(), backend);
         Ok(Store {
             read,
             write,
             backend,
             audit,
             tokens: Default::default(),
+            people,
         })
     }
 }

@@ -17,6 +17,7 @@ mod migrate;
 mod notes;
 mod organisations;
 mod people;
+mod reader;
 mod rows;
 mod search;
 mod users;
@@ -74,6 +75,7 @@ pub struct Store {
     backend: Backend,
     audit: audit::AuditWriter,
     tokens: std::sync::Arc<users::TokenCache>,
+    people: reader::PersonReader,
 }
 
 impl Store {

@@ -213,10 +213,7 @@ impl Store {
         at: Timestamp,
         id: PersonId,
     ) -> Result<Person, StoreError> {
-        let person = load(&self.read, self.backend, &[id.to_string()])
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound)?;
+        let person = self.people.get(id).await?.ok_or(StoreError::NotFound)?;
         self.audit
             .record(vec![entry(actor, at, AuditAction::Read, id)])
             .await?;
