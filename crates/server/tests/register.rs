@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     api_needs_a_bearer_token_but_healthz_does_not,
     r11_an_expired_token_is_refused_even_when_recently_used,
+    b1_concurrent_reads_each_get_their_own_person_and_audit_row,
     r3_bad_input_of_every_validated_kind_gets_422_naming_the_field_and_stores_nothing,
     r3_values_are_stored_in_normal_form,
     r5_each_value_keeps_its_own_source_across_edits,
@@ -465,4 +466,49 @@ async fn r11_an_expired_token_is_refused_even_when_recently_used(app: TestApp) {
         late.status, 401,
         "the token's expiry holds even while its lookup is cached"
     );
+}
+
+async fn b1_concurrent_reads_each_get_their_own_person_and_audit_row(app: TestApp) {
+    // Reads running at once are merged into shared queries; each must still
+    // get its own person, and leave its own audit row.
+    let names = ["Aalto", "Berg", "Hiltunen", "Ojala", "Vainio"];
+    let mut ids = Vec::new();
+    for name in names {
+        ids.push((create_person(&app, "Testi", name).await.0, name));
+    }
+    let app = std::sync::Arc::new(app);
+    let mut reads = tokio::task::JoinSet::new();
+    for round in 0..8 {
+        for (id, name) in ids.clone() {
+            let app = app.clone();
+            reads.spawn(async move {
+                let missing = if round == 0 { "/x" } else { "" };
+                let reply = app.get(&format!("/api/v1/people/{id}{missing}")).await;
+                (
+                    round,
+                    reply.status.as_u16(),
+                    reply.body["last_name"].as_str().map(str::to_string),
+                    name,
+                )
+            });
+        }
+    }
+    let mut ok = 0;
+    while let Some(result) = reads.join_next().await {
+        let (round, status, last_name, name) = result.unwrap();
+        if round == 0 {
+            assert_eq!(status, 404);
+        } else {
+            assert_eq!((status, last_name.as_deref()), (200, Some(name)));
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 35);
+    let reads = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "read" && r.1 == "person")
+        .count();
+    assert_eq!(reads, 35);
 }
