@@ -58,4 +58,12 @@ fn r11_users_and_tokens_are_made_on_the_command_line() {
     assert!(out.status.success());
     let people: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON export");
     assert_eq!(people.as_array().unwrap().len(), 50);
+    // B1: the import, the export and their audit rows form an intact chain.
+    let out = rekisteri(dir.path(), &["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 }

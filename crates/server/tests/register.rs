@@ -12,6 +12,7 @@ on_both_backends!(
     api_needs_a_bearer_token_but_healthz_does_not,
     r11_an_expired_token_is_refused_even_when_recently_used,
     b1_concurrent_reads_each_get_their_own_person_and_audit_row,
+    b1_audit_verify_passes_a_clean_chain_and_names_the_first_edited_entry,
     r3_bad_input_of_every_validated_kind_gets_422_naming_the_field_and_stores_nothing,
     r3_values_are_stored_in_normal_form,
     r5_each_value_keeps_its_own_source_across_edits,
@@ -516,4 +517,68 @@ async fn b1_concurrent_reads_each_get_their_own_person_and_audit_row(app: TestAp
         .filter(|r| r.0 == "read" && r.1 == "person")
         .count();
     assert_eq!(reads, 35);
+}
+
+async fn b1_audit_verify_passes_a_clean_chain_and_names_the_first_edited_entry(app: TestApp) {
+    let (id, _) = create_person(&app, "Matti", "Virtanen").await;
+    for _ in 0..3 {
+        app.get(&format!("/api/v1/people/{id}")).await.expect(200);
+    }
+    app.post(
+        "/api/v1/notes",
+        json!({"person_id": id, "kind": "meeting_note", "body": "Tavattiin."}),
+    )
+    .await
+    .expect(201);
+    let report = app.store.verify_audit().await.unwrap();
+    assert_eq!((report.entries, report.first_broken.clone()), (5, None));
+
+    // Someone with database access turns the guard off and edits entry 3.
+    let pool = app.store.write_pool();
+    let seq: i64 =
+        sqlx::query_scalar::<_, i64>("SELECT seq FROM audit_log ORDER BY seq LIMIT 1 OFFSET 2")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let disable = match app.db {
+        common::Db::Sqlite => "DROP TRIGGER audit_log_no_update",
+        common::Db::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+    };
+    sqlx::query(disable).execute(pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET purpose = 'business_development' WHERE seq = $1")
+        .bind(seq)
+        .execute(pool)
+        .await
+        .unwrap();
+    let report = app.store.verify_audit().await.unwrap();
+    let (broken, why) = report.first_broken.expect("verify must fail");
+    assert_eq!(broken, seq);
+    assert!(why.contains("edited"), "{why}");
+
+    // Putting the value back mends that entry; removing the next one breaks the chain after it.
+    sqlx::query("UPDATE audit_log SET purpose = 'customer_relationship' WHERE seq = $1")
+        .bind(seq)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(app.store.verify_audit().await.unwrap().first_broken, None);
+    let remove = match app.db {
+        common::Db::Sqlite => "DROP TRIGGER audit_log_no_delete",
+        common::Db::Postgres => "SELECT 1",
+    };
+    sqlx::query(remove).execute(pool).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(seq + 1)
+        .execute(pool)
+        .await
+        .unwrap();
+    let (broken, why) = app
+        .store
+        .verify_audit()
+        .await
+        .unwrap()
+        .first_broken
+        .expect("verify must fail");
+    assert!(broken > seq + 1, "the entry after the removed one is named");
+    assert!(why.contains("removed"), "{why}");
 }

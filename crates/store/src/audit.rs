@@ -4,9 +4,9 @@
 //! only then lets the reads answer: no read goes unaudited, and a thousand
 //! concurrent reads cost a few commits, not a thousand.
 
-use crate::StoreError;
-use crate::rows::{Arg, insert_records, text_or_null};
-use rekisteri_domain::audit::AuditEntry;
+use crate::rows::{Arg, insert_records, int, opt_text, text, text_or_null};
+use crate::{Backend, Store, StoreError};
+use rekisteri_domain::audit::{AuditEntry, CHAIN_START, ChainedRow};
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
@@ -71,24 +71,135 @@ async fn commit(pool: &AnyPool, entries: &[AuditEntry]) -> Result<(), sqlx::Erro
     tx.commit().await
 }
 
-/// Appends audit rows inside the caller's transaction.
+/// Appends audit rows inside the caller's transaction, each chained to
+/// the one before (B1). Appends are serialised so the chain never forks: on
+/// SQLite by the single writer connection, on PostgreSQL by a transaction
+/// lock that several servers share.
 pub(crate) async fn insert(
     tx: &mut Transaction<'static, Any>,
     entries: &[AuditEntry],
 ) -> Result<(), sqlx::Error> {
-    let rows = entries
-        .iter()
-        .map(|e| {
-            vec![
-                ("at", Arg::Int(e.at.micros())),
-                ("actor_user_id", text_or_null(e.actor)),
-                ("action", Arg::Text(e.action.code().into())),
-                ("record_type", Arg::Text(e.record_type.code().into())),
-                ("record_id", Arg::Text(e.record_id.clone())),
-                ("person_id", text_or_null(e.person_id)),
-                ("purpose", Arg::Text(e.purpose.code().into())),
-            ]
-        })
-        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if Backend::of(tx) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7464727)")
+            .execute(&mut **tx)
+            .await?;
+    }
+    let last = sqlx::query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let mut prev = match last {
+        Some(row) => opt_text(&row, "hash")?.unwrap_or_else(|| CHAIN_START.to_string()),
+        None => CHAIN_START.to_string(),
+    };
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        let actor = e.actor.map(|u| u.to_string());
+        let person = e.person_id.map(|p| p.to_string());
+        let chained = ChainedRow {
+            at: e.at.micros(),
+            actor_user_id: actor.as_deref(),
+            action: e.action.code(),
+            record_type: e.record_type.code(),
+            record_id: &e.record_id,
+            person_id: person.as_deref(),
+            purpose: e.purpose.code(),
+            client_ip: None,
+        };
+        let hash = chained.hash(&prev);
+        rows.push(vec![
+            ("at", Arg::Int(e.at.micros())),
+            ("actor_user_id", text_or_null(actor)),
+            ("action", Arg::Text(e.action.code().into())),
+            ("record_type", Arg::Text(e.record_type.code().into())),
+            ("record_id", Arg::Text(e.record_id.clone())),
+            ("person_id", text_or_null(person)),
+            ("purpose", Arg::Text(e.purpose.code().into())),
+            ("prev_hash", Arg::Text(prev)),
+            ("hash", Arg::Text(hash.clone())),
+        ]);
+        prev = hash;
+    }
     insert_records(tx, "audit_log", rows).await
+}
+
+/// What walking the audit chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Entries checked, up to and including the first broken one.
+    pub entries: u64,
+    /// The first entry whose hash does not follow: its `seq` and why.
+    pub first_broken: Option<(i64, String)>,
+}
+
+impl Store {
+    /// Walks the audit chain from its start and names the first entry that
+    /// was edited, removed or inserted out of turn (`rekisteri audit verify`).
+    pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
+        self.flush_audit().await?;
+        let mut prev = CHAIN_START.to_string();
+        let mut after = 0i64;
+        let mut entries = 0u64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor_user_id, action, record_type, record_id, person_id, purpose, client_ip, prev_hash, hash \
+                 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000",
+            )
+            .bind(after)
+            .fetch_all(&self.read)
+            .await?;
+            if rows.is_empty() {
+                return Ok(ChainReport {
+                    entries,
+                    first_broken: None,
+                });
+            }
+            for row in &rows {
+                let seq = int(row, "seq")?;
+                entries += 1;
+                let (actor, person, ip) = (
+                    opt_text(row, "actor_user_id")?,
+                    opt_text(row, "person_id")?,
+                    opt_text(row, "client_ip")?,
+                );
+                let (action, record_type, record_id, purpose) = (
+                    text(row, "action")?,
+                    text(row, "record_type")?,
+                    text(row, "record_id")?,
+                    text(row, "purpose")?,
+                );
+                let chained = ChainedRow {
+                    at: int(row, "at")?,
+                    actor_user_id: actor.as_deref(),
+                    action: &action,
+                    record_type: &record_type,
+                    record_id: &record_id,
+                    person_id: person.as_deref(),
+                    purpose: &purpose,
+                    client_ip: ip.as_deref(),
+                };
+                let stored_prev = opt_text(row, "prev_hash")?.unwrap_or_default();
+                let stored_hash = opt_text(row, "hash")?.unwrap_or_default();
+                if stored_prev != prev {
+                    let why =
+                        "does not follow the entry before it (one was removed, inserted or edited)";
+                    return Ok(ChainReport {
+                        entries,
+                        first_broken: Some((seq, why.into())),
+                    });
+                }
+                if chained.hash(&prev) != stored_hash {
+                    let why = "its content does not match its hash (it was edited)";
+                    return Ok(ChainReport {
+                        entries,
+                        first_broken: Some((seq, why.into())),
+                    });
+                }
+                prev = stored_hash;
+                after = seq;
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@ mod rows;
 mod search;
 mod users;
 
+pub use audit::ChainReport;
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
 pub use error::StoreError;

@@ -66,6 +66,11 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Fill the register with deterministic synthetic data.
     Demo {
         #[arg(long)]
@@ -73,6 +78,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first entry that was tampered with.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +264,18 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         } => {
             transfer::export_people(store, clock.as_ref(), *format, output.as_deref(), purpose)
                 .await
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let report = store.verify_audit().await?;
+            match report.first_broken {
+                None => {
+                    println!("the audit log is intact: {} entries", report.entries);
+                    Ok(())
+                }
+                Some((seq, why)) => anyhow::bail!("the audit log is broken at entry {seq}: {why}"),
+            }
         }
         Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
     }
