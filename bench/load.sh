@@ -51,6 +51,7 @@ run_timed demo "$BIN" --data-dir "$DATA" demo --people "$N" --seed "$SEED"
 expect_in "$OUT/demo.err" "demo: $N people"
 DEMO_S=$ELAPSED
 run_timed user "$BIN" --data-dir "$DATA" user add bench --role staff
+run_timed commitment "$BIN" --data-dir "$DATA" user commitment bench --signed "$(date -u +%F)"
 run_timed token "$BIN" --data-dir "$DATA" token create bench --label bench
 TOKEN=$(head -n 1 "$OUT/token.out")
 [[ "$TOKEN" =~ ^rk_ ]] || die "token create printed no token: $(cat "$OUT/token.out")"

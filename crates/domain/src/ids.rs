@@ -93,6 +93,7 @@ record_id!(
     NoteId,
     UserId,
     TokenId,
+    CommitmentId,
 );
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ fn unknown_database_url_scheme_is_refused() {
 }
 
 #[test]
-fn r11_users_and_tokens_are_made_on_the_command_line() {
+fn r11_users_commitments_and_tokens_are_made_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     assert!(rekisteri(dir.path(), &["migrate"]).status.success());
     assert!(dir.path().join("rekisteri.db").exists());
@@ -40,6 +40,21 @@ fn r11_users_and_tokens_are_made_on_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let out = rekisteri(
+        dir.path(),
+        &["user", "commitment", "anna", "--signed", "2026-11-02"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rekisteri(
+        dir.path(),
+        &["user", "commitment", "anna", "--signed", "2026-13-02"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--signed"));
     let again = rekisteri(dir.path(), &["user", "add", "anna", "--role", "staff"]);
     assert!(!again.status.success(), "user names are unique");
     let out = rekisteri(dir.path(), &["token", "create", "anna"]);

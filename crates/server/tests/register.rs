@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     api_needs_a_bearer_token_but_healthz_does_not,
     r11_an_expired_token_is_refused_even_when_recently_used,
+    r11_no_personal_data_before_a_confidentiality_commitment,
     b1_concurrent_reads_each_get_their_own_person_and_audit_row,
     b1_audit_verify_passes_a_clean_chain_and_names_the_first_edited_entry,
     r3_bad_input_of_every_validated_kind_gets_422_naming_the_field_and_stores_nothing,
@@ -581,4 +582,76 @@ async fn b1_audit_verify_passes_a_clean_chain_and_names_the_first_edited_entry(a
         .expect("verify must fail");
     assert!(broken > seq + 1, "the entry after the removed one is named");
     assert!(why.contains("removed"), "{why}");
+}
+
+async fn r11_no_personal_data_before_a_confidentiality_commitment(app: TestApp) {
+    let (id, _) = create_person(&app, "Matti", "Virtanen").await;
+    let token = app
+        .user_without_commitment("uusi", rekisteri_domain::Role::Staff)
+        .await;
+    for path in [
+        format!("/api/v1/people/{id}"),
+        "/api/v1/people".into(),
+        "/api/v1/search?q=matti".into(),
+        "/api/v1/notes".into(),
+        "/api/v1/invoices".into(),
+    ] {
+        let reply = app.send(Method::GET, &path, Some(&token), None, None).await;
+        assert_eq!(reply.status, 403, "{path}");
+        assert_eq!(reply.body["error"]["code"], "no_commitment");
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("confidentiality commitment")
+        );
+    }
+    let write = app
+        .send(
+            Method::POST,
+            "/api/v1/people",
+            Some(&token),
+            None,
+            Some(person_json("A", "B")),
+        )
+        .await;
+    assert_eq!(write.status, 403);
+    // Organisations are not personal data.
+    assert_eq!(
+        app.send(
+            Method::GET,
+            "/api/v1/organisations",
+            Some(&token),
+            None,
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    // A commitment cannot be dated in the future.
+    let tomorrow = app.clock.now().date().plus_days(1);
+    assert!(
+        app.store
+            .record_commitment(app.clock.now(), "uusi", tomorrow, "1", None)
+            .await
+            .is_err()
+    );
+    let today = app.clock.now().date();
+    let user = app
+        .store
+        .record_commitment(app.clock.now(), "uusi", today, "2026-1", None)
+        .await
+        .unwrap();
+    assert_eq!(user.commitment_signed_on, Some(today));
+    let reply = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/people/{id}"),
+            Some(&token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "the commitment counts at once");
 }

@@ -26,13 +26,22 @@ impl Migration {
     }
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    shared: include_str!("../migrations/0001_core.sql"),
-    sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
-    postgres: include_str!("../migrations/postgres/0001_core.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        shared: include_str!("../migrations/0001_core.sql"),
+        sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
+        postgres: include_str!("../migrations/postgres/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "commitments",
+        shared: include_str!("../migrations/0002_commitments.sql"),
+        sqlite: include_str!("../migrations/sqlite/0002_commitments.sql"),
+        postgres: include_str!("../migrations/postgres/0002_commitments.sql"),
+    },
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
     sqlx::query(

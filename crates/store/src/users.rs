@@ -1,11 +1,12 @@
 //! Users of the register and their bearer API tokens. Only a SHA-256 hash
 //! of each token is stored; the token itself is shown once, at creation.
 
-use crate::rows::{opt_ts, parsed, text, ts};
+use crate::rows::{opt_parsed, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError};
-use rekisteri_domain::ids::{TokenId, UserId};
-use rekisteri_domain::{Role, Timestamp};
+use rekisteri_domain::ids::{CommitmentId, TokenId, UserId};
+use rekisteri_domain::{Date, Role, Timestamp};
 use sha2::{Digest, Sha256};
+use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,6 +18,9 @@ pub struct User {
     pub role: Role,
     pub created_at: Timestamp,
     pub disabled_at: Option<Timestamp>,
+    /// When the user signed their confidentiality commitment (R11); until
+    /// then they see no personal data.
+    pub commitment_signed_on: Option<Date>,
 }
 
 /// A token just made: its id, and the secret to hand over once.
@@ -51,6 +55,13 @@ impl TokenCache {
         (fresh && live).then(|| user.clone())
     }
 
+    /// Forgets every answer (after a change to users, tokens or commitments).
+    fn clear(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
+
     fn put(&self, hash: String, user: User, expires: Option<Timestamp>, at: Timestamp) {
         if let Ok(mut cache) = self.0.lock() {
             if cache.len() > 10_000 {
@@ -61,6 +72,9 @@ impl TokenCache {
     }
 }
 
+/// The latest commitment of user `u`, as a column of a user query.
+const COMMITMENT: &str = "(SELECT MAX(c.signed_on) FROM confidentiality_commitments c WHERE c.user_id = u.id) AS commitment_signed_on";
+
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: parsed(row, "id")?,
@@ -68,6 +82,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         role: parsed(row, "role")?,
         created_at: ts(row, "created_at")?,
         disabled_at: opt_ts(row, "disabled_at")?,
+        commitment_signed_on: opt_parsed(row, "commitment_signed_on")?,
     })
 }
 
@@ -108,9 +123,9 @@ impl Store {
     }
 
     pub async fn user_by_name(&self, name: &str) -> Result<User, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, name, role, created_at, disabled_at FROM users WHERE name = $1",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, {COMMITMENT} FROM users u WHERE u.name = $1"
+        )))
         .bind(name.to_string())
         .fetch_optional(&self.read)
         .await?
@@ -153,10 +168,10 @@ impl Store {
         if let Some(user) = self.tokens.get(&hash, at) {
             return Ok(Some(user));
         }
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, {COMMITMENT}, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
+        )))
         .bind(hash.clone())
         .bind(at.micros())
         .fetch_optional(&self.read)
@@ -166,5 +181,43 @@ impl Store {
         self.tokens
             .put(hash, user.clone(), opt_ts(&row, "expires_at")?, at);
         Ok(Some(user))
+    }
+
+    /// Records that the user signed the confidentiality commitment (R11) on
+    /// `signed_on`, of the given document version. Forgets cached token
+    /// answers, so the change shows on this server at once.
+    pub async fn record_commitment(
+        &self,
+        at: Timestamp,
+        name: &str,
+        signed_on: Date,
+        document_version: &str,
+        recorded_by: Option<UserId>,
+    ) -> Result<User, StoreError> {
+        let user = self.user_by_name(name).await?;
+        if signed_on > at.date() {
+            return Err(StoreError::field("signed_on", "must not be in the future"));
+        }
+        let version = document_version.trim();
+        if version.is_empty() || version.chars().count() > 100 {
+            return Err(StoreError::field(
+                "document_version",
+                "must be 1–100 characters",
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO confidentiality_commitments (id, user_id, signed_on, document_version, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(CommitmentId::new(at).to_string())
+        .bind(user.id.to_string())
+        .bind(signed_on.to_string())
+        .bind(version.to_string())
+        .bind(recorded_by.map(|u| u.to_string()))
+        .bind(at.micros())
+        .execute(&self.write)
+        .await?;
+        self.tokens.clear();
+        self.user_by_name(name).await
     }
 }

@@ -6,7 +6,8 @@ pub mod transfer;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use rekisteri_domain::{Clock, Role};
+use rekisteri_domain::values::Parse;
+use rekisteri_domain::{Clock, Date, Role};
 use rekisteri_store::{DatabaseUrl, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -93,6 +94,17 @@ pub enum UserCommand {
         name: String,
         #[arg(long, value_enum)]
         role: RoleArg,
+    },
+    /// Record the user's signed confidentiality commitment (R11); until it
+    /// is recorded, the user sees no personal data.
+    Commitment {
+        name: String,
+        /// The date the user signed it (YYYY-MM-DD).
+        #[arg(long)]
+        signed: String,
+        /// Which version of the commitment document was signed.
+        #[arg(long, default_value = "1")]
+        document_version: String,
     },
 }
 
@@ -209,6 +221,24 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         } => {
             let user = store.add_user(clock.now(), name, (*role).into()).await?;
             eprintln!("added user {} with role {}", user.name, user.role);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Commitment {
+                    name,
+                    signed,
+                    document_version,
+                },
+        } => {
+            let signed_on = Date::parse(signed).map_err(|m| anyhow::anyhow!("--signed {m}"))?;
+            let user = store
+                .record_commitment(clock.now(), name, signed_on, document_version, None)
+                .await?;
+            eprintln!(
+                "recorded the confidentiality commitment of {} signed on {signed_on}",
+                user.name
+            );
             Ok(())
         }
         Command::Token {

@@ -23,7 +23,10 @@ pub enum ApiError {
         message: String,
     },
     Unauthorized,
-    Forbidden(String),
+    Forbidden {
+        code: &'static str,
+        message: String,
+    },
     Internal,
 }
 
@@ -126,7 +129,7 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 detail("unauthorized", "send Authorization: Bearer <token>"),
             ),
-            Self::Forbidden(message) => (StatusCode::FORBIDDEN, detail("forbidden", message)),
+            Self::Forbidden { code, message } => (StatusCode::FORBIDDEN, detail(code, message)),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 detail("internal", "something went wrong on our side"),

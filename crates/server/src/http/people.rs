@@ -54,7 +54,7 @@ async fn list(
     Query(q): Query<PeopleQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<ListOf<Person>>, ApiError> {
-    allow(caller.role(), Resource::People, Access::Read)?;
+    allow(&caller.user, Resource::People, Access::Read)?;
     let filter = PersonFilter {
         email: q.email.map(|e| e.trim().to_string()),
         last_name_prefix: q.last_name,
@@ -81,7 +81,7 @@ async fn create(
     caller: Caller,
     JsonBody(draft): JsonBody<PersonDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(caller.role(), Resource::People, Access::Write)?;
+    allow(&caller.user, Resource::People, Access::Write)?;
     let new = draft.parse()?;
     let person = s
         .store
@@ -102,7 +102,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(caller.role(), Resource::People, Access::Read)?;
+    allow(&caller.user, Resource::People, Access::Read)?;
     let person = s
         .store
         .get_person(
@@ -124,7 +124,7 @@ async fn replace(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<PersonDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(caller.role(), Resource::People, Access::Write)?;
+    allow(&caller.user, Resource::People, Access::Write)?;
     let id = path_id(&id)?;
     let new = draft.parse()?;
     let person = s
@@ -150,7 +150,7 @@ async fn remove(
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(caller.role(), Resource::People, Access::Write)?;
+    allow(&caller.user, Resource::People, Access::Write)?;
     s.store
         .delete_person(
             &caller.actor(Purpose::RegisterMaintenance),
@@ -170,7 +170,7 @@ async fn list_links(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Link>>, ApiError> {
-    allow(caller.role(), Resource::Links, Access::Read)?;
+    allow(&caller.user, Resource::Links, Access::Read)?;
     Ok(Json(
         s.store
             .list_links(
@@ -191,7 +191,7 @@ async fn create_link(
     Path(id): Path<String>,
     JsonBody(draft): JsonBody<LinkDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(caller.role(), Resource::Links, Access::Write)?;
+    allow(&caller.user, Resource::Links, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     let link = s
         .store
@@ -215,7 +215,7 @@ async fn replace_link(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<LinkDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(caller.role(), Resource::Links, Access::Write)?;
+    allow(&caller.user, Resource::Links, Access::Write)?;
     let (person, link_id) = (path_id(&id)?, path_id(&link_id)?);
     let new = draft.parse()?;
     let link = s
@@ -241,7 +241,7 @@ async fn remove_link(
     Path((id, link_id)): Path<(String, String)>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(caller.role(), Resource::Links, Access::Write)?;
+    allow(&caller.user, Resource::Links, Access::Write)?;
     s.store
         .delete_link(
             &caller.actor(Purpose::RegisterMaintenance),

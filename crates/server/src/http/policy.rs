@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use rekisteri_domain::Role;
+use rekisteri_store::User;
 
 /// What a request touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,18 +36,36 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     }
 }
 
-pub fn allow(role: Role, resource: Resource, access: Access) -> Result<(), ApiError> {
-    if allows(role, resource, access) {
+impl Resource {
+    /// Whether the resource holds personal data. Organisations do not.
+    pub fn is_personal_data(self) -> bool {
+        !matches!(self, Resource::Organisations)
+    }
+}
+
+/// May this user do this? A user whose confidentiality commitment is not
+/// recorded sees no personal data (R11), whatever their role.
+pub fn allow(user: &User, resource: Resource, access: Access) -> Result<(), ApiError> {
+    if resource.is_personal_data() && user.commitment_signed_on.is_none() {
+        return Err(ApiError::Forbidden {
+            code: "no_commitment",
+            message: "no signed confidentiality commitment is recorded for you (R11): personal data is shown only \
+                      after an administrator records it"
+                .into(),
+        });
+    }
+    if allows(user.role, resource, access) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
-            "the role {role} may not {} this",
-            if access == Access::Read {
-                "read"
-            } else {
-                "change"
-            }
-        )))
+        let verb = if access == Access::Read {
+            "read"
+        } else {
+            "change"
+        };
+        Err(ApiError::Forbidden {
+            code: "forbidden",
+            message: format!("the role {} may not {verb} this", user.role),
+        })
     }
 }
 

@@ -117,6 +117,11 @@ impl TestApp {
             .add_user(clock.now(), "staff", Role::Staff)
             .await
             .expect("user");
+        let today = clock.now().date();
+        store
+            .record_commitment(clock.now(), "staff", today, "1", None)
+            .await
+            .expect("commitment");
         store
             .add_token(clock.now(), staff.id, STAFF_TOKEN, None, None)
             .await
@@ -141,8 +146,19 @@ impl TestApp {
         })
     }
 
-    /// A user of the role with a token; returns the token.
+    /// A user of the role, with a signed commitment and a token; returns the token.
     pub async fn user(&self, name: &str, role: Role) -> String {
+        let token = self.user_without_commitment(name, role).await;
+        let today = self.clock.now().date();
+        self.store
+            .record_commitment(self.clock.now(), name, today, "1", None)
+            .await
+            .expect("commitment");
+        token
+    }
+
+    /// A user of the role with a token but no commitment yet; returns the token.
+    pub async fn user_without_commitment(&self, name: &str, role: Role) -> String {
         let user = self
             .store
             .add_user(self.clock.now(), name, role)

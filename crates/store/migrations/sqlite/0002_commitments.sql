@@ -1,0 +1,1 @@
+-- SQLite's part of migration 2: nothing beyond the shared text.
