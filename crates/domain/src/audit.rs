@@ -42,6 +42,8 @@ pub struct AuditEntry {
     /// The data subject the record is about, when there is one.
     pub person_id: Option<PersonId>,
     pub purpose: Purpose,
+    /// Where the request came from (the staff member's address, not the subject's).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// Who does something and why: passed to every store operation that touches
@@ -50,9 +52,19 @@ pub struct AuditEntry {
 pub struct Actor {
     pub user: Option<UserId>,
     pub purpose: Purpose,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl Actor {
+    /// The command line acting for no user: imports, exports, demo data.
+    pub fn command_line(purpose: Purpose) -> Self {
+        Self {
+            user: None,
+            purpose,
+            client_ip: None,
+        }
+    }
+
     pub fn entry(
         &self,
         at: Timestamp,
@@ -69,6 +81,7 @@ impl Actor {
             record_id: record_id.to_string(),
             person_id,
             purpose: self.purpose,
+            client_ip: self.client_ip,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod billing;
 pub mod error;
 pub mod ids;
+pub mod network;
 pub mod note;
 pub mod organisation;
 pub mod person;

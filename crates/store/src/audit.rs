@@ -98,6 +98,7 @@ pub(crate) async fn insert(
     for e in entries {
         let actor = e.actor.map(|u| u.to_string());
         let person = e.person_id.map(|p| p.to_string());
+        let ip = e.client_ip.map(|ip| ip.to_string());
         let chained = ChainedRow {
             at: e.at.micros(),
             actor_user_id: actor.as_deref(),
@@ -106,7 +107,7 @@ pub(crate) async fn insert(
             record_id: &e.record_id,
             person_id: person.as_deref(),
             purpose: e.purpose.code(),
-            client_ip: None,
+            client_ip: ip.as_deref(),
         };
         let hash = chained.hash(&prev);
         rows.push(vec![
@@ -117,6 +118,7 @@ pub(crate) async fn insert(
             ("record_id", Arg::Text(e.record_id.clone())),
             ("person_id", text_or_null(person)),
             ("purpose", Arg::Text(e.purpose.code().into())),
+            ("client_ip", text_or_null(ip)),
             ("prev_hash", Arg::Text(prev)),
             ("hash", Arg::Text(hash.clone())),
         ]);

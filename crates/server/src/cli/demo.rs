@@ -204,10 +204,7 @@ pub async fn fill(
     seed: u64,
 ) -> anyhow::Result<()> {
     let at = clock.now();
-    let actor = Actor {
-        user: None,
-        purpose: Purpose::RegisterMaintenance,
-    };
+    let actor = Actor::command_line(Purpose::RegisterMaintenance);
     let mut rng = Rng(seed);
     let bar = ProgressBar::new(people as u64);
     bar.set_style(

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::SystemClock;
-use crate::http::{AppState, app};
+use crate::http::{AppState, Firewall, app};
+use rekisteri_domain::network::Network;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,6 +45,13 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// A network (CIDR) whose clients may use the register; repeat for
+        /// several. Default: loopback only (R11).
+        #[arg(long = "allow-network")]
+        allow_networks: Vec<String>,
+        /// A proxy whose X-Forwarded-For names the real client; repeatable.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<String>,
     },
     /// Create or update the database schema.
     Migrate,
@@ -211,7 +219,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     match &args.command {
-        Command::Serve { bind } => serve(store.clone(), clock, *bind).await,
+        Command::Serve {
+            bind,
+            allow_networks,
+            trusted_proxies,
+        } => {
+            let parse = |flag: &str, raws: &[String]| {
+                raws.iter()
+                    .map(|r| Network::parse(r).map_err(|m| anyhow::anyhow!("{flag} {m}")))
+                    .collect::<anyhow::Result<Vec<_>>>()
+            };
+            let mut firewall = Firewall::default();
+            if !allow_networks.is_empty() {
+                firewall.allowed = parse("--allow-network", allow_networks)?;
+            }
+            firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
+            serve(store.clone(), clock, *bind, firewall).await
+        }
         Command::Migrate => {
             eprintln!("the database is up to date");
             Ok(())
@@ -321,7 +345,12 @@ pub fn new_token_secret() -> String {
     )
 }
 
-async fn serve(store: Store, clock: Arc<dyn Clock>, bind: SocketAddr) -> anyhow::Result<()> {
+async fn serve(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    bind: SocketAddr,
+    firewall: Firewall,
+) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -331,10 +360,17 @@ async fn serve(store: Store, clock: Arc<dyn Clock>, bind: SocketAddr) -> anyhow:
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?store.backend(), "Rekisteri is serving");
-    let app = app(AppState { store, clock });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let app = app(AppState {
+        store,
+        clock,
+        firewall: Arc::new(firewall),
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 

@@ -197,10 +197,7 @@ pub async fn import_in_one_transaction(
         ProgressStyle::with_template("{bar:40} {pos}/{len} people ({per_sec}, {eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let actor = Actor {
-        user: None,
-        purpose: Purpose::RegisterMaintenance,
-    };
+    let actor = Actor::command_line(Purpose::RegisterMaintenance);
     let mut bulk = store.bulk(actor, at).await?;
     let total = people.len();
     let mut people = people.into_iter().peekable();
@@ -317,10 +314,7 @@ pub async fn export_people(
     purpose: &str,
 ) -> anyhow::Result<()> {
     let purpose = Purpose::parse(purpose).map_err(|m| anyhow::anyhow!("--purpose {m}"))?;
-    let actor = Actor {
-        user: None,
-        purpose,
-    };
+    let actor = Actor::command_line(purpose);
     let out: Box<dyn Write> = match output {
         Some(path) => Box::new(
             std::fs::File::create(path)

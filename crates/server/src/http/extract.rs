@@ -18,12 +18,15 @@ pub struct Caller {
     pub user: User,
     /// From the `X-Purpose` header, when sent.
     pub purpose: Option<Purpose>,
+    /// As the firewall decided it.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl Caller {
     /// Who acts and why: the named purpose, or the operation's usual one (R2).
     pub fn actor(&self, default: Purpose) -> Actor {
         Actor {
+            client_ip: self.client_ip,
             user: Some(self.user.id),
             purpose: self.purpose.unwrap_or(default),
         }
@@ -60,7 +63,12 @@ impl FromRequestParts<AppState> for Caller {
                 Some(Purpose::parse(raw).map_err(|m| ApiError::field("X-Purpose", m))?)
             }
         };
-        Ok(Caller { user, purpose })
+        let client_ip = parts.extensions.get::<super::ClientIp>().map(|c| c.0);
+        Ok(Caller {
+            user,
+            purpose,
+            client_ip,
+        })
     }
 }
 

@@ -14,11 +14,16 @@ pub mod policy;
 mod search;
 
 use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rekisteri_domain::Clock;
+use rekisteri_domain::network::{Network, client_ip};
 use rekisteri_store::Store;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -29,6 +34,62 @@ use utoipa_axum::router::OpenApiRouter;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub firewall: Arc<Firewall>,
+}
+
+/// Who may reach the register over the network (R11).
+#[derive(Debug, Clone)]
+pub struct Firewall {
+    /// Networks whose clients may use the API; default loopback only.
+    pub allowed: Vec<Network>,
+    /// Proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<Network>,
+}
+
+impl Default for Firewall {
+    fn default() -> Self {
+        Self {
+            allowed: Network::loopback(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// The client's address, as the firewall decided it; audited with each entry.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Refuses requests from outside the allowed networks before any other
+/// work; `/healthz` stays open for load balancers (it shows nothing).
+async fn firewall(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(ConnectInfo(peer)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    else {
+        return error::ApiError::Forbidden {
+            code: "network",
+            message: "the client's address is unknown".into(),
+        }
+        .into_response();
+    };
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer.ip(), forwarded, &state.firewall.trusted_proxies);
+    if request.uri().path() != "/healthz" && !state.firewall.allowed.iter().any(|n| n.contains(ip))
+    {
+        return error::ApiError::Forbidden {
+            code: "network",
+            message:
+                "this network may not use the register (R11); ask an administrator to allow it"
+                    .into(),
+        }
+        .into_response();
+    }
+    request.extensions_mut().insert(ClientIp(ip));
+    next.run(request).await
 }
 
 #[derive(OpenApi)]
@@ -124,17 +185,31 @@ pub fn app(state: AppState) -> Router {
     .layer(tower_http::limit::RequestBodyLimitLayer::new(
         2 * 1024 * 1024,
     ))
-    .layer(axum::middleware::map_response(no_store))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        firewall,
+    ))
+    .layer(axum::middleware::map_response(security_headers))
     .with_state(state)
 }
 
-/// Responses may carry personal data: no cache keeps them.
-async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+/// Responses may carry personal data: no cache keeps them, no page frames
+/// them, nothing they contain runs as a script.
+async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
     );
     response
 }

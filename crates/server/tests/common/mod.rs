@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use rekisteri::http::{AppState, app};
+use rekisteri::http::{AppState, Firewall, app};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, ManualClock, Role, Timestamp};
 use rekisteri_store::{DatabaseUrl, Store};
@@ -92,6 +92,11 @@ impl TestApp {
     /// The app on a fresh database, or `None` when PostgreSQL is asked for
     /// but not configured (outside CI).
     pub async fn spawn(db: Db) -> Option<TestApp> {
+        Self::spawn_with(db, Firewall::default()).await
+    }
+
+    /// The app behind the given firewall.
+    pub async fn spawn_with(db: Db, firewall: Firewall) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match db {
             Db::Sqlite => DatabaseUrl::sqlite_in(dir.path()),
@@ -133,8 +138,15 @@ impl TestApp {
         let router = app(AppState {
             store: store.clone(),
             clock: clock.clone(),
+            firewall: Arc::new(firewall),
         });
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         Some(TestApp {
             base,
             client: reqwest::Client::new(),
