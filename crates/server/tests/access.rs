@@ -1,15 +1,22 @@
 //! Behind a firewall (R11): the allowed networks, trusted proxies, the
 //! client address in the audit log, and the security headers. Network rules
-//! do not depend on the database, so these run on SQLite.
+//! do not depend on the database, so those run on SQLite; tokens and
+//! confidentiality commitments run on both.
 
 mod common;
 
-use common::{Db, TestApp, person_json};
+use common::{Db, TestApp, create_person, person_json};
 use rekisteri::http::Firewall;
+use rekisteri_domain::Clock;
 use rekisteri_domain::network::Network;
 use rekisteri_domain::values::Parse;
 use reqwest::Method;
 use sqlx::Row;
+
+on_both_backends!(
+    r11_an_expired_token_is_refused_even_when_recently_used,
+    r11_no_personal_data_before_a_confidentiality_commitment,
+);
 
 fn nets(list: &[&str]) -> Vec<Network> {
     list.iter().map(|n| Network::parse(n).unwrap()).collect()
@@ -108,4 +115,115 @@ async fn r11_responses_carry_security_headers_and_are_not_cached() {
     assert_eq!(h("x-content-type-options"), "nosniff");
     assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
     assert_eq!(h("referrer-policy"), "no-referrer");
+}
+
+async fn r11_an_expired_token_is_refused_even_when_recently_used(app: TestApp) {
+    let user = app.store.user_by_name("staff").await.unwrap();
+    let expires = app.clock.now().plus_micros(2_000_000);
+    app.store
+        .add_token(
+            app.clock.now(),
+            user.id,
+            "rk_short_lived_token_0123456789",
+            None,
+            Some(expires),
+        )
+        .await
+        .unwrap();
+    let ok = app
+        .send(
+            Method::GET,
+            "/api/v1/people",
+            Some("rk_short_lived_token_0123456789"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+    app.clock.set(expires.plus_micros(1));
+    let late = app
+        .send(
+            Method::GET,
+            "/api/v1/people",
+            Some("rk_short_lived_token_0123456789"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        late.status, 401,
+        "the token's expiry holds even while its lookup is cached"
+    );
+}
+
+async fn r11_no_personal_data_before_a_confidentiality_commitment(app: TestApp) {
+    let (id, _) = create_person(&app, "Matti", "Virtanen").await;
+    let token = app
+        .user_without_commitment("uusi", rekisteri_domain::Role::Staff)
+        .await;
+    for path in [
+        format!("/api/v1/people/{id}"),
+        "/api/v1/people".into(),
+        "/api/v1/search?q=matti".into(),
+        "/api/v1/notes".into(),
+        "/api/v1/invoices".into(),
+    ] {
+        let reply = app.send(Method::GET, &path, Some(&token), None, None).await;
+        assert_eq!(reply.status, 403, "{path}");
+        assert_eq!(reply.body["error"]["code"], "no_commitment");
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("confidentiality commitment")
+        );
+    }
+    let write = app
+        .send(
+            Method::POST,
+            "/api/v1/people",
+            Some(&token),
+            None,
+            Some(person_json("A", "B")),
+        )
+        .await;
+    assert_eq!(write.status, 403);
+    // Organisations are not personal data.
+    assert_eq!(
+        app.send(
+            Method::GET,
+            "/api/v1/organisations",
+            Some(&token),
+            None,
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    // A commitment cannot be dated in the future.
+    let tomorrow = app.clock.now().date().plus_days(1);
+    assert!(
+        app.store
+            .record_commitment(app.clock.now(), "uusi", tomorrow, "1", None)
+            .await
+            .is_err()
+    );
+    let today = app.clock.now().date();
+    let user = app
+        .store
+        .record_commitment(app.clock.now(), "uusi", today, "2026-1", None)
+        .await
+        .unwrap();
+    assert_eq!(user.commitment_signed_on, Some(today));
+    let reply = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/people/{id}"),
+            Some(&token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "the commitment counts at once");
 }
