@@ -332,10 +332,6 @@ pub struct Person {
 }
 
 impl Person {
-    pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-    }
-
     /// What financial administration needs (R4): the name and billing
     /// addresses, nothing else.
     pub fn billing_view(mut self) -> Self {

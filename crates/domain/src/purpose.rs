@@ -50,3 +50,19 @@ code_enum!(
         Partner = "partner",
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::Parse;
+
+    #[test]
+    fn r2_the_notices_purposes_each_have_the_contract_as_legal_basis() {
+        assert_eq!(Purpose::ALL.len(), 6);
+        for p in Purpose::ALL {
+            assert_eq!(p.legal_basis(), LegalBasis::Contract, "{p}");
+            assert_eq!(Purpose::parse(p.code()), Ok(*p));
+        }
+        assert!(Purpose::parse("curiosity").is_err());
+    }
+}

@@ -100,14 +100,6 @@ impl Date {
                 .unwrap_or(self.0),
         )
     }
-
-    /// Midnight UTC at the start of this date.
-    pub fn start(self) -> Timestamp {
-        self.0
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .map(|z| Timestamp::from_jiff(z.timestamp()))
-            .unwrap_or(Timestamp(0))
-    }
 }
 
 impl fmt::Display for Date {

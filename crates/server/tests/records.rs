@@ -175,6 +175,15 @@ async fn orders_invoices_and_notes_page_with_cursors_and_filters(app: TestApp) {
     let inv = app.post("/api/v1/invoices", json!({"person_id": id, "order_id": order["id"], "number": "L-9", "issued_on": "2026-11-20", "due_on": "2026-12-04", "total_cents": 240000})).await.expect(201);
     let dup = app.post("/api/v1/invoices", json!({"person_id": id, "number": "L-9", "issued_on": "2026-11-20", "due_on": "2026-12-04", "total_cents": 1})).await;
     assert_eq!(dup.body["error"]["field"], "number");
+    // R3: the refused write left nothing behind, not even its audit row.
+    assert_eq!(app.count("invoices").await, 1);
+    let invoice_creates = app
+        .audit()
+        .await
+        .iter()
+        .filter(|r| r.0 == "create" && r.1 == "invoice")
+        .count();
+    assert_eq!(invoice_creates, 1);
     let open = app.get("/api/v1/invoices?status=open").await.expect(200);
     assert_eq!(open["items"][0]["id"], inv["id"]);
     let no_delete = app

@@ -1,12 +1,11 @@
 //! Orders with their lines, and invoices (R3 previous orders, R8 holds).
 //! An order or invoice for a person is personal data: reads are audited.
 
-use crate::organisations::exists;
-use crate::people::bump_version;
 use crate::rows::{
     self, Arg, Select, Values, int, new_record, opt_parsed, parsed, provenance, source_values,
     text, text_or_null, ts,
 };
+use crate::rows::{bump_version, exists};
 use crate::{Backend, Page, PageRequest, Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};

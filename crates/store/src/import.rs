@@ -20,12 +20,6 @@ use rekisteri_domain::person::{ContactValue, NewPerson};
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::{Any, Transaction};
 
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ImportReport {
-    pub imported: usize,
-}
-
 /// A transaction for bulk writes; dropped without [`Bulk::commit`], it stores nothing.
 pub struct Bulk {
     tx: Transaction<'static, Any>,

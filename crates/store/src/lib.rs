@@ -26,12 +26,11 @@ pub use audit::ChainReport;
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
 pub use error::StoreError;
-pub use import::ImportReport;
 pub use migrate::{MIGRATIONS, Migration};
 pub use notes::NoteFilter;
 pub use organisations::OrganisationFilter;
 pub use people::PersonFilter;
-pub use users::{NewToken, User, token_hash};
+pub use users::{User, token_hash};
 
 use sqlx::AnyPool;
 

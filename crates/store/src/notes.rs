@@ -1,12 +1,11 @@
 //! Notes: history (meeting notes, offers) and upcoming events (actions,
 //! meetings). Free text about a person is personal data: reads are audited.
 
-use crate::organisations::exists;
-use crate::people::bump_version;
 use crate::rows::{
     self, Arg, Select, Values, int, int_or_null, new_record, opt_parsed, opt_ts, parsed,
     provenance, source_values, text, text_or_null, ts,
 };
+use crate::rows::{bump_version, exists};
 use crate::search::SearchRow;
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::Timestamp;

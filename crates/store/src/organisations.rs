@@ -1,10 +1,11 @@
 //! Organisations, and the links "person represents organisation" (R19).
 
-use crate::people::{bump_version, reindex};
+use crate::people::reindex;
 use crate::rows::{
     self, Arg, Select, Values, int, new_record, opt_date, opt_text, parsed, provenance,
     source_values, text, text_or_null, ts,
 };
+use crate::rows::{bump_version, exists};
 use crate::search::SearchRow;
 use crate::{Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
@@ -435,28 +436,4 @@ async fn link_in(
     .await?
     .ok_or(StoreError::NotFound)?;
     Ok(link_from_row(&row, today)?)
-}
-
-/// A referenced record must exist. Named by a `field` of the input, its
-/// absence is bad input; named by the path (`None`), the path is not found.
-pub(crate) async fn exists(
-    tx: &mut Transaction<'static, Any>,
-    table: &'static str,
-    field: Option<&str>,
-    id: &str,
-) -> Result<(), StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT 1 AS one FROM {table} WHERE id = $1"
-    )))
-    .bind(id.to_string())
-    .fetch_optional(&mut **tx)
-    .await?;
-    match (row, field) {
-        (Some(_), _) => Ok(()),
-        (None, Some(field)) => Err(StoreError::field(
-            field,
-            "refers to a record that does not exist",
-        )),
-        (None, None) => Err(StoreError::NotFound),
-    }
 }

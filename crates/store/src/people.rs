@@ -4,8 +4,8 @@ use crate::contacts::{
     CONTACT_COLUMNS, add_contact, contact_key, contact_values, insert_contacts, stored_key,
 };
 use crate::rows::{
-    self, Arg, Select, Values, int, int_or_null, new_record, opt_date, opt_text, parsed,
-    provenance, text, text_or_null, ts,
+    self, Arg, Select, Values, bump_version, int, int_or_null, new_record, opt_date, opt_text,
+    parsed, provenance, text, text_or_null, ts,
 };
 use crate::search::SearchRow;
 use crate::{Backend, Page, PageRequest, Store, StoreError, audit, search};
@@ -143,39 +143,6 @@ pub(crate) async fn reindex(
 /// The people a write touched, for the audit row.
 fn entry(actor: &Actor, at: Timestamp, action: AuditAction, id: PersonId) -> AuditEntry {
     actor.entry(at, action, RecordType::Person, id, Some(id))
-}
-
-/// Asserts the stored version and moves it one on; `NotFound` or `VersionMismatch` otherwise.
-pub(crate) async fn bump_version(
-    tx: &mut Transaction<'static, Any>,
-    table: &'static str,
-    id: &str,
-    expected: i64,
-    at: Timestamp,
-) -> Result<i64, StoreError> {
-    let sql = format!(
-        "UPDATE {table} SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3"
-    );
-    let done = sqlx::query(AssertSqlSafe(sql))
-        .bind(at.micros())
-        .bind(id.to_string())
-        .bind(expected)
-        .execute(&mut **tx)
-        .await?;
-    if done.rows_affected() == 1 {
-        return Ok(expected + 1);
-    }
-    let sql = format!("SELECT version FROM {table} WHERE id = $1");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
-    match row {
-        None => Err(StoreError::NotFound),
-        Some(row) => Err(StoreError::VersionMismatch {
-            current: int(&row, "version")?,
-        }),
-    }
 }
 
 impl Store {

@@ -1,12 +1,14 @@
-//! Reading rows of the `Any` driver into domain types, and building queries
-//! whose filters vary. Values were validated when stored; a value that no
-//! longer parses is reported as a decode error, not trusted.
+//! What every record's storage shares: reading rows of the `Any` driver into
+//! domain types, queries whose filters vary, writes built from `Values`, the
+//! version check of optimistic concurrency, and checks that a referenced
+//! record exists. Values were validated when stored; a value that no longer
+//! parses is reported as a decode error, not trusted.
 
-use crate::Backend;
+use crate::{Backend, StoreError};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Date, Provenance, Source, Timestamp};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Row};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
     row.try_get::<String, _>(col)
@@ -262,4 +264,61 @@ pub(crate) fn into_page<T>(
         None
     };
     crate::Page { items, next_cursor }
+}
+
+/// Asserts the stored version and moves it one on; `NotFound` or `VersionMismatch` otherwise.
+pub(crate) async fn bump_version(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    id: &str,
+    expected: i64,
+    at: Timestamp,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "UPDATE {table} SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3"
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(at.micros())
+        .bind(id.to_string())
+        .bind(expected)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 1 {
+        return Ok(expected + 1);
+    }
+    let sql = format!("SELECT version FROM {table} WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        None => Err(StoreError::NotFound),
+        Some(row) => Err(StoreError::VersionMismatch {
+            current: int(&row, "version")?,
+        }),
+    }
+}
+
+/// A referenced record must exist. Named by a `field` of the input, its
+/// absence is bad input; named by the path (`None`), the path is not found.
+pub(crate) async fn exists(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    field: Option<&str>,
+    id: &str,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 AS one FROM {table} WHERE id = $1"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match (row, field) {
+        (Some(_), _) => Ok(()),
+        (None, Some(field)) => Err(StoreError::field(
+            field,
+            "refers to a record that does not exist",
+        )),
+        (None, None) => Err(StoreError::NotFound),
+    }
 }

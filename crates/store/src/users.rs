@@ -23,13 +23,6 @@ pub struct User {
     pub commitment_signed_on: Option<Date>,
 }
 
-/// A token just made: its id, and the secret to hand over once.
-#[derive(Debug, Clone)]
-pub struct NewToken {
-    pub id: TokenId,
-    pub secret: String,
-}
-
 /// The stored form of a token secret.
 pub fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

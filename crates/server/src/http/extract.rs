@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::values::Parse;
-use rekisteri_domain::{FieldError, Invalid, Purpose, Role};
+use rekisteri_domain::{FieldError, Invalid, Purpose};
 use rekisteri_store::User;
 use serde::de::DeserializeOwned;
 
@@ -30,10 +30,6 @@ impl Caller {
             user: Some(self.user.id),
             purpose: self.purpose.unwrap_or(default),
         }
-    }
-
-    pub fn role(&self) -> Role {
-        self.user.role
     }
 }
 

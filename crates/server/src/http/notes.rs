@@ -65,12 +65,6 @@ impl NoteQuery {
     }
 }
 
-impl From<rekisteri_domain::FieldError> for ApiError {
-    fn from(e: rekisteri_domain::FieldError) -> Self {
-        ApiError::Invalid(e.into())
-    }
-}
-
 #[utoipa::path(get, path = "/notes", tag = "notes", params(NoteQuery, Paging),
     responses((status = 200, body = ListOf<Note>)), security(("bearer" = [])))]
 async fn list(

@@ -2,16 +2,16 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Caller, IfMatch, JsonBody, etag, path_id};
-use super::policy::{Access, Resource, allow};
+use super::policy::{Access, Resource, allow, person_view};
 use super::{AppState, ListOf, Paging};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use rekisteri_domain::Purpose;
 use rekisteri_domain::ids::{LinkId, PersonId};
 use rekisteri_domain::organisation::{Link, LinkDraft};
 use rekisteri_domain::person::{Person, PersonDraft};
-use rekisteri_domain::{Purpose, Role};
 use rekisteri_store::PersonFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -24,15 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read, replace, remove))
         .routes(routes!(list_links, create_link))
         .routes(routes!(replace_link, remove_link))
-}
-
-/// The person as the caller's role may see them.
-fn shown(caller: &Caller, person: Person) -> Person {
-    if caller.role() == Role::Partner {
-        person.billing_view()
-    } else {
-        person
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,7 +60,11 @@ async fn list(
             &paging.request(),
         )
         .await?;
-    page.items = page.items.into_iter().map(|p| shown(&caller, p)).collect();
+    page.items = page
+        .items
+        .into_iter()
+        .map(|p| person_view(&caller.user, p))
+        .collect();
     Ok(Json(page.into()))
 }
 
@@ -111,7 +106,10 @@ async fn read(
             path_id(&id)?,
         )
         .await?;
-    Ok((etag(person.version), Json(shown(&caller, person))))
+    Ok((
+        etag(person.version),
+        Json(person_view(&caller.user, person)),
+    ))
 }
 
 /// Replace a person's data. Values that stay keep their source; new ones take the request's.
