@@ -17,6 +17,21 @@ code_enum!(
         Delete = "delete",
         Import = "import",
         Export = "export",
+        // Access control (R11): who got in, who was refused, who changed what.
+        Login = "login",
+        LoginFailed = "login_failed",
+        Logout = "logout",
+        /// A request the policy refused (authorization failure).
+        Denied = "denied",
+        RoleChange = "role_change",
+        Commitment = "commitment",
+        Disable = "disable",
+        Enable = "enable",
+        Unlock = "unlock",
+        PasswordChange = "password_change",
+        SecondFactor = "second_factor",
+        Revoke = "revoke",
+        Setting = "setting",
     }
 );
 
@@ -28,6 +43,12 @@ code_enum!(
         Order = "order",
         Invoice = "invoice",
         Note = "note",
+        User = "user",
+        Session = "session",
+        Token = "token",
+        Setting = "setting",
+        /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
+        Route = "route",
     }
 );
 

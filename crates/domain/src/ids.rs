@@ -94,6 +94,7 @@ record_id!(
     UserId,
     TokenId,
     CommitmentId,
+    SessionId,
 );
 
 #[cfg(test)]

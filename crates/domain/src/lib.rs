@@ -6,14 +6,17 @@ pub mod audit;
 pub mod billing;
 pub mod error;
 pub mod ids;
+pub mod login;
 pub mod network;
 pub mod note;
 pub mod organisation;
+pub mod password;
 pub mod person;
 pub mod provenance;
 pub mod purpose;
 pub mod search;
 pub mod time;
+pub mod totp;
 pub mod values;
 
 pub use error::{FieldError, Invalid};

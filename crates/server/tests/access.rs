@@ -5,12 +5,13 @@
 
 mod common;
 
-use common::{Db, TestApp, create_person, person_json};
+use common::{Db, TestApp, cli, create_person, person_json};
 use rekisteri::http::Firewall;
 use rekisteri_domain::Clock;
 use rekisteri_domain::network::Network;
 use rekisteri_domain::values::Parse;
 use reqwest::Method;
+use serde_json::json;
 use sqlx::Row;
 
 on_both_backends!(
@@ -83,11 +84,13 @@ async fn r11_behind_a_trusted_proxy_the_forwarded_client_is_checked_and_audited(
         .unwrap();
     assert_eq!(created.status(), 201);
     app.store.flush_audit().await.unwrap();
-    let ip: Option<String> = sqlx::query("SELECT client_ip FROM audit_log WHERE action = 'create'")
-        .fetch_one(app.store.read_pool())
-        .await
-        .unwrap()
-        .get("client_ip");
+    let ip: Option<String> = sqlx::query(
+        "SELECT client_ip FROM audit_log WHERE action = 'create' AND record_type = 'person'",
+    )
+    .fetch_one(app.store.read_pool())
+    .await
+    .unwrap()
+    .get("client_ip");
     assert_eq!(ip.as_deref(), Some("198.51.100.7"));
     assert_eq!(
         app.store.verify_audit().await.unwrap().first_broken,
@@ -122,6 +125,7 @@ async fn r11_an_expired_token_is_refused_even_when_recently_used(app: TestApp) {
     let expires = app.clock.now().plus_micros(2_000_000);
     app.store
         .add_token(
+            &cli(),
             app.clock.now(),
             user.id,
             "rk_short_lived_token_0123456789",
@@ -201,21 +205,41 @@ async fn r11_no_personal_data_before_a_confidentiality_commitment(app: TestApp) 
         .status,
         200
     );
-    // A commitment cannot be dated in the future.
+    // An administrator records it through the API; not dated in the future.
+    let admin = app.user("paakayttaja", rekisteri_domain::Role::Admin).await;
+    let uusi = app.store.user_by_name("uusi").await.unwrap();
+    let path = format!("/api/v1/users/{}/commitments", uusi.id);
     let tomorrow = app.clock.now().date().plus_days(1);
-    assert!(
-        app.store
-            .record_commitment(app.clock.now(), "uusi", tomorrow, "1", None)
-            .await
-            .is_err()
-    );
+    let future = app
+        .send(
+            Method::POST,
+            &path,
+            Some(&admin),
+            None,
+            Some(json!({"signed_on": tomorrow.to_string()})),
+        )
+        .await;
+    assert_eq!(future.status, 422);
+    assert_eq!(future.body["error"]["field"], "signed_on");
     let today = app.clock.now().date();
     let user = app
-        .store
-        .record_commitment(app.clock.now(), "uusi", today, "2026-1", None)
+        .send(
+            Method::POST,
+            &path,
+            Some(&admin),
+            None,
+            Some(json!({"signed_on": today.to_string(), "document_version": "2026-1"})),
+        )
         .await
-        .unwrap();
-    assert_eq!(user.commitment_signed_on, Some(today));
+        .expect(201);
+    assert_eq!(user["commitment_signed_on"], today.to_string());
+    let recorded = app
+        .send(Method::GET, &path, Some(&admin), None, None)
+        .await
+        .expect(200);
+    assert_eq!(recorded[0]["document_version"], "2026-1");
+    assert_eq!(recorded[0]["recorded_by"], "paakayttaja");
+
     let reply = app
         .send(
             Method::GET,

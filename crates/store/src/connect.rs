@@ -143,6 +143,7 @@ impl Store {
             backend,
             audit,
             tokens: Default::default(),
+            settings: Default::default(),
             people,
         })
     }

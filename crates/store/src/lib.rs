@@ -13,6 +13,7 @@ mod connect;
 mod contacts;
 mod error;
 mod import;
+mod logins;
 mod migrate;
 mod notes;
 mod organisations;
@@ -20,17 +21,22 @@ mod people;
 mod reader;
 mod rows;
 mod search;
+mod sessions;
+mod tokens;
 mod users;
 
 pub use audit::ChainReport;
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
 pub use error::StoreError;
+pub use logins::{Credentials, account_key, address_key};
 pub use migrate::{MIGRATIONS, Migration};
 pub use notes::NoteFilter;
 pub use organisations::OrganisationFilter;
 pub use people::PersonFilter;
-pub use users::{User, token_hash};
+pub use sessions::{NewSession, Session};
+pub use tokens::{TOKEN_CACHE_MICROS, TokenInfo, token_hash};
+pub use users::{Commitment, User, check_user_name};
 
 use sqlx::AnyPool;
 
@@ -74,13 +80,23 @@ pub struct Store {
     write: AnyPool,
     backend: Backend,
     audit: audit::AuditWriter,
-    tokens: std::sync::Arc<users::TokenCache>,
+    tokens: std::sync::Arc<tokens::TokenCache>,
+    settings: std::sync::Arc<logins::SettingCache>,
     people: reader::PersonReader,
 }
 
 impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Appends entries that belong to no write of the store's own (a
+    /// refused request), and waits until they are committed.
+    pub async fn record_audit(
+        &self,
+        entries: Vec<rekisteri_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        self.audit.record(entries).await
     }
 
     /// Waits until every audit row queued so far is committed.

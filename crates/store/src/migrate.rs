@@ -41,6 +41,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_commitments.sql"),
         postgres: include_str!("../migrations/postgres/0002_commitments.sql"),
     },
+    Migration {
+        version: 3,
+        name: "accounts",
+        shared: include_str!("../migrations/0003_accounts.sql"),
+        sqlite: include_str!("../migrations/sqlite/0003_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_accounts.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

@@ -1,17 +1,17 @@
-//! Users of the register and their bearer API tokens. Only a SHA-256 hash
-//! of each token is stored; the token itself is shown once, at creation.
+//! Users of the register (R11): personal accounts with a role, their signed
+//! confidentiality commitments, disabling and role changes, and the
+//! register-wide access settings. Every change is audited in its own
+//! transaction, with who made it.
 
-use crate::rows::{opt_parsed, opt_ts, parsed, text, ts};
-use crate::{Store, StoreError};
-use rekisteri_domain::ids::{CommitmentId, TokenId, UserId};
+use crate::rows::{int, opt_parsed, opt_ts, parsed, text, ts};
+use crate::{Store, StoreError, audit};
+use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::ids::{CommitmentId, UserId};
 use rekisteri_domain::{Date, Role, Timestamp};
-use sha2::{Digest, Sha256};
-use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use sqlx::{Any, AssertSqlSafe, Transaction};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub name: String,
@@ -21,54 +21,19 @@ pub struct User {
     /// When the user signed their confidentiality commitment (R11); until
     /// then they see no personal data.
     pub commitment_signed_on: Option<Date>,
+    /// The password was set by someone else (a one-time password): the
+    /// user must choose their own before anything else.
+    pub password_must_change: bool,
+    /// Whether the user logs in with a second factor (TOTP).
+    pub second_factor: bool,
 }
 
-/// The stored form of a token secret.
-pub fn token_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
+/// The columns of a user, from `users u`.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.role, u.created_at, u.disabled_at, u.password_must_change, \
+     CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS second_factor, \
+     (SELECT MAX(c.signed_on) FROM confidentiality_commitments c WHERE c.user_id = u.id) AS commitment_signed_on";
 
-/// How long a token's answer is kept in memory: a revoked token or a
-/// disabled user may be let in for at most this long by another server.
-pub const TOKEN_CACHE_MICROS: i64 = 10_000_000;
-
-/// A live token's user, the token's expiry, and when it was looked up.
-type CachedToken = (User, Option<Timestamp>, Timestamp);
-
-/// Recently seen live tokens, by hash.
-#[derive(Debug, Default)]
-pub(crate) struct TokenCache(Mutex<HashMap<String, CachedToken>>);
-
-impl TokenCache {
-    fn get(&self, hash: &str, at: Timestamp) -> Option<User> {
-        let cache = self.0.lock().ok()?;
-        let (user, expires, seen) = cache.get(hash)?;
-        let fresh = at.micros() - seen.micros() < TOKEN_CACHE_MICROS && at >= *seen;
-        let live = expires.is_none_or(|e| e > at);
-        (fresh && live).then(|| user.clone())
-    }
-
-    /// Forgets every answer (after a change to users, tokens or commitments).
-    fn clear(&self) {
-        if let Ok(mut cache) = self.0.lock() {
-            cache.clear();
-        }
-    }
-
-    fn put(&self, hash: String, user: User, expires: Option<Timestamp>, at: Timestamp) {
-        if let Ok(mut cache) = self.0.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
-            }
-            cache.insert(hash, (user, expires, at));
-        }
-    }
-}
-
-/// The latest commitment of user `u`, as a column of a user query.
-const COMMITMENT: &str = "(SELECT MAX(c.signed_on) FROM confidentiality_commitments c WHERE c.user_id = u.id) AS commitment_signed_on";
-
-fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: parsed(row, "id")?,
         name: text(row, "name")?,
@@ -76,6 +41,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         created_at: ts(row, "created_at")?,
         disabled_at: opt_ts(row, "disabled_at")?,
         commitment_signed_on: opt_parsed(row, "commitment_signed_on")?,
+        password_must_change: int(row, "password_must_change")? == 1,
+        second_factor: int(row, "second_factor")? == 1,
     })
 }
 
@@ -95,99 +62,175 @@ pub fn check_user_name(name: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Appends one audit entry about a user (or their session, token, …).
+pub(crate) async fn audit_account(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    action: AuditAction,
+    record_type: RecordType,
+    record_id: impl ToString,
+) -> Result<(), sqlx::Error> {
+    let entry = actor.entry(at, action, record_type, record_id, None);
+    audit::insert(tx, &[entry]).await
+}
+
 impl Store {
+    /// Adds a user. With `password_hash`, that password is a one-time one:
+    /// the user must change it at their first login.
     pub async fn add_user(
         &self,
+        actor: &Actor,
         at: Timestamp,
         name: &str,
         role: Role,
+        password_hash: Option<&str>,
     ) -> Result<User, StoreError> {
         check_user_name(name)?;
         let id = UserId::new(at);
-        sqlx::query("INSERT INTO users (id, name, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(name.to_string())
-            .bind(role.code())
-            .bind(at.micros())
-            .execute(&self.write)
-            .await
-            .map_err(|e| StoreError::unique(e, "name", "a user with this name exists"))?;
-        self.user_by_name(name).await
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, name, role, created_at, password_hash, password_must_change) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(name.to_string())
+        .bind(role.code())
+        .bind(at.micros())
+        .bind(password_hash.map(str::to_string))
+        .bind(i64::from(password_hash.is_some()))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "name", "a user with this name exists"))?;
+        audit_account(
+            &mut tx,
+            actor,
+            at,
+            AuditAction::Create,
+            RecordType::User,
+            id,
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(id).await
     }
 
     pub async fn user_by_name(&self, name: &str) -> Result<User, StoreError> {
+        self.user_where("u.name = $1", name.to_string()).await
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User, StoreError> {
+        self.user_where("u.id = $1", id.to_string()).await
+    }
+
+    async fn user_where(&self, clause: &str, arg: String) -> Result<User, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, {COMMITMENT} FROM users u WHERE u.name = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE {clause}"
         )))
-        .bind(name.to_string())
+        .bind(arg)
         .fetch_optional(&self.read)
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(user_from_row(&row)?)
     }
 
-    /// Stores the hash of `secret` as a token of the user.
-    pub async fn add_token(
-        &self,
-        at: Timestamp,
-        user: UserId,
-        secret: &str,
-        label: Option<&str>,
-        expires_at: Option<Timestamp>,
-    ) -> Result<TokenId, StoreError> {
-        let id = TokenId::new(at);
-        sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.to_string())
-            .bind(user.to_string())
-            .bind(token_hash(secret))
-            .bind(label.map(str::to_string))
-            .bind(at.micros())
-            .bind(expires_at.map(Timestamp::micros))
-            .execute(&self.write)
-            .await?;
-        Ok(id)
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// The user a bearer token belongs to, if the token is live and the
-    /// user enabled. Answers are kept for [`TOKEN_CACHE_MICROS`], so most
-    /// requests cost no query; a token found revoked, expired or unknown is
-    /// not kept.
-    pub async fn user_by_token(
+    /// Gives the user another role. Their tokens, made for the old role,
+    /// stop working (a token acts only in the role it was made for).
+    pub async fn set_role(
         &self,
+        actor: &Actor,
         at: Timestamp,
-        secret: &str,
-    ) -> Result<Option<User>, StoreError> {
-        let hash = token_hash(secret);
-        if let Some(user) = self.tokens.get(&hash, at) {
-            return Ok(Some(user));
+        id: UserId,
+        role: Role,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.code())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
         }
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, {COMMITMENT}, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
-        )))
-        .bind(hash.clone())
-        .bind(at.micros())
-        .fetch_optional(&self.read)
+        let entry = format!("{id}:{role}");
+        audit_account(
+            &mut tx,
+            actor,
+            at,
+            AuditAction::RoleChange,
+            RecordType::User,
+            entry,
+        )
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let user = user_from_row(&row)?;
-        self.tokens
-            .put(hash, user.clone(), opt_ts(&row, "expires_at")?, at);
-        Ok(Some(user))
+        tx.commit().await?;
+        self.tokens.clear();
+        self.user(id).await
+    }
+
+    /// Disables the user, ending all their sessions and revoking all their
+    /// tokens in the same transaction; or enables them again (their old
+    /// sessions and tokens stay ended).
+    pub async fn set_disabled(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: UserId,
+        disabled: bool,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled.then_some(at.micros()))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'disabled' WHERE user_id = $2 AND ended_at IS NULL")
+                .bind(at.micros())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(at.micros())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let action = if disabled {
+            AuditAction::Disable
+        } else {
+            AuditAction::Enable
+        };
+        audit_account(&mut tx, actor, at, action, RecordType::User, id).await?;
+        tx.commit().await?;
+        self.tokens.clear();
+        self.user(id).await
     }
 
     /// Records that the user signed the confidentiality commitment (R11) on
-    /// `signed_on`, of the given document version. Forgets cached token
-    /// answers, so the change shows on this server at once.
+    /// `signed_on`, of the given document version, and who recorded it.
+    /// Forgets cached token answers, so the change shows at once.
     pub async fn record_commitment(
         &self,
+        actor: &Actor,
         at: Timestamp,
-        name: &str,
+        id: UserId,
         signed_on: Date,
         document_version: &str,
-        recorded_by: Option<UserId>,
     ) -> Result<User, StoreError> {
-        let user = self.user_by_name(name).await?;
         if signed_on > at.date() {
             return Err(StoreError::field("signed_on", "must not be in the future"));
         }
@@ -198,19 +241,66 @@ impl Store {
                 "must be 1–100 characters",
             ));
         }
+        self.user(id).await?;
+        let commitment = CommitmentId::new(at);
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO confidentiality_commitments (id, user_id, signed_on, document_version, recorded_by, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(CommitmentId::new(at).to_string())
-        .bind(user.id.to_string())
+        .bind(commitment.to_string())
+        .bind(id.to_string())
         .bind(signed_on.to_string())
         .bind(version.to_string())
-        .bind(recorded_by.map(|u| u.to_string()))
+        .bind(actor.user.map(|u| u.to_string()))
         .bind(at.micros())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        let entry = format!("{id}:{commitment}");
+        audit_account(
+            &mut tx,
+            actor,
+            at,
+            AuditAction::Commitment,
+            RecordType::User,
+            entry,
+        )
+        .await?;
+        tx.commit().await?;
         self.tokens.clear();
-        self.user_by_name(name).await
+        self.user(id).await
     }
+
+    /// The user's recorded commitments, newest first.
+    pub async fn commitments(&self, id: UserId) -> Result<Vec<Commitment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.signed_on, c.document_version, c.recorded_at, r.name AS recorded_by \
+             FROM confidentiality_commitments c LEFT JOIN users r ON r.id = c.recorded_by \
+             WHERE c.user_id = $1 ORDER BY c.signed_on DESC, c.recorded_at DESC",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Commitment {
+                    signed_on: parsed(row, "signed_on")?,
+                    document_version: text(row, "document_version")?,
+                    recorded_at: ts(row, "recorded_at")?,
+                    recorded_by: crate::rows::opt_text(row, "recorded_by")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
+
+/// A recorded confidentiality commitment (R11).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Commitment {
+    pub signed_on: Date,
+    pub document_version: String,
+    pub recorded_at: Timestamp,
+    /// The user name of who recorded it; absent when recorded from the command line.
+    pub recorded_by: Option<String>,
 }

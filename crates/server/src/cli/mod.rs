@@ -1,13 +1,15 @@
 //! The `rekisteri` command. Every command takes `--data-dir` and
 //! `--database-url`, so the CLI works on the same register as the server.
 
+pub mod accounts;
 pub mod demo;
 pub mod transfer;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use rekisteri_domain::Clock;
+use rekisteri_domain::login::SessionTimeouts;
 use rekisteri_domain::values::Parse;
-use rekisteri_domain::{Clock, Date, Role};
 use rekisteri_store::{DatabaseUrl, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,18 +54,27 @@ pub enum Command {
         /// A proxy whose X-Forwarded-For names the real client; repeatable.
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<String>,
+        /// Minutes without a request after which a web session ends.
+        #[arg(long, default_value_t = 30)]
+        session_idle_minutes: i64,
+        /// Minutes after login after which a web session ends.
+        #[arg(long, default_value_t = 720)]
+        session_absolute_minutes: i64,
+        /// The organisation keeping the register (no password may be built on it).
+        #[arg(long, env = "REKISTERI_ORGANISATION", default_value = crate::http::DEFAULT_ORGANISATION)]
+        organisation_name: String,
     },
     /// Create or update the database schema.
     Migrate,
     /// Users of the register.
     User {
         #[command(subcommand)]
-        command: UserCommand,
+        command: accounts::UserCommand,
     },
     /// Bearer tokens for the API.
     Token {
         #[command(subcommand)]
-        command: TokenCommand,
+        command: accounts::TokenCommand,
     },
     /// Import records from a file.
     Import {
@@ -93,59 +104,6 @@ pub enum Command {
 pub enum AuditCommand {
     /// Walk the hash chain and name the first entry that was tampered with.
     Verify,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Add a user with a role.
-    Add {
-        name: String,
-        #[arg(long, value_enum)]
-        role: RoleArg,
-    },
-    /// Record the user's signed confidentiality commitment (R11); until it
-    /// is recorded, the user sees no personal data.
-    Commitment {
-        name: String,
-        /// The date the user signed it (YYYY-MM-DD).
-        #[arg(long)]
-        signed: String,
-        /// Which version of the commitment document was signed.
-        #[arg(long, default_value = "1")]
-        document_version: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum RoleArg {
-    Admin,
-    Staff,
-    PrivacyOfficer,
-    Partner,
-}
-
-impl From<RoleArg> for Role {
-    fn from(r: RoleArg) -> Self {
-        match r {
-            RoleArg::Admin => Role::Admin,
-            RoleArg::Staff => Role::Staff,
-            RoleArg::PrivacyOfficer => Role::PrivacyOfficer,
-            RoleArg::Partner => Role::Partner,
-        }
-    }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create a token for the user and print it (once; only its hash is kept).
-    Create {
-        name: String,
-        #[arg(long)]
-        label: Option<String>,
-        /// Days until the token expires; default: never.
-        #[arg(long)]
-        expires_days: Option<i64>,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +181,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             bind,
             allow_networks,
             trusted_proxies,
+            session_idle_minutes,
+            session_absolute_minutes,
+            organisation_name,
         } => {
             let parse = |flag: &str, raws: &[String]| {
                 raws.iter()
@@ -234,59 +195,20 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 firewall.allowed = parse("--allow-network", allow_networks)?;
             }
             firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
-            serve(store.clone(), clock, *bind, firewall).await
+            let mut state = AppState::new(store.clone(), clock);
+            state.firewall = Arc::new(firewall);
+            state.sessions =
+                SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)
+                    .map_err(|m| anyhow::anyhow!("--session-idle-minutes: {m}"))?;
+            state.organisation_name = Arc::from(organisation_name.trim());
+            serve(state, *bind).await
         }
         Command::Migrate => {
             eprintln!("the database is up to date");
             Ok(())
         }
-        Command::User {
-            command: UserCommand::Add { name, role },
-        } => {
-            let user = store.add_user(clock.now(), name, (*role).into()).await?;
-            eprintln!("added user {} with role {}", user.name, user.role);
-            Ok(())
-        }
-        Command::User {
-            command:
-                UserCommand::Commitment {
-                    name,
-                    signed,
-                    document_version,
-                },
-        } => {
-            let signed_on = Date::parse(signed).map_err(|m| anyhow::anyhow!("--signed {m}"))?;
-            let user = store
-                .record_commitment(clock.now(), name, signed_on, document_version, None)
-                .await?;
-            eprintln!(
-                "recorded the confidentiality commitment of {} signed on {signed_on}",
-                user.name
-            );
-            Ok(())
-        }
-        Command::Token {
-            command:
-                TokenCommand::Create {
-                    name,
-                    label,
-                    expires_days,
-                },
-        } => {
-            let user = store
-                .user_by_name(name)
-                .await
-                .with_context(|| format!("no user named {name}"))?;
-            let secret = new_token_secret();
-            let now = clock.now();
-            let expires = expires_days.map(|d| now.plus_micros(d * 86_400_000_000));
-            store
-                .add_token(now, user.id, &secret, label.as_deref(), expires)
-                .await?;
-            println!("{secret}");
-            eprintln!("this token is shown once; only its hash is kept");
-            Ok(())
-        }
+        Command::User { command } => accounts::user(store, clock.as_ref(), command).await,
+        Command::Token { command } => accounts::token(store, clock.as_ref(), command).await,
         Command::Import {
             what:
                 ImportCommand::People {
@@ -335,22 +257,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
     }
 }
 
-/// A bearer token: `rk_` and 32 random bytes, URL-safe.
-pub fn new_token_secret() -> String {
-    use base64::Engine;
-    let bytes: [u8; 32] = rand::random();
-    format!(
-        "rk_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
-}
-
-async fn serve(
-    store: Store,
-    clock: Arc<dyn Clock>,
-    bind: SocketAddr,
-    firewall: Firewall,
-) -> anyhow::Result<()> {
+async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -359,12 +266,8 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    tracing::info!(address = %listener.local_addr()?, backend = ?store.backend(), "Rekisteri is serving");
-    let app = app(AppState {
-        store,
-        clock,
-        firewall: Arc::new(firewall),
-    });
+    tracing::info!(address = %listener.local_addr()?, backend = ?state.store.backend(), "Rekisteri is serving");
+    let app = app(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

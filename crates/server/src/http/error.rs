@@ -23,6 +23,15 @@ pub enum ApiError {
         message: String,
     },
     Unauthorized,
+    /// 401 at login: wrong name or password, or a second factor needed.
+    LoginFailed {
+        code: &'static str,
+        message: String,
+    },
+    /// 429: too many failed logins; try again after this many seconds.
+    TooManyAttempts {
+        retry_after: i64,
+    },
     Forbidden {
         code: &'static str,
         message: String,
@@ -103,6 +112,7 @@ fn detail(code: &str, message: impl Into<String>) -> ErrorDetail {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let is_bearer_challenge = matches!(self, Self::Unauthorized);
         let (status, body) = match self {
             Self::Invalid(Invalid(errors)) => {
                 let first = errors
@@ -133,8 +143,32 @@ impl IntoResponse for ApiError {
             Self::Conflict { code, message } => (StatusCode::CONFLICT, detail(code, message)),
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                detail("unauthorized", "send Authorization: Bearer <token>"),
+                detail(
+                    "unauthorized",
+                    "log in (POST /api/v1/session) or send Authorization: Bearer <token>",
+                ),
             ),
+            Self::LoginFailed { code, message } => {
+                (StatusCode::UNAUTHORIZED, detail(code, message))
+            }
+            Self::TooManyAttempts { retry_after } => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(ErrorBody {
+                        error: detail(
+                            "too_many_attempts",
+                            format!(
+                                "too many failed logins: try again in {retry_after} s, or ask an administrator to unlock the account"
+                            ),
+                        ),
+                    }),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return response;
+            }
             Self::Forbidden { code, message } => (StatusCode::FORBIDDEN, detail(code, message)),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,7 +176,7 @@ impl IntoResponse for ApiError {
             ),
         };
         let mut response = (status, axum::Json(ErrorBody { error: body })).into_response();
-        if status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED && is_bearer_challenge {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -1,72 +1,14 @@
-//! Extractors shared by the API's handlers: the caller (bearer token and
-//! purpose), JSON bodies whose errors name the field, `If-Match`, and ETags.
+//! Extractors shared by the API's handlers: JSON bodies whose errors name
+//! the field, `If-Match`, and ETags. (The caller is [`super::auth::Caller`].)
 
-use super::AppState;
+pub use super::auth::Caller;
 use super::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use rekisteri_domain::audit::Actor;
 use rekisteri_domain::values::Parse;
-use rekisteri_domain::{FieldError, Invalid, Purpose};
-use rekisteri_store::User;
+use rekisteri_domain::{FieldError, Invalid};
 use serde::de::DeserializeOwned;
-
-/// The authenticated user of a request, and the purpose they named.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: User,
-    /// From the `X-Purpose` header, when sent.
-    pub purpose: Option<Purpose>,
-    /// As the firewall decided it.
-    pub client_ip: Option<std::net::IpAddr>,
-}
-
-impl Caller {
-    /// Who acts and why: the named purpose, or the operation's usual one (R2).
-    pub fn actor(&self, default: Purpose) -> Actor {
-        Actor {
-            client_ip: self.client_ip,
-            user: Some(self.user.id),
-            purpose: self.purpose.unwrap_or(default),
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
-        let user = state
-            .store
-            .user_by_token(state.clock.now(), token)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        let purpose = match parts.headers.get("x-purpose") {
-            None => None,
-            Some(v) => {
-                let raw = v
-                    .to_str()
-                    .map_err(|_| ApiError::field("X-Purpose", "is not text"))?;
-                Some(Purpose::parse(raw).map_err(|m| ApiError::field("X-Purpose", m))?)
-            }
-        };
-        let client_ip = parts.extensions.get::<super::ClientIp>().map(|c| c.0);
-        Ok(Caller {
-            user,
-            purpose,
-            client_ip,
-        })
-    }
-}
 
 /// A JSON body; a malformed one is a 422 naming where it broke.
 pub struct JsonBody<T>(pub T);

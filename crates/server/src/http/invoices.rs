@@ -31,7 +31,7 @@ async fn list(
     Query(q): Query<BillingQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<ListOf<Invoice>>, ApiError> {
-    allow(&caller.user, Resource::Invoices, Access::Read)?;
+    allow(&caller, Resource::Invoices, Access::Read)?;
     let filter = InvoiceFilter {
         person_id: q.person_id,
         organisation_id: q.organisation_id,
@@ -57,7 +57,7 @@ async fn create(
     caller: Caller,
     JsonBody(draft): JsonBody<InvoiceDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Invoices, Access::Write)?;
+    allow(&caller, Resource::Invoices, Access::Write)?;
     let new = draft.parse()?;
     let invoice = s
         .store
@@ -73,7 +73,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Invoices, Access::Read)?;
+    allow(&caller, Resource::Invoices, Access::Read)?;
     let invoice = s
         .store
         .get_invoice(
@@ -95,7 +95,7 @@ async fn replace(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<InvoiceDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Invoices, Access::Write)?;
+    allow(&caller, Resource::Invoices, Access::Write)?;
     let id = path_id(&id)?;
     let new = draft.parse()?;
     let invoice = s

@@ -3,6 +3,9 @@
 //! input into domain types, ask the policy, call the store, and shape the
 //! answer; nothing else.
 
+mod account;
+mod audit;
+pub mod auth;
 pub mod error;
 pub mod extract;
 mod invoices;
@@ -12,6 +15,8 @@ mod organisations;
 mod people;
 pub mod policy;
 mod search;
+mod session;
+mod users;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
@@ -20,6 +25,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rekisteri_domain::Clock;
+use rekisteri_domain::login::SessionTimeouts;
 use rekisteri_domain::network::{Network, client_ip};
 use rekisteri_store::Store;
 use serde::{Deserialize, Serialize};
@@ -35,7 +41,27 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub firewall: Arc<Firewall>,
+    /// How long web sessions live.
+    pub sessions: SessionTimeouts,
+    /// The organisation keeping the register: no password may be built on
+    /// its name.
+    pub organisation_name: Arc<str>,
 }
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            firewall: Arc::new(Firewall::default()),
+            sessions: SessionTimeouts::default(),
+            organisation_name: Arc::from(DEFAULT_ORGANISATION),
+        }
+    }
+}
+
+/// The organisation of the privacy notice this register was built for.
+pub const DEFAULT_ORGANISATION: &str = "MT Mediateko Oy";
 
 /// Who may reach the register over the network (R11).
 #[derive(Debug, Clone)]
@@ -58,6 +84,11 @@ impl Default for Firewall {
 /// The client's address, as the firewall decided it; audited with each entry.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub std::net::IpAddr);
+
+/// Whether the client reached us over TLS: a trusted proxy said so with
+/// `X-Forwarded-Proto: https`. Decides HSTS and the origin CSRF expects.
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
 
 /// Refuses requests from outside the allowed networks before any other
 /// work; `/healthz` stays open for load balancers (it shows nothing).
@@ -88,8 +119,27 @@ async fn firewall(State(state): State<AppState>, mut request: Request, next: Nex
         }
         .into_response();
     }
+    let from_proxy = state
+        .firewall
+        .trusted_proxies
+        .iter()
+        .any(|n| n.contains(peer.ip()));
+    let https = from_proxy
+        && request
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
     request.extensions_mut().insert(ClientIp(ip));
-    next.run(request).await
+    request.extensions_mut().insert(Https(https));
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
 }
 
 #[derive(OpenApi)]
@@ -97,7 +147,8 @@ async fn firewall(State(state): State<AppState>, mut request: Request, next: Nex
     info(
         title = "Rekisteri",
         description = "A customer register that keeps its privacy notice's promises. Every request needs \
-                       `Authorization: Bearer <token>`; `X-Purpose` names the purpose of processing (R2). \
+                       `Authorization: Bearer <token>` or the session cookie of `POST /api/v1/session` (then \
+                       unsafe methods need `X-CSRF-Token`); `X-Purpose` names the purpose of processing (R2). \
                        Writes to an existing record need `If-Match` with the ETag read."
     ),
     modifiers(&BearerAuth),
@@ -165,7 +216,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(orders::router())
                 .merge(invoices::router())
                 .merge(notes::router())
-                .merge(search::router()),
+                .merge(search::router())
+                .merge(session::router())
+                .merge(account::router())
+                .merge(users::router())
+                .merge(audit::router()),
         )
         .split_for_parts()
 }
@@ -181,6 +236,10 @@ pub fn app(state: AppState) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::audit_refusals,
+    ))
     .route("/healthz", get(|| async { "ok" }))
     .layer(tower_http::limit::RequestBodyLimitLayer::new(
         2 * 1024 * 1024,

@@ -73,7 +73,7 @@ async fn list(
     Query(q): Query<NoteQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<ListOf<Note>>, ApiError> {
-    allow(&caller.user, Resource::Notes, Access::Read)?;
+    allow(&caller, Resource::Notes, Access::Read)?;
     let filter = q.filter()?;
     Ok(Json(
         s.store
@@ -95,7 +95,7 @@ async fn create(
     caller: Caller,
     JsonBody(draft): JsonBody<NoteDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Notes, Access::Write)?;
+    allow(&caller, Resource::Notes, Access::Write)?;
     let new = draft.parse()?;
     let note = s
         .store
@@ -115,7 +115,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Notes, Access::Read)?;
+    allow(&caller, Resource::Notes, Access::Read)?;
     let note = s
         .store
         .get_note(
@@ -136,7 +136,7 @@ async fn replace(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<NoteDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Notes, Access::Write)?;
+    allow(&caller, Resource::Notes, Access::Write)?;
     let id = path_id(&id)?;
     let new = draft.parse()?;
     let note = s
@@ -160,7 +160,7 @@ async fn remove(
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(&caller.user, Resource::Notes, Access::Write)?;
+    allow(&caller, Resource::Notes, Access::Write)?;
     s.store
         .delete_note(
             &caller.actor(Purpose::CustomerRelationship),

@@ -39,7 +39,7 @@ async fn list(
     Query(q): Query<BillingQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<ListOf<Order>>, ApiError> {
-    allow(&caller.user, Resource::Orders, Access::Read)?;
+    allow(&caller, Resource::Orders, Access::Read)?;
     let filter = OrderFilter {
         person_id: q.person_id,
         organisation_id: q.organisation_id,
@@ -65,7 +65,7 @@ async fn create(
     caller: Caller,
     JsonBody(draft): JsonBody<OrderDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Orders, Access::Write)?;
+    allow(&caller, Resource::Orders, Access::Write)?;
     let new = draft.parse()?;
     let order = s
         .store
@@ -81,7 +81,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Orders, Access::Read)?;
+    allow(&caller, Resource::Orders, Access::Read)?;
     let order = s
         .store
         .get_order(
@@ -102,7 +102,7 @@ async fn replace(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<OrderDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Orders, Access::Write)?;
+    allow(&caller, Resource::Orders, Access::Write)?;
     let id = path_id(&id)?;
     let new = draft.parse()?;
     let order = s
@@ -126,7 +126,7 @@ async fn remove(
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(&caller.user, Resource::Orders, Access::Write)?;
+    allow(&caller, Resource::Orders, Access::Write)?;
     s.store
         .delete_order(
             &caller.actor(Purpose::OrderManagement),

@@ -39,7 +39,7 @@ async fn list(
     Query(q): Query<OrganisationQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<ListOf<Organisation>>, ApiError> {
-    allow(&caller.user, Resource::Organisations, Access::Read)?;
+    allow(&caller, Resource::Organisations, Access::Read)?;
     let filter = OrganisationFilter {
         name_prefix: q.name,
         business_id: q.business_id,
@@ -59,7 +59,7 @@ async fn create(
     caller: Caller,
     JsonBody(draft): JsonBody<OrganisationDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Organisations, Access::Write)?;
+    allow(&caller, Resource::Organisations, Access::Write)?;
     let new = draft.parse()?;
     let org = s
         .store
@@ -79,7 +79,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Organisations, Access::Read)?;
+    allow(&caller, Resource::Organisations, Access::Read)?;
     let org = s.store.get_organisation(path_id(&id)?).await?;
     Ok((etag(org.version), Json(org)))
 }
@@ -93,7 +93,7 @@ async fn replace(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<OrganisationDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Organisations, Access::Write)?;
+    allow(&caller, Resource::Organisations, Access::Write)?;
     let id = path_id(&id)?;
     let new = draft.parse()?;
     let org = s
@@ -117,7 +117,7 @@ async fn remove(
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(&caller.user, Resource::Organisations, Access::Write)?;
+    allow(&caller, Resource::Organisations, Access::Write)?;
     s.store
         .delete_organisation(
             &caller.actor(Purpose::RegisterMaintenance),

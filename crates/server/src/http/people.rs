@@ -2,7 +2,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Caller, IfMatch, JsonBody, etag, path_id};
-use super::policy::{Access, Resource, allow, person_view};
+use super::policy::{Access, Resource, allow, may_filter_by_contact, person_view};
 use super::{AppState, ListOf, Paging};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -45,7 +45,10 @@ async fn list(
     Query(q): Query<PeopleQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Json<ListOf<Person>>, ApiError> {
-    allow(&caller.user, Resource::People, Access::Read)?;
+    allow(&caller, Resource::People, Access::Read)?;
+    if q.email.is_some() {
+        may_filter_by_contact(&caller.user)?;
+    }
     let filter = PersonFilter {
         email: q.email.map(|e| e.trim().to_string()),
         last_name_prefix: q.last_name,
@@ -76,7 +79,7 @@ async fn create(
     caller: Caller,
     JsonBody(draft): JsonBody<PersonDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::People, Access::Write)?;
+    allow(&caller, Resource::People, Access::Write)?;
     let new = draft.parse()?;
     let person = s
         .store
@@ -97,7 +100,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::People, Access::Read)?;
+    allow(&caller, Resource::People, Access::Read)?;
     let person = s
         .store
         .get_person(
@@ -122,7 +125,7 @@ async fn replace(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<PersonDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::People, Access::Write)?;
+    allow(&caller, Resource::People, Access::Write)?;
     let id = path_id(&id)?;
     let new = draft.parse()?;
     let person = s
@@ -148,7 +151,7 @@ async fn remove(
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(&caller.user, Resource::People, Access::Write)?;
+    allow(&caller, Resource::People, Access::Write)?;
     s.store
         .delete_person(
             &caller.actor(Purpose::RegisterMaintenance),
@@ -168,7 +171,7 @@ async fn list_links(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Link>>, ApiError> {
-    allow(&caller.user, Resource::Links, Access::Read)?;
+    allow(&caller, Resource::Links, Access::Read)?;
     Ok(Json(
         s.store
             .list_links(
@@ -189,7 +192,7 @@ async fn create_link(
     Path(id): Path<String>,
     JsonBody(draft): JsonBody<LinkDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Links, Access::Write)?;
+    allow(&caller, Resource::Links, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     let link = s
         .store
@@ -213,7 +216,7 @@ async fn replace_link(
     IfMatch(version): IfMatch,
     JsonBody(draft): JsonBody<LinkDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    allow(&caller.user, Resource::Links, Access::Write)?;
+    allow(&caller, Resource::Links, Access::Write)?;
     let (person, link_id) = (path_id(&id)?, path_id(&link_id)?);
     let new = draft.parse()?;
     let link = s
@@ -239,7 +242,7 @@ async fn remove_link(
     Path((id, link_id)): Path<(String, String)>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    allow(&caller.user, Resource::Links, Access::Write)?;
+    allow(&caller, Resource::Links, Access::Write)?;
     s.store
         .delete_link(
             &caller.actor(Purpose::RegisterMaintenance),

@@ -1,8 +1,10 @@
-//! Who may do what: the one place where authorization is decided. Handlers
-//! ask it before any other work; the answer depends on the role only here.
-//! (Issue 3 extends it to every route and the confidentiality commitment.)
+//! Who may do what: the one place where authorization is decided (R4,
+//! R11). Every handler asks [`allow`] before any other work; the role, the
+//! confidentiality commitment, a one-time password still to change and a
+//! second factor still to set up are looked at here and nowhere else.
 
 use super::error::ApiError;
+use super::extract::Caller;
 use rekisteri_domain::Role;
 use rekisteri_domain::person::Person;
 use rekisteri_store::User;
@@ -17,6 +19,14 @@ pub enum Resource {
     Invoices,
     Notes,
     Search,
+    /// The caller's own account: password, sessions, tokens, second factor.
+    Account,
+    /// Other users: accounts, roles, commitments, unlocking.
+    Users,
+    /// Register-wide settings (requiring a second factor).
+    Settings,
+    /// The audit log.
+    Audit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,35 +35,68 @@ pub enum Access {
     Write,
 }
 
-/// The allow-list. The financial partner (R4) reads billing data only:
-/// people (as a billing view), organisations, orders and invoices.
+/// The allow-list. Everyone manages their own account. The register is
+/// for admin, staff and the privacy officer; users and settings for the
+/// admin; the audit log for the privacy officer. The financial partner
+/// (R4) reads billing data only: people (as a billing view),
+/// organisations, orders and invoices.
 pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
-    match role {
-        Role::Admin | Role::Staff | Role::PrivacyOfficer => true,
-        Role::Partner => {
-            access == Access::Read && matches!(resource, People | Organisations | Orders | Invoices)
-        }
+    match (role, resource) {
+        (_, Account) => true,
+        (Role::Admin, Users | Settings) => true,
+        (_, Users | Settings) => false,
+        (Role::PrivacyOfficer, Audit) => true,
+        (_, Audit) => false,
+        (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
+        (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
+        (Role::Partner, _) => false,
     }
 }
 
 impl Resource {
-    /// Whether the resource holds personal data. Organisations do not.
+    /// Whether the resource holds personal data of the register's subjects.
     pub fn is_personal_data(self) -> bool {
-        !matches!(self, Resource::Organisations)
+        !matches!(
+            self,
+            Resource::Organisations | Resource::Account | Resource::Users | Resource::Settings
+        )
     }
 }
 
-/// May this user do this? A user whose confidentiality commitment is not
-/// recorded sees no personal data (R11), whatever their role.
-pub fn allow(user: &User, resource: Resource, access: Access) -> Result<(), ApiError> {
+fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Forbidden {
+        code,
+        message: message.into(),
+    }
+}
+
+/// May this caller do this? Until a one-time password is changed, or a
+/// required second factor set up, only the caller's own account is open. A
+/// user whose confidentiality commitment is not recorded sees no personal
+/// data (R11), whatever their role.
+pub fn allow(caller: &Caller, resource: Resource, access: Access) -> Result<(), ApiError> {
+    let user = &caller.user;
+    if resource != Resource::Account {
+        if user.password_must_change {
+            return Err(forbidden(
+                "password_change_required",
+                "you logged in with a one-time password: choose your own first (PUT /api/v1/me/password)",
+            ));
+        }
+        if caller.second_factor_missing() {
+            return Err(forbidden(
+                "second_factor_required",
+                "a second factor is required of every user: set it up first (POST /api/v1/me/second-factor)",
+            ));
+        }
+    }
     if resource.is_personal_data() && user.commitment_signed_on.is_none() {
-        return Err(ApiError::Forbidden {
-            code: "no_commitment",
-            message: "no signed confidentiality commitment is recorded for you (R11): personal data is shown only \
-                      after an administrator records it"
-                .into(),
-        });
+        return Err(forbidden(
+            "no_commitment",
+            "no signed confidentiality commitment is recorded for you (R11): personal data is shown only \
+             after an administrator records it",
+        ));
     }
     if allows(user.role, resource, access) {
         Ok(())
@@ -63,10 +106,23 @@ pub fn allow(user: &User, resource: Resource, access: Access) -> Result<(), ApiE
         } else {
             "change"
         };
-        Err(ApiError::Forbidden {
-            code: "forbidden",
-            message: format!("the role {} may not {verb} this", user.role),
-        })
+        Err(forbidden(
+            "forbidden",
+            format!("the role {} may not {verb} this", user.role),
+        ))
+    }
+}
+
+/// Whether the caller may find people by a contact value (an email): not
+/// the partner, who must not learn whose an address is (R4).
+pub fn may_filter_by_contact(user: &User) -> Result<(), ApiError> {
+    if user.role == Role::Partner {
+        Err(forbidden(
+            "forbidden",
+            "the role partner may not search people by contact details",
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -145,6 +201,18 @@ mod tests {
             created_at: at,
             disabled_at: None,
             commitment_signed_on: None,
+            password_must_change: false,
+            second_factor: false,
+        }
+    }
+
+    fn caller(user: User) -> Caller {
+        Caller {
+            user,
+            purpose: None,
+            client_ip: None,
+            session: None,
+            second_factor_required: false,
         }
     }
 
@@ -175,7 +243,7 @@ mod tests {
 
     #[test]
     fn r11_no_commitment_no_personal_data_whatever_the_role() {
-        let admin = user(Role::Admin);
+        let admin = caller(user(Role::Admin));
         assert!(matches!(
             allow(&admin, Resource::People, Access::Read),
             Err(ApiError::Forbidden {
@@ -184,5 +252,36 @@ mod tests {
             })
         ));
         assert!(allow(&admin, Resource::Organisations, Access::Read).is_ok());
+    }
+
+    #[test]
+    fn r11_a_one_time_password_opens_only_the_own_account() {
+        let mut u = user(Role::Staff);
+        u.commitment_signed_on = Some(rekisteri_domain::Timestamp::from_micros(0).date());
+        u.password_must_change = true;
+        let c = caller(u);
+        assert!(allow(&c, Resource::Account, Access::Write).is_ok());
+        assert!(matches!(
+            allow(&c, Resource::Organisations, Access::Read),
+            Err(ApiError::Forbidden {
+                code: "password_change_required",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn r4_users_settings_and_audit_belong_to_their_roles_only() {
+        for role in Role::ALL {
+            assert!(allows(*role, Resource::Account, Access::Write));
+            assert_eq!(
+                allows(*role, Resource::Users, Access::Read),
+                *role == Role::Admin
+            );
+            assert_eq!(
+                allows(*role, Resource::Audit, Access::Read),
+                *role == Role::PrivacyOfficer
+            );
+        }
     }
 }

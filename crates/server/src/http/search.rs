@@ -35,7 +35,7 @@ async fn search(
     caller: Caller,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
-    allow(&caller.user, Resource::Search, Access::Read)?;
+    allow(&caller, Resource::Search, Access::Read)?;
     let kinds = match q.kinds.as_deref() {
         None | Some("") => vec![
             SearchHitKind::Person,

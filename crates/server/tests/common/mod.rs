@@ -14,6 +14,11 @@ use serde_json::Value;
 use sqlx::Row;
 use std::sync::Arc;
 
+/// The command line, as the actor of set-up done outside the API.
+pub fn cli() -> rekisteri_domain::audit::Actor {
+    rekisteri_domain::audit::Actor::command_line(rekisteri_domain::Purpose::RegisterMaintenance)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
     Sqlite,
@@ -119,27 +124,25 @@ impl TestApp {
             Timestamp::parse("2026-11-24T10:00:00Z").expect("time"),
         ));
         let staff = store
-            .add_user(clock.now(), "staff", Role::Staff)
+            .add_user(&cli(), clock.now(), "staff", Role::Staff, None)
             .await
             .expect("user");
         let today = clock.now().date();
         store
-            .record_commitment(clock.now(), "staff", today, "1", None)
+            .record_commitment(&cli(), clock.now(), staff.id, today, "1")
             .await
             .expect("commitment");
         store
-            .add_token(clock.now(), staff.id, STAFF_TOKEN, None, None)
+            .add_token(&cli(), clock.now(), staff.id, STAFF_TOKEN, None, None)
             .await
             .expect("token");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = app(AppState {
-            store: store.clone(),
-            clock: clock.clone(),
-            firewall: Arc::new(firewall),
-        });
+        let mut state = AppState::new(store.clone(), clock.clone());
+        state.firewall = Arc::new(firewall);
+        let router = app(state);
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -161,24 +164,52 @@ impl TestApp {
     /// A user of the role, with a signed commitment and a token; returns the token.
     pub async fn user(&self, name: &str, role: Role) -> String {
         let token = self.user_without_commitment(name, role).await;
+        self.commit(name).await;
+        token
+    }
+
+    /// Records the named user's confidentiality commitment, signed today.
+    pub async fn commit(&self, name: &str) {
+        let user = self.store.user_by_name(name).await.expect("user");
         let today = self.clock.now().date();
         self.store
-            .record_commitment(self.clock.now(), name, today, "1", None)
+            .record_commitment(&cli(), self.clock.now(), user.id, today, "1")
             .await
             .expect("commitment");
-        token
+    }
+
+    /// A user of the role with a password of their own and a signed
+    /// commitment, ready to log in.
+    pub async fn user_with_password(&self, name: &str, role: Role, password: &str) {
+        let user = self
+            .store
+            .add_user(&cli(), self.clock.now(), name, role, None)
+            .await
+            .expect("user");
+        let raw = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || {
+            let p = rekisteri_domain::password::NewPassword::parse(&raw, &[]).expect("password");
+            rekisteri_domain::password::hash_password(&p).expect("hash")
+        })
+        .await
+        .expect("hash task");
+        self.store
+            .set_password(&cli(), self.clock.now(), user.id, &hash, false, None)
+            .await
+            .expect("password");
+        self.commit(name).await;
     }
 
     /// A user of the role with a token but no commitment yet; returns the token.
     pub async fn user_without_commitment(&self, name: &str, role: Role) -> String {
         let user = self
             .store
-            .add_user(self.clock.now(), name, role)
+            .add_user(&cli(), self.clock.now(), name, role, None)
             .await
             .expect("user");
         let token = format!("rk_test_{name}_token_0123456789");
         self.store
-            .add_token(self.clock.now(), user.id, &token, None, None)
+            .add_token(&cli(), self.clock.now(), user.id, &token, None, None)
             .await
             .expect("token");
         token

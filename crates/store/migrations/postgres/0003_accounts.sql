@@ -1,0 +1,1 @@
+-- PostgreSQL's part of migration 3: nothing beyond the shared text.

@@ -1,0 +1,1 @@
+-- SQLite's part of migration 3: nothing beyond the shared text.
