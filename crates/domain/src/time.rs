@@ -161,6 +161,11 @@ impl ManualClock {
             .store(ts.micros(), std::sync::atomic::Ordering::SeqCst);
     }
 
+    pub fn advance_micros(&self, micros: i64) {
+        self.0
+            .fetch_add(micros, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn advance_days(&self, days: i64) {
         self.0
             .fetch_add(days * 86_400_000_000, std::sync::atomic::Ordering::SeqCst);

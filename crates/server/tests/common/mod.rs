@@ -233,20 +233,7 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        reply_of(req).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -374,4 +361,95 @@ pub async fn create_person(app: &TestApp, first: &str, last: &str) -> (String, S
     let etag = reply.etag();
     let body = reply.expect(201);
     (body["id"].as_str().expect("id").to_string(), etag)
+}
+
+/// A logged-in browser: its session cookie and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The session cookie's `name=value` from a reply's `Set-Cookie`.
+pub fn session_cookie(reply: &Reply) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-rekisteri-session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
+impl TestApp {
+    /// `POST /api/v1/session`, as a browser holding `cookie` (if any).
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &str,
+        code: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Reply {
+        let mut body = serde_json::json!({"name": name, "password": password});
+        if let Some(code) = code {
+            body["code"] = code.into();
+        }
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&body);
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        reply_of(req).await
+    }
+
+    /// Logs in and returns the browser's session; panics unless it works.
+    pub async fn browser(&self, name: &str, password: &str) -> Browser {
+        let reply = self.login(name, password, None, None).await;
+        let cookie = session_cookie(&reply).expect("a session cookie");
+        let body = reply.expect(200);
+        Browser {
+            cookie,
+            csrf: body["csrf_token"].as_str().expect("csrf").to_string(),
+        }
+    }
+
+    /// A request from a logged-in browser: the cookie and the CSRF token.
+    pub async fn send_in(
+        &self,
+        browser: &Browser,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("Cookie", &browser.cookie)
+            .header("X-CSRF-Token", &browser.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        reply_of(req).await
+    }
+}
+
+/// Sends a request and reads the reply.
+pub async fn reply_of(req: reqwest::RequestBuilder) -> Reply {
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
