@@ -84,3 +84,25 @@ pub fn etag(version: i64) -> HeaderMap {
 pub fn path_id<T: Parse>(raw: &str) -> Result<T, ApiError> {
     T::parse(raw).map_err(|_| ApiError::NotFound)
 }
+
+/// Query parameters; a bad one is a 422 naming it, like a bad body field.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let raw = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(raw).map(Query).map_err(|e| {
+            let message = e.to_string();
+            // serde names the field in backticks: "missing field `q`".
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field"))
+                .unwrap_or("query")
+                .to_string();
+            ApiError::Invalid(Invalid::one(FieldError::invalid(field, message)))
+        })
+    }
+}

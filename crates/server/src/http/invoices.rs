@@ -2,12 +2,12 @@
 //! deleted; open ones and those in debt collection hold erasure (R8).
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, IfMatch, JsonBody, etag, path_id};
+use super::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
 use super::orders::BillingQuery;
 use super::policy::{Access, Resource, allow};
 use super::{AppState, ListOf, Paging};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use rekisteri_domain::Purpose;

@@ -1,11 +1,11 @@
 //! `/orders`: orders with their lines (R3 previous orders).
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, IfMatch, JsonBody, etag, path_id};
+use super::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
 use super::policy::{Access, Resource, allow};
 use super::{AppState, ListOf, Paging};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use rekisteri_domain::Purpose;

@@ -3,9 +3,10 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::Caller;
+use super::extract::Query;
 use super::policy::{Access, Resource, allow};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use rekisteri_domain::Purpose;
 use rekisteri_domain::search::{SearchHit, SearchHitKind};
 use serde::Deserialize;
@@ -19,8 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 struct SearchQuery {
-    /// Words to find; each matches as a prefix (`Virtane` finds Virtanen).
-    q: String,
+    /// Words to find (required); each matches as a prefix (`Virtane` finds Virtanen).
+    q: Option<String>,
     /// Comma-separated: person, organisation, note. Default: all.
     kinds: Option<String>,
     /// 1–100; default 20.
@@ -55,7 +56,10 @@ async fn search(
             })
             .collect::<Result<_, _>>()?,
     };
-    if q.q.chars().count() > 200 {
+    let words =
+        q.q.as_deref()
+            .ok_or_else(|| ApiError::field("q", "is required"))?;
+    if words.chars().count() > 200 {
         return Err(ApiError::field("q", "must be at most 200 characters"));
     }
     let hits = s
@@ -63,7 +67,7 @@ async fn search(
         .search(
             &caller.actor(Purpose::CustomerRelationship),
             s.clock.now(),
-            &q.q,
+            words,
             q.limit.unwrap_or(20),
             &kinds,
         )
