@@ -13,6 +13,10 @@
 # and prints requests/s of each, person reads as % of healthz, and latencies.
 # Environment: DURATION (s, default 20), THREADS (2), CONNECTIONS (32),
 # SEED (1), KEEP=1 keeps the data directory.
+# CHAIN=compare also measures what the audit log's hash chain costs (B1):
+# person reads again on a build without the chain (feature
+# bench-unchained-audit), then once more with it, on the same data; the
+# chained figure is the mean of the two chained runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -87,22 +91,26 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-RUST_LOG=${RUST_LOG:-info} "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-
 # Loopback only: no proxy may see the token.
 CURL=(curl --noproxy '*' --silent --show-error --max-time 10)
-ready=
-for _ in $(seq 1 100); do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited: $(tail -n 5 "$OUT/server.log")"
-    if "${CURL[@]}" --fail --output /dev/null "$BASE/healthz" 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$ready" ] || die "the server did not answer /healthz within 10 s: $(tail -n 5 "$OUT/server.log")"
-echo "serving on $BASE (pid $SERVER_PID)" >&2
+
+# start_server BINARY: serves the data directory and waits for /healthz.
+start_server() {
+    RUST_LOG=${RUST_LOG:-info} "$1" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" >>"$OUT/server.log" 2>&1 &
+    SERVER_PID=$!
+    local ready=
+    for _ in $(seq 1 100); do
+        kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited: $(tail -n 5 "$OUT/server.log")"
+        if "${CURL[@]}" --fail --output /dev/null "$BASE/healthz" 2>/dev/null; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$ready" ] || die "the server did not answer /healthz within 10 s: $(tail -n 5 "$OUT/server.log")"
+    echo "serving $1 on $BASE (pid $SERVER_PID)" >&2
+}
+start_server "$BIN"
 
 # ~1000 person ids, 500 a page; at most 10 pages.
 python3 - "$BASE" "$TOKEN" "$IDS_WANTED" "$OUT/ids.txt" <<'PY'
@@ -153,11 +161,11 @@ run_wrk() {
     local url
     case $mode in
     healthz) url=$BASE/healthz ;;
-    person) url=$BASE/api/v1/people/ ;;
+    person | person_*) url=$BASE/api/v1/people/ ;;
     search) url=$BASE/api/v1/search ;;
     esac
     # In the background, so that a signal to this script stops it at once.
-    BENCH_MODE=$mode BENCH_TOKEN=$TOKEN BENCH_IDS=$OUT/ids.txt \
+    BENCH_MODE=${mode%%_*} BENCH_TOKEN=$TOKEN BENCH_IDS=$OUT/ids.txt \
         wrk --threads "$THREADS" --connections "$CONNECTIONS" --duration "${DURATION}s" \
         --timeout 10s --latency --script bench/wrk.lua "$url" >"$OUT/wrk_$mode.txt" 2>&1 &
     WRK_PID=$!
@@ -178,6 +186,18 @@ run_wrk() {
 run_wrk healthz
 run_wrk person
 run_wrk search
+
+if [ "${CHAIN:-}" = compare ]; then
+    UNCHAINED=target/unchained/release/rekisteri
+    stop_server
+    echo "building the benchmark-only binary without the audit chain…" >&2
+    cargo build --release --locked -p rekisteri --features bench-unchained-audit --target-dir target/unchained >&2
+    start_server "$UNCHAINED"
+    run_wrk person_unchained
+    stop_server
+    start_server "$BIN"
+    run_wrk person_chained
+fi
 
 stop_server
 DB_MB=$(calc "$(du -sb "$DATA" | cut -f1) / 1048576" 1)
@@ -206,6 +226,12 @@ SEARCH_P99_MS=$(ms "$R_search_p99")
     met() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "NOT met"; fi; }
     echo "target: person reads >= 30% of healthz req/s   $(met "$PERSON_PCT >= 30") (${PERSON_PCT}%)"
     echo "target: search p99 < 15 ms (at 1M people)       $(met "$SEARCH_P99_MS < 15") (${SEARCH_P99_MS} ms at N=$N)"
+    if [ "${CHAIN:-}" = compare ]; then
+        CHAINED_RPS=$(calc "($R_person_rps + $R_person_chained_rps) / 2" 0)
+        echo
+        echo "audit chain (B1), person reads: chained ${CHAINED_RPS} req/s (mean of $(calc "$R_person_rps" 0) and $(calc "$R_person_chained_rps" 0)),"
+        echo "  unchained $(calc "$R_person_unchained_rps" 0) req/s: the chain keeps $(calc "100 * $CHAINED_RPS / $R_person_unchained_rps" 1)% of unchained throughput"
+    fi
     if [ $((R_healthz_err + R_person_err + R_search_err)) -gt 0 ]; then
         echo "WARNING: some requests failed (errors column); see $OUT/wrk_*.txt and $OUT/server.log"
     fi

@@ -40,6 +40,10 @@ fn r11_users_commitments_and_tokens_are_made_on_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The first login's one-time password: printed once, meets the rules.
+    let one_time = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(rekisteri_domain::password::NewPassword::parse(&one_time, &[]).is_ok());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one-time password"));
     let out = rekisteri(
         dir.path(),
         &["user", "commitment", "anna", "--signed", "2026-11-02"],
@@ -63,6 +67,36 @@ fn r11_users_commitments_and_tokens_are_made_on_the_command_line() {
     assert!(token.starts_with("rk_") && token.len() > 40, "{token}");
     let out = rekisteri(dir.path(), &["token", "create", "nobody"]);
     assert!(!out.status.success());
+    let out = rekisteri(dir.path(), &["token", "list", "anna"]);
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        listed.contains("staff") && !listed.contains(&token),
+        "{listed}"
+    );
+    let id = listed.split('\t').next().unwrap().to_string();
+    assert!(
+        rekisteri(dir.path(), &["token", "revoke", "anna", &id])
+            .status
+            .success()
+    );
+    assert!(
+        !rekisteri(dir.path(), &["token", "revoke", "anna", &id])
+            .status
+            .success()
+    );
+    let out = rekisteri(dir.path(), &["user", "list"]);
+    let users = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        users.contains("anna\tstaff\tenabled\tcommitment 2026-11-02"),
+        "{users}"
+    );
+    assert!(
+        rekisteri(dir.path(), &["user", "disable", "anna"])
+            .status
+            .success()
+    );
+    let out = rekisteri(dir.path(), &["user", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("anna\tstaff\tdisabled"));
     let out = rekisteri(dir.path(), &["demo", "--people", "50"]);
     assert!(
         out.status.success(),

@@ -82,6 +82,9 @@ pub(crate) async fn insert(
     if entries.is_empty() {
         return Ok(());
     }
+    if cfg!(feature = "bench-unchained-audit") {
+        return insert_unchained(tx, entries).await;
+    }
     if Backend::of(tx) == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7464727)")
             .execute(&mut **tx)
@@ -110,21 +113,39 @@ pub(crate) async fn insert(
             client_ip: ip.as_deref(),
         };
         let hash = chained.hash(&prev);
-        rows.push(vec![
-            ("at", Arg::Int(e.at.micros())),
-            ("actor_user_id", text_or_null(actor)),
-            ("action", Arg::Text(e.action.code().into())),
-            ("record_type", Arg::Text(e.record_type.code().into())),
-            ("record_id", Arg::Text(e.record_id.clone())),
-            ("person_id", text_or_null(person)),
-            ("purpose", Arg::Text(e.purpose.code().into())),
-            ("client_ip", text_or_null(ip)),
-            ("prev_hash", Arg::Text(prev)),
-            ("hash", Arg::Text(hash.clone())),
-        ]);
+        let mut row = columns(e);
+        row.push(("prev_hash", Arg::Text(prev)));
+        row.push(("hash", Arg::Text(hash.clone())));
+        rows.push(row);
         prev = hash;
     }
     insert_records(tx, "audit_log", rows).await
+}
+
+/// The rows without their chain: no lock, no read of the last hash, no
+/// hashing. Only in a build with the `bench-unchained-audit` feature, which
+/// exists to measure what the chain costs (`bench/load.sh`, CHAIN=compare);
+/// such a log fails `audit verify`. Never for production.
+async fn insert_unchained(
+    tx: &mut Transaction<'static, Any>,
+    entries: &[AuditEntry],
+) -> Result<(), sqlx::Error> {
+    let rows = entries.iter().map(columns).collect();
+    insert_records(tx, "audit_log", rows).await
+}
+
+/// An entry's columns, but for its place in the chain.
+fn columns(e: &AuditEntry) -> Vec<(&'static str, Arg)> {
+    vec![
+        ("at", Arg::Int(e.at.micros())),
+        ("actor_user_id", text_or_null(e.actor)),
+        ("action", Arg::Text(e.action.code().into())),
+        ("record_type", Arg::Text(e.record_type.code().into())),
+        ("record_id", Arg::Text(e.record_id.clone())),
+        ("person_id", text_or_null(e.person_id)),
+        ("purpose", Arg::Text(e.purpose.code().into())),
+        ("client_ip", text_or_null(e.client_ip)),
+    ]
 }
 
 /// What walking the audit chain found.
