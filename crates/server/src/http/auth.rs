@@ -47,6 +47,13 @@ impl Caller {
         }
     }
 
+    /// A web user who logged in with a one-time password (someone else has
+    /// seen it) and has not chosen their own yet. API tokens are separate
+    /// credentials, made by a user already in or by the operator.
+    pub fn password_change_pending(&self) -> bool {
+        self.session.is_some() && self.user.password_must_change
+    }
+
     /// A web user who must have a second factor and has none yet. (API
     /// tokens are made by users already logged in, and are not asked.)
     pub fn second_factor_missing(&self) -> bool {

@@ -71,14 +71,15 @@ fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
     }
 }
 
-/// May this caller do this? Until a one-time password is changed, or a
-/// required second factor set up, only the caller's own account is open. A
+/// May this caller do this? A web session opened with a one-time password,
+/// or lacking a required second factor, opens only the caller's own
+/// account until that is put right. A
 /// user whose confidentiality commitment is not recorded sees no personal
 /// data (R11), whatever their role.
 pub fn allow(caller: &Caller, resource: Resource, access: Access) -> Result<(), ApiError> {
     let user = &caller.user;
     if resource != Resource::Account {
-        if user.password_must_change {
+        if caller.password_change_pending() {
             return Err(forbidden(
                 "password_change_required",
                 "you logged in with a one-time password: choose your own first (PUT /api/v1/me/password)",
@@ -259,7 +260,20 @@ mod tests {
         let mut u = user(Role::Staff);
         u.commitment_signed_on = Some(rekisteri_domain::Timestamp::from_micros(0).date());
         u.password_must_change = true;
-        let c = caller(u);
+        let at = rekisteri_domain::Timestamp::from_micros(0);
+        let mut c = caller(u);
+        assert!(
+            allow(&c, Resource::Organisations, Access::Read).is_ok(),
+            "a token is a credential of its own"
+        );
+        c.session = Some(rekisteri_store::Session {
+            id: rekisteri_domain::ids::SessionId::new(at),
+            created_at: at,
+            last_seen_at: at,
+            client_ip: None,
+            user_agent: None,
+            csrf_token: "t".into(),
+        });
         assert!(allow(&c, Resource::Account, Access::Write).is_ok());
         assert!(matches!(
             allow(&c, Resource::Organisations, Access::Read),
