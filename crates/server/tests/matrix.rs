@@ -175,7 +175,9 @@ fn body(method: &str, path: &str) -> Option<Value> {
         ("put", "/api/v1/me/password") => {
             json!({"current_password": "väärä", "new_password": "uusi salasana"})
         }
-        ("post", "/api/v1/me/second-factor/confirm") => json!({"code": "000000"}),
+        ("post", "/api/v1/me/second-factor/confirm") => {
+            json!({"code": "000000", "current_password": "väärä"})
+        }
         ("delete", "/api/v1/me/second-factor") => json!({"current_password": "väärä"}),
         _ => json!({}),
     };

@@ -254,17 +254,27 @@ async fn enrol(app: &TestApp, browser: &Browser) -> (TotpSecret, Vec<String>) {
             browser,
             Method::POST,
             "/api/v1/me/second-factor/confirm",
-            Some(json!({"code": "000000"})),
+            Some(json!({"code": "000000", "current_password": PASSWORD})),
         )
         .await;
     assert_eq!(wrong.status, 422);
     let code = secret.code_at(step_of(app.clock.now()));
+    // Whoever holds the session must also know the password.
+    let hijacker = app
+        .send_in(
+            browser,
+            Method::POST,
+            "/api/v1/me/second-factor/confirm",
+            Some(json!({"code": code, "current_password": "arvattu salasana"})),
+        )
+        .await;
+    assert_eq!(hijacker.body["error"]["field"], "current_password");
     let codes = app
         .send_in(
             browser,
             Method::POST,
             "/api/v1/me/second-factor/confirm",
-            Some(json!({"code": code})),
+            Some(json!({"code": code, "current_password": PASSWORD})),
         )
         .await
         .expect(200);

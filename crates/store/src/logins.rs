@@ -38,6 +38,20 @@ pub fn address_key(ip: std::net::IpAddr) -> String {
     format!("address:{ip}")
 }
 
+const THROTTLE_SELECT: &str =
+    "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE throttle_key = $1";
+
+fn throttle_from(row: Option<sqlx::any::AnyRow>) -> Result<Throttle, sqlx::Error> {
+    let Some(row) = row else {
+        return Ok(Throttle::default());
+    };
+    Ok(Throttle {
+        failures: int(&row, "failures")?,
+        last_failure_at: opt_ts(&row, "last_failure_at")?,
+        locked_until: opt_ts(&row, "locked_until")?,
+    })
+}
+
 /// The setting that requires a second factor of every user, cached like
 /// token answers (see [`crate::TOKEN_CACHE_MICROS`]).
 #[derive(Debug, Default)]
@@ -80,20 +94,11 @@ impl Store {
 
     /// The failed-attempt counters under a key.
     pub async fn throttle(&self, key: &str) -> Result<Throttle, StoreError> {
-        let row = sqlx::query(
-            "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE throttle_key = $1",
-        )
-        .bind(key.to_string())
-        .fetch_optional(&self.write)
-        .await?;
-        let Some(row) = row else {
-            return Ok(Throttle::default());
-        };
-        Ok(Throttle {
-            failures: int(&row, "failures")?,
-            last_failure_at: opt_ts(&row, "last_failure_at")?,
-            locked_until: opt_ts(&row, "locked_until")?,
-        })
+        let row = sqlx::query(THROTTLE_SELECT)
+            .bind(key.to_string())
+            .fetch_optional(&self.write)
+            .await?;
+        Ok(throttle_from(row)?)
     }
 
     /// Counts a failed login against each key and audits it (with the
@@ -107,26 +112,18 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         for (key, rule) in keys {
-            let row = sqlx::query(
-                "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE throttle_key = $1",
-            )
-            .bind(key.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let before = match row {
-                Some(row) => Throttle {
-                    failures: int(&row, "failures")?,
-                    last_failure_at: opt_ts(&row, "last_failure_at")?,
-                    locked_until: opt_ts(&row, "locked_until")?,
-                },
-                None => Throttle::default(),
-            };
-            let after = rule.after_failure(before, at);
-            sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
+            let row = sqlx::query(THROTTLE_SELECT)
                 .bind(key.clone())
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO login_throttle (throttle_key, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4)")
+            let after = rule.after_failure(throttle_from(row)?, at);
+            // An upsert: two servers counting at once may lose one count,
+            // never fail the request.
+            sqlx::query(
+                "INSERT INTO login_throttle (throttle_key, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, \
+                 last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+            )
                 .bind(key.clone())
                 .bind(after.failures)
                 .bind(after.last_failure_at.map(Timestamp::micros))

@@ -285,9 +285,12 @@ async fn start_second_factor(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CodeForm {
+pub struct ConfirmForm {
     /// The authenticator's 6-digit code.
     pub code: String,
+    /// A second factor changes how the account logs in: whoever holds the
+    /// session must also know the password.
+    pub current_password: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -296,16 +299,17 @@ pub struct RecoveryCodes {
     pub recovery_codes: Vec<String>,
 }
 
-/// Confirms the second factor with a code from it, and answers ten
-/// recovery codes (shown once).
-#[utoipa::path(post, path = "/me/second-factor/confirm", tag = "account", request_body = CodeForm,
+/// Confirms the second factor with a code from it and the current
+/// password, and answers ten recovery codes (shown once).
+#[utoipa::path(post, path = "/me/second-factor/confirm", tag = "account", request_body = ConfirmForm,
     responses((status = 200, body = RecoveryCodes), (status = 422, body = ErrorBody)))]
 async fn confirm_second_factor(
     State(s): State<AppState>,
     caller: Caller,
-    JsonBody(form): JsonBody<CodeForm>,
+    JsonBody(form): JsonBody<ConfirmForm>,
 ) -> Result<Json<RecoveryCodes>, ApiError> {
     allow(&caller, Resource::Account, Access::Write)?;
+    check_current_password(&s, &caller, &form.current_password).await?;
     let now: Timestamp = s.clock.now();
     let credentials = s.store.credentials_of(caller.user.id).await?;
     let pending = credentials

@@ -154,34 +154,38 @@ async fn set_role(
 #[utoipa::path(post, path = "/users/{id}/disable", tag = "users",
     responses((status = 200, body = User), (status = 409, body = ErrorBody)))]
 async fn disable(
+    s: State<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<User>, ApiError> {
+    set_disabled(s, caller, id, true).await
+}
+
+/// Enables a disabled user again (their old sessions and tokens stay ended).
+#[utoipa::path(post, path = "/users/{id}/enable", tag = "users",
+    responses((status = 200, body = User), (status = 409, body = ErrorBody)))]
+async fn enable(
+    s: State<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<User>, ApiError> {
+    set_disabled(s, caller, id, false).await
+}
+
+async fn set_disabled(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    disabled: bool,
 ) -> Result<Json<User>, ApiError> {
     allow(&caller, Resource::Users, Access::Write)?;
     let id = path_id(&id)?;
     not_self(&caller, id)?;
-    Ok(Json(
-        s.store
-            .set_disabled(&caller.actor(ADMIN), s.clock.now(), id, true)
-            .await?,
-    ))
-}
-
-/// Enables a disabled user again (their old sessions and tokens stay ended).
-#[utoipa::path(post, path = "/users/{id}/enable", tag = "users", responses((status = 200, body = User)))]
-async fn enable(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<User>, ApiError> {
-    allow(&caller, Resource::Users, Access::Write)?;
-    let id = path_id(&id)?;
-    Ok(Json(
-        s.store
-            .set_disabled(&caller.actor(ADMIN), s.clock.now(), id, false)
-            .await?,
-    ))
+    let user = s
+        .store
+        .set_disabled(&caller.actor(ADMIN), s.clock.now(), id, disabled)
+        .await?;
+    Ok(Json(user))
 }
 
 /// Lets a user slowed down by failed logins try again at once.
