@@ -100,6 +100,44 @@ async fn r11_behind_a_trusted_proxy_the_forwarded_client_is_checked_and_audited(
 }
 
 #[tokio::test]
+async fn r11_hsts_only_when_a_trusted_proxy_says_the_client_used_tls() {
+    let firewall = Firewall {
+        allowed: nets(&["127.0.0.0/8", "198.51.100.0/24"]),
+        trusted_proxies: nets(&["127.0.0.1"]),
+    };
+    let app = TestApp::spawn_with(Db::Sqlite, firewall).await.unwrap();
+    let get = |proto: &'static str| {
+        app.client
+            .get(format!("{}/api/v1/me", app.base))
+            .bearer_auth(&app.token)
+            .header("X-Forwarded-For", "198.51.100.7")
+            .header("X-Forwarded-Proto", proto)
+            .send()
+    };
+    let tls = get("https").await.unwrap();
+    assert_eq!(tls.status(), 200);
+    assert!(
+        tls.headers()
+            .get("strict-transport-security")
+            .is_some_and(|v| v.to_str().unwrap().contains("max-age="))
+    );
+    let plain = get("http").await.unwrap();
+    assert!(plain.headers().get("strict-transport-security").is_none());
+
+    // From a peer that is not a trusted proxy the header is not believed.
+    let untrusted = TestApp::spawn(Db::Sqlite).await.unwrap();
+    let reply = untrusted
+        .client
+        .get(format!("{}/api/v1/me", untrusted.base))
+        .bearer_auth(&untrusted.token)
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
 async fn r11_responses_carry_security_headers_and_are_not_cached() {
     let app = TestApp::spawn(Db::Sqlite).await.unwrap();
     let reply = app

@@ -120,7 +120,10 @@ impl Store {
         let session = session_from_row(&row)?;
         let user = user_from_row(&row)?;
         if !timeouts.is_live(session.created_at, session.last_seen_at, at) {
-            self.end_sessions_where("id = $2", session.id.to_string(), at, "expired")
+            sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'expired' WHERE id = $2 AND ended_at IS NULL")
+                .bind(at.micros())
+                .bind(session.id.to_string())
+                .execute(&self.write)
                 .await?;
             return Ok(None);
         }
@@ -132,23 +135,6 @@ impl Store {
                 .await?;
         }
         Ok(Some((session, user)))
-    }
-
-    async fn end_sessions_where(
-        &self,
-        clause: &str,
-        arg: String,
-        at: Timestamp,
-        reason: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE sessions SET ended_at = $1, end_reason = '{reason}' WHERE {clause} AND ended_at IS NULL"
-        )))
-        .bind(at.micros())
-        .bind(arg)
-        .execute(&self.write)
-        .await?;
-        Ok(())
     }
 
     /// The user's live sessions, newest first.

@@ -41,6 +41,19 @@ async fn me(caller: Caller) -> Result<Json<User>, ApiError> {
     Ok(Json(caller.user))
 }
 
+/// Verifies a password against a stored Argon2id hash off the async
+/// threads. Without a hash (an unknown user, or one without a password) it
+/// verifies against a dummy hash, so the answer takes as long and is false.
+pub async fn password_matches(raw: &str, hash: Option<String>) -> Result<bool, ApiError> {
+    let raw = raw.to_string();
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| password::dummy_hash().to_string());
+    let matches = tokio::task::spawn_blocking(move || password::verify_password(&raw, &hash))
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    Ok(known && matches)
+}
+
 /// Checks the caller's current password (off the async threads); a wrong
 /// one counts as a failed login, so a stolen session cannot guess it.
 pub async fn check_current_password(
@@ -54,14 +67,7 @@ pub async fn check_current_password(
         return Err(ApiError::TooManyAttempts { retry_after });
     }
     let credentials = s.store.credentials_of(caller.user.id).await?;
-    let hash = credentials
-        .password_hash
-        .unwrap_or_else(|| password::dummy_hash().to_string());
-    let raw = raw.to_string();
-    let matches = tokio::task::spawn_blocking(move || password::verify_password(&raw, &hash))
-        .await
-        .map_err(|_| ApiError::Internal)?;
-    if matches {
+    if password_matches(raw, credentials.password_hash).await? {
         return Ok(());
     }
     s.store
@@ -76,7 +82,7 @@ pub async fn check_current_password(
 }
 
 /// A new password, checked against the rules and hashed off the async threads.
-pub async fn hash_new_password(
+async fn hash_new_password(
     s: &AppState,
     user_name: &str,
     raw: &str,

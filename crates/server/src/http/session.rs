@@ -4,6 +4,7 @@
 //! password), asks for the second factor when the user has one, and starts
 //! a server-side session with a fresh id.
 
+use super::account::password_matches;
 use super::auth::{Caller, SESSION_COOKIE, SameOrigin, random_secret, session_secret};
 use super::error::{ApiError, ErrorBody};
 use super::extract::JsonBody;
@@ -14,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::login::ThrottleRule;
-use rekisteri_domain::{Purpose, Timestamp, password, totp};
+use rekisteri_domain::{Purpose, Timestamp, totp};
 use rekisteri_store::{Credentials, NewSession, User, account_key, address_key};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -109,14 +110,8 @@ async fn login(
         }
     }
     let credentials = s.store.credentials(&name).await?;
-    let hash = credentials
-        .as_ref()
-        .and_then(|c| c.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_string());
-    let raw = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || password::verify_password(&raw, &hash))
-        .await
-        .map_err(|_| ApiError::Internal)?;
+    let hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let matches = password_matches(&form.password, hash).await?;
     let mut actor = Actor {
         user: credentials.as_ref().map(|c| c.user.id),
         purpose: Purpose::RegisterMaintenance,
