@@ -81,6 +81,16 @@ pub enum SearchHitKind {
     Note,
 }
 
+impl SearchHitKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Organisation => "organisation",
+            Self::Note => "note",
+        }
+    }
+}
+
 /// One record that matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SearchHit {

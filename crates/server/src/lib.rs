@@ -1,8 +1,10 @@
-//! Rekisteri's edges: the HTTP API ([`http`]) and the command line ([`cli`]).
+//! Rekisteri's edges: the HTTP API ([`http`]), the web interface ([`web`]) and the
+//! command line ([`cli`]).
 //! The rules live in `rekisteri-domain`, the data in `rekisteri-store`.
 
 pub mod cli;
 pub mod http;
+pub mod web;
 
 use rekisteri_domain::{Clock, Timestamp};
 

@@ -8,7 +8,9 @@
 //! [`audit::AuditWriter`], which groups many reads' rows into one commit.
 
 pub mod audit;
+mod audit_log;
 mod billing;
+mod challenges;
 mod connect;
 mod contacts;
 mod error;
@@ -26,6 +28,7 @@ mod tokens;
 mod users;
 
 pub use audit::ChainReport;
+pub use audit_log::{AuditFilter, AuditRecord};
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
 pub use error::StoreError;

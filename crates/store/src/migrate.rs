@@ -48,6 +48,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0003_accounts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "web",
+        shared: include_str!("../migrations/0004_web.sql"),
+        sqlite: include_str!("../migrations/sqlite/0004_web.sql"),
+        postgres: include_str!("../migrations/postgres/0004_web.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

@@ -187,6 +187,49 @@ impl Store {
         Ok(person)
     }
 
+    /// The names of these people ("first last"), for lists that link to
+    /// them; audited as a listing.
+    pub async fn people_names(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        ids: &[PersonId],
+    ) -> Result<std::collections::HashMap<PersonId, String>, StoreError> {
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut select = crate::rows::Select::default();
+        select.filter_in(
+            "id IN (?)",
+            ids.iter()
+                .map(|i| crate::rows::Arg::Text(i.to_string()))
+                .collect(),
+        );
+        let rows = select
+            .build("SELECT id, first_name, last_name FROM people", "", vec![])
+            .fetch_all(&self.read)
+            .await?;
+        let mut names = std::collections::HashMap::new();
+        for row in &rows {
+            let id: PersonId = crate::rows::parsed(row, "id")?;
+            let first = crate::rows::text(row, "first_name")?;
+            let last = crate::rows::text(row, "last_name")?;
+            names.insert(id, format!("{first} {last}"));
+        }
+        self.audit
+            .record(
+                names
+                    .keys()
+                    .map(|id| entry(actor, at, AuditAction::List, *id))
+                    .collect(),
+            )
+            .await?;
+        Ok(names)
+    }
+
     pub async fn list_people(
         &self,
         actor: &Actor,

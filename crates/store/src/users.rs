@@ -26,10 +26,12 @@ pub struct User {
     pub password_must_change: bool,
     /// Whether the user logs in with a second factor (TOTP).
     pub second_factor: bool,
+    /// The language of the web interface (`fi`, `en`); none: the browser's.
+    pub language: Option<String>,
 }
 
 /// The columns of a user, from `users u`.
-pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.role, u.created_at, u.disabled_at, u.password_must_change, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.role, u.created_at, u.disabled_at, u.password_must_change, u.language, \
      CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS second_factor, \
      (SELECT MAX(c.signed_on) FROM confidentiality_commitments c WHERE c.user_id = u.id) AS commitment_signed_on";
 
@@ -43,6 +45,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         commitment_signed_on: opt_parsed(row, "commitment_signed_on")?,
         password_must_change: int(row, "password_must_change")? == 1,
         second_factor: int(row, "second_factor")? == 1,
+        language: crate::rows::opt_text(row, "language")?,
     })
 }
 
@@ -173,6 +176,35 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.tokens.clear();
+        self.user(id).await
+    }
+
+    /// Sets the language of the user's web interface (`None`: the
+    /// browser's). The code is checked by the caller.
+    pub async fn set_language(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: UserId,
+        language: Option<&str>,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(language.map(str::to_string))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let entry = format!("{id}:language");
+        audit_account(
+            &mut tx,
+            actor,
+            at,
+            AuditAction::Setting,
+            RecordType::User,
+            entry,
+        )
+        .await?;
+        tx.commit().await?;
         self.user(id).await
     }
 

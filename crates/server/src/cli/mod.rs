@@ -63,6 +63,9 @@ pub enum Command {
         /// The organisation keeping the register (no password may be built on it).
         #[arg(long, env = "REKISTERI_ORGANISATION", default_value = crate::http::DEFAULT_ORGANISATION)]
         organisation_name: String,
+        /// The time zone the web interface shows and reads times in.
+        #[arg(long, env = "REKISTERI_TIME_ZONE", default_value = crate::http::DEFAULT_TIME_ZONE)]
+        time_zone: String,
     },
     /// Create or update the database schema.
     Migrate,
@@ -184,6 +187,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             session_idle_minutes,
             session_absolute_minutes,
             organisation_name,
+            time_zone,
         } => {
             let parse = |flag: &str, raws: &[String]| {
                 raws.iter()
@@ -201,6 +205,10 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)
                     .map_err(|m| anyhow::anyhow!("--session-idle-minutes: {m}"))?;
             state.organisation_name = Arc::from(organisation_name.trim());
+            state.time_zone = Arc::new(
+                jiff::tz::TimeZone::get(time_zone.trim())
+                    .map_err(|_| anyhow::anyhow!("--time-zone {time_zone} is not a known zone"))?,
+            );
             serve(state, *bind).await
         }
         Command::Migrate => {

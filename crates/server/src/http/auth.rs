@@ -141,8 +141,7 @@ fn check_csrf(parts: &Parts, session: &Session) -> Result<(), ApiError> {
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let ok: bool = sent.as_bytes().ct_eq(session.csrf_token.as_bytes()).into();
-    if ok && !sent.is_empty() {
+    if csrf_matches(session, sent) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
@@ -152,12 +151,40 @@ fn check_csrf(parts: &Parts, session: &Session) -> Result<(), ApiError> {
     }
 }
 
+/// Where a session's CSRF token comes from on an unsafe request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsrfToken {
+    /// The API: the `X-CSRF-Token` header, checked while identifying.
+    Header,
+    /// The web pages: a form field, checked by the form's extractor
+    /// (`web::page::Posted`), which cannot be read from the head alone.
+    FormField,
+}
+
+/// Whether `sent` is the session's CSRF token (constant time).
+pub fn csrf_matches(session: &Session, sent: &str) -> bool {
+    let ok: bool = sent.as_bytes().ct_eq(session.csrf_token.as_bytes()).into();
+    ok && !sent.is_empty()
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Caller::identify(parts, state, CsrfToken::Header).await
+    }
+}
+
+impl Caller {
+    /// Who is calling: a bearer token (API only) or the session cookie.
+    pub async fn identify(
+        parts: &mut Parts,
+        state: &AppState,
+        csrf: CsrfToken,
+    ) -> Result<Self, ApiError> {
         let now = state.clock.now();
-        let (user, session) = if let Some(token) = bearer(&parts.headers) {
+        let token = bearer(&parts.headers).filter(|_| csrf == CsrfToken::Header);
+        let (user, session) = if let Some(token) = token {
             let user = state
                 .store
                 .user_by_token(now, token)
@@ -170,7 +197,7 @@ impl FromRequestParts<AppState> for Caller {
                 .session_by_secret(now, secret, state.sessions)
                 .await?
                 .ok_or(ApiError::Unauthorized)?;
-            if is_unsafe(&parts.method) {
+            if is_unsafe(&parts.method) && csrf == CsrfToken::Header {
                 check_csrf(parts, &session)?;
             }
             (user, Some(session))

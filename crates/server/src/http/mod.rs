@@ -3,7 +3,7 @@
 //! input into domain types, ask the policy, call the store, and shape the
 //! answer; nothing else.
 
-mod account;
+pub mod account;
 mod audit;
 pub mod auth;
 pub mod error;
@@ -15,7 +15,7 @@ mod organisations;
 mod people;
 pub mod policy;
 mod search;
-mod session;
+pub mod session;
 mod users;
 
 use axum::Router;
@@ -46,6 +46,8 @@ pub struct AppState {
     /// The organisation keeping the register: no password may be built on
     /// its name.
     pub organisation_name: Arc<str>,
+    /// The zone the web interface shows times in and reads them from.
+    pub time_zone: Arc<jiff::tz::TimeZone>,
 }
 
 impl AppState {
@@ -56,9 +58,17 @@ impl AppState {
             firewall: Arc::new(Firewall::default()),
             sessions: SessionTimeouts::default(),
             organisation_name: Arc::from(DEFAULT_ORGANISATION),
+            time_zone: Arc::new(default_time_zone()),
         }
     }
 }
+
+/// Europe/Helsinki, from the zone database compiled into the binary.
+pub fn default_time_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
 
 /// The organisation of the privacy notice this register was built for.
 pub const DEFAULT_ORGANISATION: &str = "MT Mediateko Oy";
@@ -236,6 +246,7 @@ pub fn app(state: AppState) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
+    .merge(crate::web::router(state.clone()))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         auth::audit_refusals,
@@ -252,18 +263,24 @@ pub fn app(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Responses may carry personal data: no cache keeps them, no page frames
-/// them, nothing they contain runs as a script.
+/// Responses may carry personal data: no cache keeps them (only the static
+/// files say otherwise), no page frames them, and only this server's own
+/// files run as scripts or style pages: no inline script, no inline style.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(

@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rekisteri_domain::audit::Actor;
+use rekisteri_domain::ids::UserId;
 use rekisteri_domain::login::ThrottleRule;
 use rekisteri_domain::{Purpose, Timestamp, totp};
 use rekisteri_store::{Credentials, NewSession, User, account_key, address_key};
@@ -99,35 +100,8 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let now = s.clock.now();
     let ip = client.map(|c| c.0.0);
-    let name = form.name.trim().to_lowercase();
-    let mut keys = vec![(account_key(&name), ThrottleRule::ACCOUNT)];
-    if let Some(ip) = ip {
-        keys.push((address_key(ip), ThrottleRule::ADDRESS));
-    }
-    for (key, _) in &keys {
-        if let Some(retry_after) = s.store.throttle(key).await?.wait_seconds(now) {
-            return Err(ApiError::TooManyAttempts { retry_after });
-        }
-    }
-    let credentials = s.store.credentials(&name).await?;
-    let hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
-    let matches = password_matches(&form.password, hash).await?;
-    let mut actor = Actor {
-        user: credentials.as_ref().map(|c| c.user.id),
-        purpose: Purpose::RegisterMaintenance,
-        client_ip: ip,
-    };
-    let Some(credentials) = credentials
-        .filter(|c| matches && c.password_hash.is_some() && c.user.disabled_at.is_none())
-    else {
-        s.store
-            .record_login_failure(&actor, now, &keys, "password")
-            .await?;
-        return Err(refused(
-            "invalid_credentials",
-            "the user name or password is wrong",
-        ));
-    };
+    let attempt = LoginAttempt::new(&form.name, ip);
+    let credentials = attempt.check_password(&s, now, &form.password).await?;
     if credentials.totp_secret.is_some() {
         let Some(code) = form.code.as_deref().filter(|c| !c.trim().is_empty()) else {
             return Err(refused(
@@ -135,40 +109,137 @@ async fn login(
                 "enter the code of your authenticator app, or a recovery code",
             ));
         };
-        if !second_factor_holds(&s, &credentials, code, now).await? {
-            s.store
-                .record_login_failure(&actor, now, &keys, "second_factor")
-                .await?;
-            return Err(refused(
-                "invalid_second_factor",
-                "the code is wrong or already used",
-            ));
-        }
+        attempt
+            .check_second_factor(&s, now, &credentials, code)
+            .await?;
     }
-    s.store.clear_throttle(&keys[0].0).await?;
     let user = credentials.user;
-    actor.user = Some(user.id);
-    let secret = random_secret("");
-    let csrf_token = random_secret("");
-    s.store
-        .start_session(
-            &actor,
-            now,
-            user.id,
-            NewSession {
-                secret: &secret,
-                csrf_token: &csrf_token,
-                user_agent: headers
-                    .get(header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok()),
-                replaces: session_secret(&headers),
-            },
-        )
-        .await?;
+    let (secret, csrf_token) = attempt.open_session(&s, now, &user, &headers).await?;
     let setup_required = !user.second_factor && s.store.second_factor_required(now).await?;
     let mut response = Json(info(&s, user, csrf_token, setup_required)).into_response();
     set_cookie(&mut response, &format!("{SESSION_COOKIE}={secret}"));
     Ok(response)
+}
+
+/// One login, by name from an address: the keys of its failure counters.
+pub struct LoginAttempt {
+    name: String,
+    ip: Option<std::net::IpAddr>,
+    keys: Vec<(String, ThrottleRule)>,
+}
+
+impl LoginAttempt {
+    pub fn new(name: &str, ip: Option<std::net::IpAddr>) -> Self {
+        let name = name.trim().to_lowercase();
+        let mut keys = vec![(account_key(&name), ThrottleRule::ACCOUNT)];
+        if let Some(ip) = ip {
+            keys.push((address_key(ip), ThrottleRule::ADDRESS));
+        }
+        Self { name, ip, keys }
+    }
+
+    fn actor(&self, user: Option<UserId>) -> Actor {
+        Actor {
+            user,
+            purpose: Purpose::RegisterMaintenance,
+            client_ip: self.ip,
+        }
+    }
+
+    /// Refuses while a counter makes the caller wait.
+    pub async fn check_throttle(&self, s: &AppState, now: Timestamp) -> Result<(), ApiError> {
+        for (key, _) in &self.keys {
+            if let Some(retry_after) = s.store.throttle(key).await?.wait_seconds(now) {
+                return Err(ApiError::TooManyAttempts { retry_after });
+            }
+        }
+        Ok(())
+    }
+
+    /// The credentials of an enabled user whose password this is; a
+    /// failure is counted (an unknown name exactly like a wrong password).
+    pub async fn check_password(
+        &self,
+        s: &AppState,
+        now: Timestamp,
+        password: &str,
+    ) -> Result<Credentials, ApiError> {
+        self.check_throttle(s, now).await?;
+        let credentials = s.store.credentials(&self.name).await?;
+        let hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
+        let matches = password_matches(password, hash).await?;
+        let actor = self.actor(credentials.as_ref().map(|c| c.user.id));
+        match credentials
+            .filter(|c| matches && c.password_hash.is_some() && c.user.disabled_at.is_none())
+        {
+            Some(credentials) => Ok(credentials),
+            None => {
+                s.store
+                    .record_login_failure(&actor, now, &self.keys, "password")
+                    .await?;
+                Err(refused(
+                    "invalid_credentials",
+                    "the user name or password is wrong",
+                ))
+            }
+        }
+    }
+
+    /// A TOTP code not used before or an unused recovery code; a failure
+    /// is counted.
+    pub async fn check_second_factor(
+        &self,
+        s: &AppState,
+        now: Timestamp,
+        credentials: &Credentials,
+        code: &str,
+    ) -> Result<(), ApiError> {
+        if second_factor_holds(s, credentials, code, now).await? {
+            return Ok(());
+        }
+        s.store
+            .record_login_failure(
+                &self.actor(Some(credentials.user.id)),
+                now,
+                &self.keys,
+                "second_factor",
+            )
+            .await?;
+        Err(refused(
+            "invalid_second_factor",
+            "the code is wrong or already used",
+        ))
+    }
+
+    /// Clears the account's counter and starts a session with a fresh id
+    /// (ending the one the browser came with): its secret and CSRF token.
+    pub async fn open_session(
+        &self,
+        s: &AppState,
+        now: Timestamp,
+        user: &User,
+        headers: &HeaderMap,
+    ) -> Result<(String, String), ApiError> {
+        s.store.clear_throttle(&self.keys[0].0).await?;
+        let secret = random_secret("");
+        let csrf_token = random_secret("");
+        s.store
+            .start_session(
+                &self.actor(Some(user.id)),
+                now,
+                user.id,
+                NewSession {
+                    secret: &secret,
+                    csrf_token: &csrf_token,
+                    user_agent: headers
+                        .get(header::USER_AGENT)
+                        .and_then(|v| v.to_str().ok()),
+                    replaces: session_secret(headers),
+                },
+            )
+            .await?;
+        Ok((secret, csrf_token))
+    }
 }
 
 /// A TOTP code not used before, or an unused recovery code.
@@ -193,7 +264,7 @@ async fn second_factor_holds(
 
 /// The cookie: `__Host-` (this origin, path `/`), HttpOnly, Secure (the
 /// browser still sends it to `http://localhost`), SameSite=Lax.
-fn set_cookie(response: &mut Response, value: &str) {
+pub fn set_cookie(response: &mut Response, value: &str) {
     let cookie = format!("{value}; Path=/; HttpOnly; Secure; SameSite=Lax");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);

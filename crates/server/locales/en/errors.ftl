@@ -1,0 +1,17 @@
+error-status = Status
+error-title-other = Error
+error-title-not-found = Not found
+error-title-forbidden = Not allowed
+error-title-no-commitment = No confidentiality commitment recorded yet
+error-title-csrf = The form has expired
+error-title-internal = Something went wrong
+error-title-invalid = Invalid request
+error-title-network = Network not allowed
+error-text-not-found = What you looked for does not exist, or it was deleted.
+error-text-no-commitment = Personal data is shown only after an administrator has recorded the confidentiality commitment you signed.
+error-text-forbidden = Your role does not allow this.
+error-text-csrf = Reload the page and send the form again.
+error-text-internal = The error was logged. Try again in a moment.
+commitment-notice-more = Contact your administrator. Your own account settings are available already.
+form-errors = Correct the marked fields.
+field-required = is required

@@ -1,0 +1,17 @@
+error-status = Tila
+error-title-other = Virhe
+error-title-not-found = Sivua ei löytynyt
+error-title-forbidden = Ei käyttöoikeutta
+error-title-no-commitment = Salassapitositoumusta ei ole vielä kirjattu
+error-title-csrf = Lomake on vanhentunut
+error-title-internal = Jotain meni vikaan
+error-title-invalid = Virheellinen pyyntö
+error-title-network = Verkko ei ole sallittu
+error-text-not-found = Hakemaasi tietoa ei ole, tai se on poistettu.
+error-text-no-commitment = Henkilötietoja näytetään vasta, kun ylläpitäjä on kirjannut allekirjoittamasi salassapitositoumuksen.
+error-text-forbidden = Roolisi ei salli tätä.
+error-text-csrf = Lataa sivu uudelleen ja lähetä lomake uudestaan.
+error-text-internal = Virhe on kirjattu. Yritä hetken kuluttua uudelleen.
+commitment-notice-more = Ota yhteyttä ylläpitäjään. Omat tilisi asetukset ovat käytettävissä jo nyt.
+form-errors = Korjaa merkityt kentät.
+field-required = on pakollinen

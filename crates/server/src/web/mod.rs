@@ -1,0 +1,47 @@
+//! The staff web interface: server-rendered pages (askama templates under
+//! `templates/`, checked at compile time, output escaped) in Finnish and
+//! English (`locales/`), improved by htmx where JavaScript runs and whole
+//! without it. Pages ask the same policy and the same store as the API;
+//! forms go through [`page::Posted`] (CSRF) and errors through
+//! [`errors::html_errors`] (a page in the user's language).
+
+mod assets;
+pub mod errors;
+pub mod i18n;
+mod login;
+pub mod page;
+mod start;
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Every page of the interface.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .merge(login::router())
+        .merge(start::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            errors::html_errors,
+        ))
+        .merge(assets::router())
+}
+
+/// A template rendered to a page.
+pub fn render(template: &impl Template) -> Result<Response, ApiError> {
+    match template.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(error) => {
+            tracing::error!(%error, "template failed");
+            Err(ApiError::Internal)
+        }
+    }
+}
+
+/// A redirect after a form (303: the browser GETs the target).
+pub fn see_other(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
+}

@@ -1,0 +1,1 @@
+-- PostgreSQL's part of migration 4: nothing beyond the shared text.

@@ -1,0 +1,1 @@
+-- SQLite's part of migration 4: nothing beyond the shared text.
