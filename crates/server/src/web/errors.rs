@@ -55,7 +55,11 @@ pub async fn html_errors(
     let slot = PageSlot::default();
     request.extensions_mut().insert(slot.clone());
     let htmx = request.headers().contains_key("hx-request");
-    let path = request.uri().path().to_string();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
     let fallback = browser_locale(&state, request.headers(), request.uri().query());
     let response = next.run(request).await;
     let status = response.status();
