@@ -347,8 +347,12 @@ mod tests {
         let mut used = Vec::new();
         for dir in ["templates", "src/web"] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir") {
-                let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
-                for marker in ["t(\"", "t1(\"", "tn(\""] {
+                let path = entry.expect("entry").path();
+                if path.ends_with("i18n.rs") {
+                    continue; // its comments show the calls with example ids
+                }
+                let text = std::fs::read_to_string(path).expect("text");
+                for marker in [".t(\"", ".t1(\"", ".tn(\""] {
                     for (i, _) in text.match_indices(marker) {
                         let rest = &text[i + marker.len()..];
                         if let Some(end) = rest.find('"') {
