@@ -49,7 +49,13 @@ async fn page(app: &TestApp, b: &Browser, lang: &str, path: &str) -> Html {
     .await
 }
 
-async fn submit(app: &TestApp, b: &Browser, lang: &str, path: &str, fields: &[(&str, &str)]) -> Html {
+async fn submit(
+    app: &TestApp,
+    b: &Browser,
+    lang: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Html {
     let mut all = vec![("csrf", b.csrf.as_str())];
     all.extend_from_slice(fields);
     read(
@@ -99,7 +105,10 @@ async fn r3_a_person_added_with_the_form_keeps_the_phone_in_e164(app: TestApp) {
     let shown = page(&app, &b, "en", &done.location).await;
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains("+358401234567"));
-    assert!(shown.body.contains("Told by the person"), "the source is shown");
+    assert!(
+        shown.body.contains("Told by the person"),
+        "the source is shown"
+    );
     let list = page(&app, &b, "en", "/people?q=Virt").await;
     assert!(list.body.contains("Virtanen, Matti"));
     let none = page(&app, &b, "en", "/people?q=Xyz").await;
@@ -141,7 +150,10 @@ async fn r3_an_edit_conflict_shows_the_conflict_and_overwrites_nothing(app: Test
     let form = page(&app, &b, "fi", &format!("/people/{id}/edit")).await;
     assert_eq!(form.status, 200, "{}", form.body);
     let version = etag.trim_matches('"').to_string();
-    assert!(form.body.contains(&format!(r#"name="version" value="{version}""#)));
+    assert!(
+        form.body
+            .contains(&format!(r#"name="version" value="{version}""#))
+    );
     // Someone else saves first.
     let mut other = common::person_json("Pekka", "Toinen");
     other["source"] = json!("staff_entry");
@@ -161,8 +173,16 @@ async fn r3_an_edit_conflict_shows_the_conflict_and_overwrites_nothing(app: Test
     )
     .await;
     assert_eq!(reply.status, 409, "{}", reply.body);
-    assert!(reply.body.contains(r#"class="alert conflict" role="alert""#));
-    assert!(reply.body.contains("Joku muu muutti tätä henkilöä sillä välin"));
+    assert!(
+        reply
+            .body
+            .contains(r#"class="alert conflict" role="alert""#)
+    );
+    assert!(
+        reply
+            .body
+            .contains("Joku muu muutti tätä henkilöä sillä välin")
+    );
     assert!(reply.body.contains(&format!(r#"href="/people/{id}/edit""#)));
     assert!(reply.body.contains("Minun"), "the user's input is kept");
     let stored = app.get(&format!("/api/v1/people/{id}")).await.expect(200);
@@ -182,7 +202,8 @@ async fn r4_a_partner_sees_no_contacts_or_notes_on_the_person_page(app: TestApp)
     assert!(own.body.contains("Salainen neuvottelu"));
     assert!(own.body.contains("+358401234567"));
     assert!(own.body.contains("id=\"note-"));
-    app.user_with_password("kirsi", Role::Partner, PASSWORD).await;
+    app.user_with_password("kirsi", Role::Partner, PASSWORD)
+        .await;
     let partner = app.browser("kirsi", PASSWORD).await;
     let seen = page(&app, &partner, "fi", &format!("/people/{id}")).await;
     assert_eq!(seen.status, 200, "{}", seen.body);
@@ -201,14 +222,24 @@ async fn r4_a_partner_sees_no_contacts_or_notes_on_the_person_page(app: TestApp)
 async fn r3_a_meeting_is_added_for_a_person_with_a_local_time(app: TestApp) {
     let b = staff(&app).await;
     let (id, _) = create_person(&app, "Ville", "Heikkinen").await;
-    let form = page(&app, &b, "en", &format!("/notes/new?person_id={id}&kind=meeting")).await;
+    let form = page(
+        &app,
+        &b,
+        "en",
+        &format!("/notes/new?person_id={id}&kind=meeting"),
+    )
+    .await;
     assert_eq!(form.status, 200, "{}", form.body);
     let missing = submit(
         &app,
         &b,
         "en",
         "/notes",
-        &[("person_id", &id), ("kind", "meeting"), ("body", "Kick-off")],
+        &[
+            ("person_id", &id),
+            ("kind", "meeting"),
+            ("body", "Kick-off"),
+        ],
     )
     .await;
     assert_eq!(missing.status, 422, "{}", missing.body);

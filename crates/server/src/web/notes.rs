@@ -56,7 +56,11 @@ impl NoteForm {
             assigned_to: n.assigned_to.map(|u| u.to_string()).unwrap_or_default(),
             source: n.provenance.source.code().into(),
             source_detail: n.provenance.source_detail.clone().unwrap_or_default(),
-            done: if n.done_at.is_some() { "on".into() } else { String::new() },
+            done: if n.done_at.is_some() {
+                "on".into()
+            } else {
+                String::new()
+            },
             version: n.version.to_string(),
         }
     }

@@ -330,7 +330,13 @@ async fn edit(
         )
         .await?;
     let form = PersonForm::of(&person);
-    render(&form_page(&page, Some(id), &form, &FormErrors::new(), false))
+    render(&form_page(
+        &page,
+        Some(id),
+        &form,
+        &FormErrors::new(),
+        false,
+    ))
 }
 
 async fn update(

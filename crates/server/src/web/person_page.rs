@@ -120,7 +120,9 @@ pub async fn show(
             let at = if is_upcoming {
                 n.due_at.unwrap_or(n.created_at)
             } else {
-                n.due_at.filter(|_| n.kind.is_upcoming()).unwrap_or(n.created_at)
+                n.due_at
+                    .filter(|_| n.kind.is_upcoming())
+                    .unwrap_or(n.created_at)
             };
             let entry = Entry {
                 at,
@@ -148,7 +150,12 @@ pub async fn show(
             person_id: Some(id.to_string()),
             ..OrderFilter::default()
         };
-        for o in s.store.list_orders(&actor, now, &filter, &request).await?.items {
+        for o in s
+            .store
+            .list_orders(&actor, now, &filter, &request)
+            .await?
+            .items
+        {
             history.push(Entry {
                 at: o.created_at,
                 when: l.date(&o.ordered_on),
@@ -228,7 +235,10 @@ fn money(l: &Locale, cents: i64, currency: &str) -> String {
     } else {
         format!(
             "{} {currency}",
-            l.money(&cents).replace('€', "").replace('\u{a0}', " ").trim()
+            l.money(&cents)
+                .replace('€', "")
+                .replace('\u{a0}', " ")
+                .trim()
         )
     }
 }
