@@ -213,7 +213,7 @@ pub async fn show(
         }
     }
     upcoming.sort_by_key(|e| e.at);
-    history.sort_by(|a, b| b.at.cmp(&a.at));
+    history.sort_by_key(|e| std::cmp::Reverse(e.at));
     upcoming.extend(history);
     render(&PersonPage {
         nav: Some(page.nav("people")),
