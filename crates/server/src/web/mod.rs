@@ -7,9 +7,13 @@
 
 mod assets;
 pub mod errors;
+pub mod forms;
 pub mod i18n;
 mod login;
+mod notes;
 pub mod page;
+pub mod people;
+mod person_page;
 mod start;
 
 use crate::http::AppState;
@@ -23,6 +27,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(login::router())
         .merge(start::router())
+        .merge(people::router())
+        .merge(notes::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,
