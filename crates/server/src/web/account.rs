@@ -315,8 +315,7 @@ async fn set_password(s: &AppState, page: &Page, form: &PasswordForm) -> Result<
             "does not match the new password",
         ));
     }
-    let hash =
-        hash_new_password(s, &caller.user.name, &form.new_password, "new_password").await?;
+    let hash = hash_new_password(s, &caller.user.name, &form.new_password, "new_password").await?;
     let keep = caller.session.as_ref().map(|session| session.id);
     s.store
         .set_password(

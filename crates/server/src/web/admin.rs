@@ -361,7 +361,14 @@ async fn reset_password(
             None,
         )
         .await?;
-    user_page(&s, &page, id, Some(one_time_password), FormErrors::default()).await
+    user_page(
+        &s,
+        &page,
+        id,
+        Some(one_time_password),
+        FormErrors::default(),
+    )
+    .await
 }
 
 async fn remove_totp(

@@ -122,7 +122,9 @@ async fn audit(
         record_type: some(&q.record_type),
         record_id: some(&q.record_id),
         person_id: None,
-        actions: AuditAction::from_code(q.action.trim()).into_iter().collect(),
+        actions: AuditAction::from_code(q.action.trim())
+            .into_iter()
+            .collect(),
         from: from.unwrap_or_default(),
         before: before.unwrap_or_default(),
         before_seq: q.before_seq,
