@@ -15,6 +15,8 @@ on_both_backends!(
     r11_admin_adds_a_user_and_records_the_commitment_on_the_pages,
     b1_the_audit_page_filters_by_action_for_the_privacy_officer_only,
     r11_second_factor_enrolment_on_the_page,
+    r11_own_language_sessions_and_tokens_on_the_account_page,
+    r11_a_required_second_factor_leads_to_its_page,
 );
 
 const PASSWORD: &str = "kesä on lyhyt mutta kaunis";
@@ -282,4 +284,100 @@ async fn r11_second_factor_enrolment_on_the_page(app: TestApp) {
     let list = &list[..list.find("</ol>").unwrap()];
     assert_eq!(list.matches("<li>").count(), 10);
     assert!(app.store.user_by_name("maija").await.unwrap().second_factor);
+}
+
+async fn r11_own_language_sessions_and_tokens_on_the_account_page(app: TestApp) {
+    app.user_with_password("maija", Role::Staff, PASSWORD).await;
+    let laptop = app.browser("maija", PASSWORD).await;
+    let phone = app.browser("maija", PASSWORD).await;
+    let page = get(&app, &laptop, "/account").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    // Two sessions; only the other one can be ended here.
+    assert_eq!(page.text.matches("/end\"").count(), 1);
+
+    let saved = post(&app, &laptop, "/account/language", &[("language", "fi")]).await;
+    assert_eq!(saved.status, 303);
+    let page = get(&app, &laptop, "/account").await;
+    assert!(page.text.contains("<html lang=\"fi\""));
+    assert_eq!(
+        app.store
+            .user_by_name("maija")
+            .await
+            .unwrap()
+            .language
+            .as_deref(),
+        Some("fi")
+    );
+    // A field error in Finnish.
+    let short = post(
+        &app,
+        &laptop,
+        "/account/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "lyhyt"),
+            ("new_password_again", "lyhyt"),
+        ],
+    )
+    .await;
+    assert!(
+        short.text.contains("on oltava vähintään 12 merkkiä"),
+        "{}",
+        short.text
+    );
+
+    // The other session ends.
+    let start = page.text.find("/account/sessions/").unwrap();
+    let path = &page.text[start..start + page.text[start..].find('"').unwrap()];
+    assert_eq!(post(&app, &laptop, path, &[]).await.status, 303);
+    assert_eq!(get(&app, &phone, "/account").await.status, 303);
+
+    // A token, shown once, works on the API and is revoked.
+    let made = post(
+        &app,
+        &laptop,
+        "/account/tokens",
+        &[("label", "raportit"), ("days", "30")],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    let token = element(&made.text, "new-token");
+    app.send(reqwest::Method::GET, "/api/v1/me", Some(&token), None, None)
+        .await
+        .expect(200);
+    let start = made.text.find("/account/tokens/").unwrap();
+    let path = &made.text[start..start + made.text[start..].find('"').unwrap()];
+    assert_eq!(post(&app, &laptop, path, &[]).await.status, 303);
+    let refused = app
+        .send(reqwest::Method::GET, "/api/v1/me", Some(&token), None, None)
+        .await;
+    assert_eq!(refused.status, 401);
+}
+
+async fn r11_a_required_second_factor_leads_to_its_page(app: TestApp) {
+    app.user_with_password("paakayttaja", Role::Admin, PASSWORD)
+        .await;
+    app.user_with_password("maija", Role::Staff, PASSWORD).await;
+    let admin = app.browser("paakayttaja", PASSWORD).await;
+    let saved = post(
+        &app,
+        &admin,
+        "/admin/settings",
+        &[("require_second_factor", "on")],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    assert!(
+        app.store
+            .second_factor_required(app.clock.now())
+            .await
+            .unwrap()
+    );
+    let maija = app.browser("maija", PASSWORD).await;
+    let start = get(&app, &maija, "/").await;
+    assert_eq!(start.status, 303);
+    assert_eq!(start.location, "/account/second-factor");
+    let setup = get(&app, &maija, "/account/second-factor").await;
+    assert_eq!(setup.status, 200, "{}", setup.text);
+    assert!(setup.text.contains("id=\"totp-secret\""));
 }

@@ -107,3 +107,18 @@ aud-intact = { $count ->
    *[other] The chain is intact: { $count } entries checked.
 }
 aud-verify-button = Verify the chain
+v-must-be-at-least-12-characters = must be at least 12 characters
+v-must-be-at-most-128-characters = must be at most 128 characters
+v-must-not-contain-control-characters = must not contain control characters
+v-must-not-be-one-character-repeated = must not be one character repeated
+v-must-not-be-a-plain-sequence-such-as-123456789012-or-abcdefghijkl = must not be a plain sequence such as 123456789012 or abcdefghijkl
+v-is-a-commonly-used-password-choose-another = is a commonly used password; choose another
+v-must-not-be-built-on-your-name-the-organisation-s-name-or-the-name-of-this-service = must not be built on your name, the organisation's name or the name of this service
+v-must-be-2-64-lower-case-letters-digits-dots-dashes-or-underscores = must be 2–64 lower-case letters, digits, dots, dashes or underscores
+v-a-user-with-this-name-exists = a user with this name exists
+purpose-register-maintenance = register maintenance
+purpose-order-management = order management
+purpose-customer-relationship = customer relationship
+purpose-business-development = business development
+purpose-personalised-content = personalised content
+purpose-advertising-targeting = advertising targeting

@@ -107,3 +107,18 @@ aud-intact = { $count ->
    *[other] Ketju on ehjä: { $count } tapahtumaa tarkistettu.
 }
 aud-verify-button = Tarkista ketju
+v-must-be-at-least-12-characters = on oltava vähintään 12 merkkiä
+v-must-be-at-most-128-characters = saa olla enintään 128 merkkiä
+v-must-not-contain-control-characters = ei saa sisältää ohjausmerkkejä
+v-must-not-be-one-character-repeated = ei saa olla yhtä merkkiä toistettuna
+v-must-not-be-a-plain-sequence-such-as-123456789012-or-abcdefghijkl = ei saa olla pelkkä jono kuten 123456789012 tai abcdefghijkl
+v-is-a-commonly-used-password-choose-another = on yleisesti käytetty salasana; valitse toinen
+v-must-not-be-built-on-your-name-the-organisation-s-name-or-the-name-of-this-service = ei saa perustua nimeesi, organisaation nimeen tai tämän palvelun nimeen
+v-must-be-2-64-lower-case-letters-digits-dots-dashes-or-underscores = on oltava 2–64 pientä kirjainta, numeroa, pistettä, viivaa tai alaviivaa
+v-a-user-with-this-name-exists = tämänniminen käyttäjä on jo olemassa
+purpose-register-maintenance = rekisterin ylläpito
+purpose-order-management = tilausten hoito
+purpose-customer-relationship = asiakassuhteen hoito
+purpose-business-development = liiketoiminnan kehittäminen
+purpose-personalised-content = yksilöity sisältö
+purpose-advertising-targeting = mainonnan kohdentaminen
