@@ -244,6 +244,19 @@ async fn b1_the_audit_page_filters_by_action_for_the_privacy_officer_only(app: T
     assert!(creates.text.contains("data-action=\"create\""));
     assert!(!creates.text.contains("data-action=\"login\""));
 
+    // Dates are days in the interface's zone; "to" includes its day.
+    let today = get(
+        &app,
+        &officer,
+        "/audit?action=login&from=2026-11-24&to=2026-11-24",
+    )
+    .await;
+    assert_eq!(today.text.matches("data-action=\"login\"").count(), rows);
+    let later = get(&app, &officer, "/audit?action=login&from=2026-11-25").await;
+    assert!(!later.text.contains("data-action="));
+    let earlier = get(&app, &officer, "/audit?action=login&to=2026-11-23").await;
+    assert!(!earlier.text.contains("data-action="));
+
     let verified = get(&app, &officer, "/audit?verify=1").await;
     assert!(verified.text.contains("id=\"chain-result\""));
     assert!(verified.text.contains("alert ok"), "{}", verified.text);
