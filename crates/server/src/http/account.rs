@@ -32,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm_second_factor))
 }
 
-const ACCOUNT: Purpose = Purpose::RegisterMaintenance;
+pub(crate) const ACCOUNT: Purpose = Purpose::RegisterMaintenance;
 
 /// The caller's own account.
 #[utoipa::path(get, path = "/me", tag = "account", responses((status = 200, body = User)))]
@@ -82,7 +82,7 @@ pub async fn check_current_password(
 }
 
 /// A new password, checked against the rules and hashed off the async threads.
-async fn hash_new_password(
+pub(crate) async fn hash_new_password(
     s: &AppState,
     user_name: &str,
     raw: &str,

@@ -16,7 +16,7 @@ mod people;
 pub mod policy;
 mod search;
 pub mod session;
-mod users;
+pub(crate) mod users;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};

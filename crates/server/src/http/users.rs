@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(settings, change_settings))
 }
 
-const ADMIN: Purpose = Purpose::RegisterMaintenance;
+pub(crate) const ADMIN: Purpose = Purpose::RegisterMaintenance;
 
 /// Every user, by name.
 #[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = Vec<User>)))]
@@ -59,11 +59,11 @@ pub struct UserWithPassword {
     pub one_time_password: String,
 }
 
-fn role(raw: &str) -> Result<Role, ApiError> {
+pub(crate) fn role(raw: &str) -> Result<Role, ApiError> {
     Role::parse(raw).map_err(|m| ApiError::field("role", m))
 }
 
-async fn one_time_credentials() -> Result<(String, String), ApiError> {
+pub(crate) async fn one_time_credentials() -> Result<(String, String), ApiError> {
     tokio::task::spawn_blocking(password::one_time_credentials)
         .await
         .map_err(|_| ApiError::Internal)?
@@ -113,7 +113,7 @@ async fn read(
 }
 
 /// An administrator may not lock themselves out by their own hand.
-fn not_self(caller: &Caller, id: UserId) -> Result<(), ApiError> {
+pub(crate) fn not_self(caller: &Caller, id: UserId) -> Result<(), ApiError> {
     if caller.user.id == id {
         Err(ApiError::Conflict {
             code: "own_account",

@@ -4,6 +4,7 @@
 //! and `aria-describedby`); the select of data sources (R5).
 
 use super::i18n::Locale;
+use crate::http::error::ApiError;
 use rekisteri_domain::provenance::Source;
 use rekisteri_domain::{FieldError, Invalid};
 use std::collections::BTreeMap;
@@ -101,6 +102,18 @@ impl FormErrors {
                 t.push_str(&text);
             })
             .or_insert(text);
+    }
+
+    /// A handler's error as field errors, or the error itself (a page).
+    pub fn of(l: &Locale, error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::Invalid(invalid) => Ok(Self::from_invalid(l, &invalid)),
+            other => Err(other),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
     }
 
     pub fn get(&self, field: &str) -> Option<String> {

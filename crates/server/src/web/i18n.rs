@@ -337,6 +337,11 @@ mod tests {
                 .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim().to_string()))
                 .collect()
         };
+        let mut all: Vec<String> = FILES.iter().flat_map(|(_, fi, _)| ids(fi)).collect();
+        all.sort();
+        let count = all.len();
+        all.dedup();
+        assert_eq!(all.len(), count, "an id is defined in two files");
         for (name, fi, en) in FILES {
             let (mut a, mut b) = (ids(fi), ids(en));
             a.sort();

@@ -5,7 +5,10 @@
 //! forms go through [`page::Posted`] (CSRF) and errors through
 //! [`errors::html_errors`] (a page in the user's language).
 
+mod account;
+mod admin;
 mod assets;
+mod audit;
 pub mod errors;
 pub mod forms;
 pub mod i18n;
@@ -29,6 +32,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(start::router())
         .merge(people::router())
         .merge(notes::router())
+        .merge(account::router())
+        .merge(admin::router())
+        .merge(audit::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,
