@@ -6,9 +6,12 @@
 //! [`errors::html_errors`] (a page in the user's language).
 
 mod assets;
+mod billing;
 pub mod errors;
 pub mod i18n;
+mod links;
 mod login;
+mod organisations;
 pub mod page;
 mod start;
 
@@ -23,6 +26,9 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(login::router())
         .merge(start::router())
+        .merge(organisations::router())
+        .merge(links::router())
+        .merge(billing::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,
