@@ -192,14 +192,20 @@ async fn r3_an_order_with_two_lines_totals_correctly_and_is_invoiced(app: TestAp
         .strip_prefix("/orders/")
         .expect("the order's page")
         .to_string();
-    let stored = app.get(&format!("/api/v1/orders/{order}")).await.expect(200);
+    let stored = app
+        .get(&format!("/api/v1/orders/{order}"))
+        .await
+        .expect(200);
     assert_eq!(stored["total_cents"], 2990);
     assert_eq!(stored["lines"].as_array().map(Vec::len), Some(2));
     let page = get(&app, &b, &format!("/orders/{order}")).await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("29,90\u{a0}€"), "{}", page.text);
     assert!(page.text.contains("25,00\u{a0}€"));
-    assert!(page.text.contains(&format!("/invoices/new?order_id={order}")));
+    assert!(
+        page.text
+            .contains(&format!("/invoices/new?order_id={order}"))
+    );
 
     // A bad price is refused on its row, in Finnish, and nothing is stored.
     let refused = post(
@@ -288,7 +294,10 @@ async fn r3_an_edit_over_someone_elses_change_is_refused_with_a_conflict(app: Te
             .contains("Joku muu muutti tätä organisaatiota sillä välin")
     );
     assert!(refused.text.contains("value=\"MT Mediateko Oyj\""));
-    let stored = app.get(&format!("/api/v1/organisations/{id}")).await.expect(200);
+    let stored = app
+        .get(&format!("/api/v1/organisations/{id}"))
+        .await
+        .expect(200);
     assert_eq!(stored["name"], "Mediateko Group Oy");
 
     // With the current version the change is saved.
@@ -302,7 +311,10 @@ async fn r3_an_edit_over_someone_elses_change_is_refused_with_a_conflict(app: Te
     ];
     let saved = post(&app, &b, &format!("/organisations/{id}/edit"), &fields).await;
     assert_eq!(saved.status, 303, "{}", saved.text);
-    let stored = app.get(&format!("/api/v1/organisations/{id}")).await.expect(200);
+    let stored = app
+        .get(&format!("/api/v1/organisations/{id}"))
+        .await
+        .expect(200);
     assert_eq!(stored["name"], "MT Mediateko Oyj");
 }
 
@@ -356,9 +368,7 @@ async fn r19_a_person_is_linked_to_an_organisation_and_unlinked(app: TestApp) {
     assert_eq!(links.as_array().map(Vec::len), Some(0));
 }
 
-async fn r4_a_partner_reads_the_organisation_without_write_actions_and_may_not_order(
-    app: TestApp,
-) {
+async fn r4_a_partner_reads_the_organisation_without_write_actions_and_may_not_order(app: TestApp) {
     let b = staff(&app).await;
     let org = organisation(&app, &b, "MT Mediateko Oy").await;
     let edit = format!("/organisations/{org}/edit");
@@ -367,7 +377,8 @@ async fn r4_a_partner_reads_the_organisation_without_write_actions_and_may_not_o
     assert!(seen_by_staff.text.contains(&edit));
     assert!(seen_by_staff.text.contains(&order));
 
-    app.user_with_password("pirkko", Role::Partner, PASSWORD).await;
+    app.user_with_password("pirkko", Role::Partner, PASSWORD)
+        .await;
     let partner = app.browser("pirkko", PASSWORD).await;
     let page = get(&app, &partner, &format!("/organisations/{org}")).await;
     assert_eq!(page.status, 200);
