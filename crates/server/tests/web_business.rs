@@ -63,6 +63,17 @@ async fn get(app: &TestApp, b: &Browser, path: &str) -> Html {
 
 /// Posts a form as the browser's page would: its CSRF field and Origin.
 async fn post(app: &TestApp, b: &Browser, path: &str, fields: &[(&str, &str)]) -> Html {
+    post_in("fi", app, b, path, fields).await
+}
+
+/// Posts a form from a browser that prefers the language.
+async fn post_in(
+    lang: &str,
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Html {
     let mut pairs: Vec<(&str, &str)> = vec![("csrf", &b.csrf)];
     pairs.extend_from_slice(fields);
     let body = serde_urlencoded::to_string(&pairs).expect("form");
@@ -71,7 +82,7 @@ async fn post(app: &TestApp, b: &Browser, path: &str, fields: &[(&str, &str)]) -
             .post(format!("{}{path}", app.base))
             .header("Cookie", &b.cookie)
             .header("Origin", &app.base)
-            .header("Accept-Language", "fi")
+            .header("Accept-Language", lang)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(body),
     )
@@ -294,6 +305,15 @@ async fn r3_an_edit_over_someone_elses_change_is_refused_with_a_conflict(app: Te
             .contains("Joku muu muutti tätä organisaatiota sillä välin")
     );
     assert!(refused.text.contains("value=\"MT Mediateko Oyj\""));
+    let path = format!("/organisations/{id}/edit");
+    let in_english = post_in("en", &app, &b, &path, &fields).await;
+    assert_eq!(in_english.status, 409);
+    assert!(
+        in_english
+            .text
+            .contains("Someone else changed this organisation in the meantime.")
+    );
+    assert!(in_english.text.contains(&format!("href=\"{path}\"")));
     let stored = app
         .get(&format!("/api/v1/organisations/{id}"))
         .await
@@ -406,4 +426,21 @@ async fn r4_a_partner_reads_the_organisation_without_write_actions_and_may_not_o
     .await;
     assert_eq!(refused.status, 403);
     assert_eq!(app.count("orders").await, 0);
+
+    // The partner reads orders and invoices, without their write actions.
+    let created = app
+        .post(
+            "/api/v1/orders",
+            json!({"organisation_id": org, "number": "T-9", "ordered_on": "2026-11-24",
+                   "lines": [{"description": "Vuositilaus", "quantity": 3, "unit_price_cents": 1000}]}),
+        )
+        .await
+        .expect(201);
+    let id = created["id"].as_str().expect("id");
+    let page = get(&app, &partner, &format!("/orders/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("30,00\u{a0}€"));
+    assert!(!page.text.contains("/invoices/new"));
+    let new_invoice = format!("/invoices/new?order_id={id}");
+    assert_eq!(get(&app, &partner, &new_invoice).await.status, 403);
 }
