@@ -100,11 +100,12 @@ async fn link_page(
         .remove(&person)
         .ok_or(ApiError::NotFound)?;
     let links = s.store.list_links(&actor, now, person).await?;
-    let organisations = s
+    let mut organisations = s
         .store
         .list_organisations(&OrganisationFilter::default(), &request(500))
         .await?
         .items;
+    organisations.sort_by_cached_key(|o| o.name.to_lowercase());
     render_status(
         &LinkPage {
             nav: Some(page.nav("people")),

@@ -138,11 +138,12 @@ async fn list(
         name_prefix: (!q.is_empty()).then(|| q.clone()),
         business_id: None,
     };
-    let organisations = s
+    let mut organisations = s
         .store
         .list_organisations(&filter, &request(200))
         .await?
         .items;
+    organisations.sort_by_cached_key(|o| o.name.to_lowercase());
     render(&ListPage {
         may_write: allow(&page.caller, Resource::Organisations, Access::Write).is_ok(),
         nav: Some(page.nav("organisations")),
