@@ -9,6 +9,7 @@ mod assets;
 mod billing;
 pub mod errors;
 pub mod i18n;
+mod invoices;
 mod links;
 mod login;
 mod organisations;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(organisations::router())
         .merge(links::router())
         .merge(billing::router())
+        .merge(invoices::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,
