@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 4] = [
+const FILES: [(&str, &str, &str); 5] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -78,6 +78,11 @@ const FILES: [(&str, &str, &str); 4] = [
         "admin.ftl",
         include_str!("../../locales/fi/admin.ftl"),
         include_str!("../../locales/en/admin.ftl"),
+    ),
+    (
+        "business.ftl",
+        include_str!("../../locales/fi/business.ftl"),
+        include_str!("../../locales/en/business.ftl"),
     ),
 ];
 
@@ -121,7 +126,7 @@ fn bundle_of(lang: Lang) -> &'static Bundle {
 }
 
 /// A language and a time zone: what a page needs to speak and to show
-/// times. Templates call `l.t("key")`, `l.time(ts)`, `l.money(cents)`.
+/// times. Templates call `l.t` (a message id), `l.time(ts)`, `l.money(cents)`.
 #[derive(Clone)]
 pub struct Locale {
     pub lang: Lang,

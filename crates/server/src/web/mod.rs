@@ -9,11 +9,15 @@ mod account;
 mod admin;
 mod assets;
 mod audit;
+mod billing;
 pub mod errors;
 pub mod forms;
 pub mod i18n;
+mod invoices;
+mod links;
 mod login;
 mod notes;
+mod organisations;
 pub mod page;
 pub mod people;
 mod person_page;
@@ -35,6 +39,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(audit::router())
+        .merge(organisations::router())
+        .merge(links::router())
+        .merge(billing::router())
+        .merge(invoices::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,
