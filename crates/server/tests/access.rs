@@ -155,7 +155,7 @@ async fn r11_responses_carry_security_headers_and_are_not_cached() {
     assert_eq!(h("cache-control"), "no-store");
     assert_eq!(h("x-content-type-options"), "nosniff");
     assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
-    assert_eq!(h("referrer-policy"), "no-referrer");
+    assert_eq!(h("referrer-policy"), "same-origin");
 }
 
 async fn r11_an_expired_token_is_refused_even_when_recently_used(app: TestApp) {

@@ -35,6 +35,7 @@ start-everyone = Everyone's
 start-nothing-upcoming = No meetings or actions in the next 30 days.
 start-changes = Recent changes
 start-no-changes = No changes yet.
+start-open = open
 
 search-title = Search
 search-label = Search people, organisations and notes

@@ -35,6 +35,7 @@ start-everyone = Kaikkien
 start-nothing-upcoming = Ei tulevia tapaamisia tai tehtäviä 30 päivään.
 start-changes = Viimeisimmät muutokset
 start-no-changes = Ei muutoksia vielä.
+start-open = avaa
 
 search-title = Haku
 search-label = Hae henkilöitä, organisaatioita ja muistiinpanoja

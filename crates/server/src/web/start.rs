@@ -43,7 +43,13 @@ struct StartPage {
     nav: Option<Nav>,
     everyone: bool,
     upcoming: Vec<Upcoming>,
-    changes: Vec<AuditRecord>,
+    changes: Vec<Change>,
+}
+
+/// A recent change, with the name of the person it concerns.
+pub struct Change {
+    pub record: AuditRecord,
+    pub person: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +103,22 @@ async fn start(
             ..AuditFilter::default()
         })
         .await?;
+    let ids: Vec<PersonId> = changes
+        .iter()
+        .filter_map(|c| c.person_id.as_deref().and_then(|p| p.parse().ok()))
+        .collect();
+    let names = s.store.people_names(&actor, now, &ids).await?;
+    let changes = changes
+        .into_iter()
+        .map(|record| Change {
+            person: record
+                .person_id
+                .as_deref()
+                .and_then(|p| p.parse::<PersonId>().ok())
+                .and_then(|p| names.get(&p).cloned()),
+            record,
+        })
+        .collect();
     render(&StartPage {
         nav: Some(page.nav("start")),
         l: page.l,
