@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 4] = [
+const FILES: [(&str, &str, &str); 5] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -78,6 +78,11 @@ const FILES: [(&str, &str, &str); 4] = [
         "admin.ftl",
         include_str!("../../locales/fi/admin.ftl"),
         include_str!("../../locales/en/admin.ftl"),
+    ),
+    (
+        "import.ftl",
+        include_str!("../../locales/fi/import.ftl"),
+        include_str!("../../locales/en/import.ftl"),
     ),
 ];
 

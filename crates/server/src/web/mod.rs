@@ -8,6 +8,7 @@
 mod assets;
 pub mod errors;
 pub mod i18n;
+pub mod import;
 mod login;
 pub mod page;
 mod start;
@@ -28,6 +29,15 @@ pub fn router(state: AppState) -> Router<AppState> {
             errors::html_errors,
         ))
         .merge(assets::router())
+}
+
+/// The pages that take uploads: merged past the application's 2 MB body
+/// limit (`http::app`), with their own.
+pub fn uploads(state: AppState) -> Router<AppState> {
+    import::router().layer(axum::middleware::from_fn_with_state(
+        state,
+        errors::html_errors,
+    ))
 }
 
 /// A template rendered to a page.
