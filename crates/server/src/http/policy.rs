@@ -204,6 +204,7 @@ mod tests {
             commitment_signed_on: None,
             password_must_change: false,
             second_factor: false,
+            language: None,
         }
     }
 

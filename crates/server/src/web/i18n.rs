@@ -256,7 +256,7 @@ impl Locale {
         };
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(sep);
             }
             out.push(c);
@@ -353,8 +353,12 @@ mod tests {
         for dir in ["templates", "src/web"] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir") {
                 let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
-                for marker in ["t(\"", "t1(\"", "tn(\""] {
+                for marker in [".t(\"", ".t1(\"", ".tn(\""] {
                     for (i, _) in text.match_indices(marker) {
+                        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                        if text[line_start..i].trim_start().starts_with("//") {
+                            continue;
+                        }
                         let rest = &text[i + marker.len()..];
                         if let Some(end) = rest.find('"') {
                             used.push(rest[..end].to_string());

@@ -21,7 +21,9 @@ use std::sync::{Arc, Mutex};
 /// The language a request turned out to want, and the frame of its page:
 /// the error pages (`super::errors`) speak it too.
 #[derive(Clone, Default)]
-pub struct PageSlot(Arc<Mutex<Option<(Locale, Option<Nav>)>>>);
+pub struct PageSlot(Arc<Mutex<Option<SlotContent>>>);
+
+type SlotContent = (Locale, Option<Nav>);
 
 impl PageSlot {
     pub fn set(&self, l: &Locale, nav: Option<&Nav>) {
