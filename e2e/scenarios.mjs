@@ -110,6 +110,7 @@ const axeChecked = new Set();
 
 async function newContext(locale) {
   const context = await browser.newContext({ locale, baseURL: BASE });
+  context.setDefaultTimeout(10000);
   context.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) cspErrors.push(`${msg.text()} (${msg.location().url})`);
   });
@@ -259,8 +260,11 @@ async function createUser(adminPage, name, role) {
 
 /** 1. The first admin, a staff user, passwords and the second factor. */
 async function scenario1() {
-  const { page } = await signedIn(admin, 'en-GB');
+  const page = await (await newContext('en-GB')).newPage();
   shared.adminPage = page;
+  await login(page, admin);
+  assert.equal(new URL(page.url()).pathname, '/account/password', 'a one-time password leads to /account/password');
+  await settle(page, admin);
   await visit(page, '/');
   const user = await createUser(page, `myyja-${suffix}`, 'staff');
   const { page: sp, context } = await signedIn(user, 'fi-FI');
