@@ -126,7 +126,7 @@ fn bundle_of(lang: Lang) -> &'static Bundle {
 }
 
 /// A language and a time zone: what a page needs to speak and to show
-/// times. Templates call `l.t("key")`, `l.time(ts)`, `l.money(cents)`.
+/// times. Templates call `l.t` (a message id), `l.time(ts)`, `l.money(cents)`.
 #[derive(Clone)]
 pub struct Locale {
     pub lang: Lang,
@@ -342,6 +342,11 @@ mod tests {
                 .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim().to_string()))
                 .collect()
         };
+        let mut all: Vec<String> = FILES.iter().flat_map(|(_, fi, _)| ids(fi)).collect();
+        all.sort();
+        let count = all.len();
+        all.dedup();
+        assert_eq!(all.len(), count, "an id is defined in two files");
         for (name, fi, en) in FILES {
             let (mut a, mut b) = (ids(fi), ids(en));
             a.sort();
@@ -353,12 +358,14 @@ mod tests {
         for dir in ["templates", "src/web"] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir") {
                 let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
-                for marker in [".t(\"", ".t1(\"", ".tn(\""] {
+                // Code only: doc comments show calls with example ids.
+                let text: String = text
+                    .lines()
+                    .filter(|line| !line.trim_start().starts_with("//"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for marker in ["l.t(\"", "l.t1(\"", "l.tn(\""] {
                     for (i, _) in text.match_indices(marker) {
-                        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                        if text[line_start..i].trim_start().starts_with("//") {
-                            continue;
-                        }
                         let rest = &text[i + marker.len()..];
                         if let Some(end) = rest.find('"') {
                             used.push(rest[..end].to_string());

@@ -21,9 +21,10 @@ use std::sync::{Arc, Mutex};
 /// The language a request turned out to want, and the frame of its page:
 /// the error pages (`super::errors`) speak it too.
 #[derive(Clone, Default)]
-pub struct PageSlot(Arc<Mutex<Option<SlotContent>>>);
+pub struct PageSlot(Arc<Mutex<Option<Frame>>>);
 
-type SlotContent = (Locale, Option<Nav>);
+/// A page's language and frame.
+type Frame = (Locale, Option<Nav>);
 
 impl PageSlot {
     pub fn set(&self, l: &Locale, nav: Option<&Nav>) {
