@@ -231,8 +231,9 @@ async function signedIn(user, locale) {
   if (user.state) {
     const context = await newContext(locale, { storageState: user.state });
     const page = await context.newPage();
-    await page.goto('/account');
-    if (new URL(page.url()).pathname !== '/login') return { context, page };
+    // Any page: without a session it leads to /login.
+    await page.goto('/').catch(() => {});
+    if (!new URL(page.url()).pathname.startsWith('/login')) return { context, page };
     await context.close();
   }
   const context = await newContext(locale);
