@@ -191,27 +191,44 @@ pub async fn import_in_one_transaction(
     clock: &dyn Clock,
     people: Vec<NewPerson>,
 ) -> anyhow::Result<usize> {
-    let at = clock.now();
     let bar = ProgressBar::new(people.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} people ({per_sec}, {eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let actor = Actor::command_line(Purpose::RegisterMaintenance);
+    let total = import_batches(store, actor, clock.now(), people, |n| bar.inc(n as u64)).await?;
+    bar.finish_and_clear();
+    Ok(total)
+}
+
+/// How many people go to the database at a time.
+pub const BATCH: usize = 2_000;
+
+/// Imports all the people in one transaction (all or none), in batches of
+/// [`BATCH`], telling `progress` how many each batch added. The store
+/// audits the import as `actor`'s. Used by the command line and the web's
+/// import page.
+pub async fn import_batches(
+    store: &Store,
+    actor: Actor,
+    at: rekisteri_domain::Timestamp,
+    people: Vec<NewPerson>,
+    mut progress: impl FnMut(usize) + Send,
+) -> Result<usize, rekisteri_store::StoreError> {
     let mut bulk = store.bulk(actor, at).await?;
     let total = people.len();
     let mut people = people.into_iter().peekable();
     while people.peek().is_some() {
         let batch: Vec<(PersonId, NewPerson)> = people
             .by_ref()
-            .take(2_000)
+            .take(BATCH)
             .map(|p| (PersonId::new(at), p))
             .collect();
         bulk.people(&batch).await?;
-        bar.inc(batch.len() as u64);
+        progress(batch.len());
     }
     bulk.commit().await?;
-    bar.finish_and_clear();
     Ok(total)
 }
 

@@ -121,6 +121,16 @@ pub fn same_origin(parts: &Parts) -> Result<(), ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
+    // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` with
+    // their own forms' POSTs; `Sec-Fetch-Site` (set by the browser only,
+    // never by a page) then tells where the form was.
+    if origin.as_bytes() == b"null"
+        && headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin")
+    {
+        return Ok(());
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -48,6 +48,8 @@ pub struct AppState {
     pub organisation_name: Arc<str>,
     /// The zone the web interface shows times in and reads them from.
     pub time_zone: Arc<jiff::tz::TimeZone>,
+    /// The web's CSV imports running or recently done.
+    pub imports: Arc<crate::web::import::ImportJobs>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             sessions: SessionTimeouts::default(),
             organisation_name: Arc::from(DEFAULT_ORGANISATION),
             time_zone: Arc::new(default_time_zone()),
+            imports: Arc::default(),
         }
     }
 }
@@ -255,6 +258,18 @@ pub fn app(state: AppState) -> Router {
     .layer(tower_http::limit::RequestBodyLimitLayer::new(
         2 * 1024 * 1024,
     ))
+    // The import page's upload is the one body allowed past 2 MB: its
+    // routes are merged after that limit, with their own.
+    .merge(
+        crate::web::uploads(state.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::audit_refusals,
+            ))
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                crate::web::import::UPLOAD_LIMIT,
+            )),
+    )
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         firewall,

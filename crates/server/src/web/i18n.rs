@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 5] = [
+const FILES: [(&str, &str, &str); 6] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -83,6 +83,11 @@ const FILES: [(&str, &str, &str); 5] = [
         "business.ftl",
         include_str!("../../locales/fi/business.ftl"),
         include_str!("../../locales/en/business.ftl"),
+    ),
+    (
+        "import.ftl",
+        include_str!("../../locales/fi/import.ftl"),
+        include_str!("../../locales/en/import.ftl"),
     ),
 ];
 

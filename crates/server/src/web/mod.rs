@@ -13,6 +13,7 @@ mod billing;
 pub mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod import;
 mod invoices;
 mod links;
 mod login;
@@ -48,6 +49,15 @@ pub fn router(state: AppState) -> Router<AppState> {
             errors::html_errors,
         ))
         .merge(assets::router())
+}
+
+/// The pages that take uploads: merged past the application's 2 MB body
+/// limit (`http::app`), with their own.
+pub fn uploads(state: AppState) -> Router<AppState> {
+    import::router().layer(axum::middleware::from_fn_with_state(
+        state,
+        errors::html_errors,
+    ))
 }
 
 /// A template rendered to a page.

@@ -102,6 +102,17 @@ impl TestApp {
 
     /// The app behind the given firewall.
     pub async fn spawn_with(db: Db, firewall: Firewall) -> Option<TestApp> {
+        Self::spawn_inner(db, firewall, false).await
+    }
+
+    /// The app on the real clock (the browser tests: TOTP codes computed
+    /// outside the process use the real time). `clock` then only dates
+    /// the set-up done through the store; it starts at the real now.
+    pub async fn spawn_with_system_clock(db: Db) -> Option<TestApp> {
+        Self::spawn_inner(db, Firewall::default(), true).await
+    }
+
+    async fn spawn_inner(db: Db, firewall: Firewall, system_clock: bool) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match db {
             Db::Sqlite => DatabaseUrl::sqlite_in(dir.path()),
@@ -120,9 +131,11 @@ impl TestApp {
             }
         };
         let store = Store::open(&url).await.expect("open store");
-        let clock = Arc::new(ManualClock::at(
-            Timestamp::parse("2026-11-24T10:00:00Z").expect("time"),
-        ));
+        let clock = Arc::new(ManualClock::at(if system_clock {
+            rekisteri::SystemClock.now()
+        } else {
+            Timestamp::parse("2026-11-24T10:00:00Z").expect("time")
+        }));
         let staff = store
             .add_user(&cli(), clock.now(), "staff", Role::Staff, None)
             .await
@@ -140,7 +153,12 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let mut state = AppState::new(store.clone(), clock.clone());
+        let app_clock: Arc<dyn Clock> = if system_clock {
+            Arc::new(rekisteri::SystemClock)
+        } else {
+            clock.clone()
+        };
+        let mut state = AppState::new(store.clone(), app_clock);
         state.firewall = Arc::new(firewall);
         let router = app(state);
         tokio::spawn(async move {
