@@ -130,14 +130,14 @@ async fn scenarios(db: Db) {
 
 mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn web_interface_in_chromium() {
+    async fn r3_r4_r11_b1_web_interface_in_chromium() {
         super::scenarios(super::Db::Sqlite).await
     }
 }
 
 mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn web_interface_in_chromium() {
+    async fn r3_r4_r11_b1_web_interface_in_chromium() {
         super::scenarios(super::Db::Postgres).await
     }
 }
