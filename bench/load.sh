@@ -163,9 +163,10 @@ run_wrk() {
     healthz) url=$BASE/healthz ;;
     person | person_*) url=$BASE/api/v1/people/ ;;
     search) url=$BASE/api/v1/search ;;
+    page) url=$BASE/people/ ;;
     esac
     # In the background, so that a signal to this script stops it at once.
-    BENCH_MODE=${mode%%_*} BENCH_TOKEN=$TOKEN BENCH_IDS=$OUT/ids.txt \
+    BENCH_MODE=${mode%%_*} BENCH_TOKEN=$TOKEN BENCH_COOKIE=${COOKIE:-} BENCH_IDS=$OUT/ids.txt \
         wrk --threads "$THREADS" --connections "$CONNECTIONS" --duration "${DURATION}s" \
         --timeout 10s --latency --script bench/wrk.lua "$url" >"$OUT/wrk_$mode.txt" 2>&1 &
     WRK_PID=$!
@@ -183,9 +184,26 @@ run_wrk() {
     eval "R_${mode}_rps=$W_rps R_${mode}_p50=$W_p50_us R_${mode}_p99=$W_p99_us R_${mode}_max=$W_max_us R_${mode}_err=$errors R_${mode}_n=$W_requests"
 }
 
+# The web interface: bench logs in with its one-time password, chooses its
+# own (a session opened with a one-time password opens nothing else), and
+# reads person pages (HTML, the person and their timeline) with the cookie.
+OTP=$(head -n 1 "$OUT/user.out")
+"${CURL[@]}" --fail --output "$OUT/login.json" --dump-header "$OUT/login.headers" \
+    -H 'Content-Type: application/json' \
+    -d "{\"name\":\"bench\",\"password\":\"$OTP\"}" "$BASE/api/v1/session" ||
+    die "bench could not log in to the web interface"
+COOKIE=$(grep -i '^set-cookie: __Host-rekisteri-session=' "$OUT/login.headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
+CSRF=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$OUT/login.json")
+"${CURL[@]}" --fail --output /dev/null -X PUT -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" \
+    -H 'Content-Type: application/json' \
+    -d "{\"current_password\":\"$OTP\",\"new_password\":\"kuormitustesti kestää kauan\"}" \
+    "$BASE/api/v1/me/password" || die "bench could not choose its password"
+check "person page" "$BASE/people/$(head -n 1 "$OUT/ids.txt")" --header "Cookie: $COOKIE"
+
 run_wrk healthz
 run_wrk person
 run_wrk search
+run_wrk page
 
 if [ "${CHAIN:-}" = compare ]; then
     UNCHAINED=target/unchained/release/rekisteri
@@ -212,12 +230,13 @@ SEARCH_P99_MS=$(ms "$R_search_p99")
     echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION} s each; $IDS person ids round-robin"
     echo
     printf '%-30s %10s %10s %9s %9s %9s %8s\n' "request" "req/s" "vs healthz" "p50 ms" "p99 ms" "max ms" "errors"
-    for m in healthz person search; do
+    for m in healthz person search page; do
         rps_v=R_${m}_rps p50_v=R_${m}_p50 p99_v=R_${m}_p99 max_v=R_${m}_max err_v=R_${m}_err
         case $m in
         healthz) label="GET /healthz" ;;
         person) label="GET /api/v1/people/{id}" ;;
         search) label="GET /api/v1/search?q=…" ;;
+        page) label="GET /people/{id} (HTML)" ;;
         esac
         printf '%-30s %10s %10s %9s %9s %9s %8s\n' "$label" "$(calc "${!rps_v}" 0)" \
             "$(calc "100 * ${!rps_v} / $R_healthz_rps" 1)%" "$(ms "${!p50_v}")" "$(ms "${!p99_v}")" "$(ms "${!max_v}")" "${!err_v}"
@@ -226,13 +245,14 @@ SEARCH_P99_MS=$(ms "$R_search_p99")
     met() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "NOT met"; fi; }
     echo "target: person reads >= 30% of healthz req/s   $(met "$PERSON_PCT >= 30") (${PERSON_PCT}%)"
     echo "target: search p99 < 15 ms (at 1M people)       $(met "$SEARCH_P99_MS < 15") (${SEARCH_P99_MS} ms at N=$N)"
+    echo "person page (HTML, with its timeline) vs the JSON read: $(calc "100 * $R_page_rps / $R_person_rps" 1)%"
     if [ "${CHAIN:-}" = compare ]; then
         CHAINED_RPS=$(calc "($R_person_rps + $R_person_chained_rps) / 2" 0)
         echo
         echo "audit chain (B1), person reads: chained ${CHAINED_RPS} req/s (mean of $(calc "$R_person_rps" 0) and $(calc "$R_person_chained_rps" 0)),"
         echo "  unchained $(calc "$R_person_unchained_rps" 0) req/s: the chain keeps $(calc "100 * $CHAINED_RPS / $R_person_unchained_rps" 1)% of unchained throughput"
     fi
-    if [ $((R_healthz_err + R_person_err + R_search_err)) -gt 0 ]; then
+    if [ $((R_healthz_err + R_person_err + R_search_err + R_page_err)) -gt 0 ]; then
         echo "WARNING: some requests failed (errors column); see $OUT/wrk_*.txt and $OUT/server.log"
     fi
 } | tee "$OUT/results.txt"
@@ -247,6 +267,8 @@ SEARCH_P99_MS=$(ms "$R_search_p99")
     echo "search_p50_ms=$(ms "$R_search_p50")"
     echo "search_p99_ms=$SEARCH_P99_MS"
     echo "person_p99_ms=$(ms "$R_person_p99")"
+    echo "page_rps=$(calc "$R_page_rps" 0)"
+    echo "page_pct_of_person=$(calc "100 * $R_page_rps / $R_person_rps" 1)"
 } >"$OUT/results.env"
 
 if [ "${KEEP:-0}" != 1 ]; then

@@ -1,7 +1,8 @@
 -- wrk script of bench/load.sh. The environment chooses what to request:
---   BENCH_MODE   healthz | person | search
+--   BENCH_MODE   healthz | person | search | page
 --   BENCH_TOKEN  bearer token (person, search)
---   BENCH_IDS    file of person ids, one a line (person)
+--   BENCH_COOKIE a web session's Cookie header (page: the person page, HTML)
+--   BENCH_IDS    file of person ids, one a line (person, page)
 -- Each thread walks its list round-robin from its own starting point.
 -- done() prints one machine-readable line starting with "BENCH ".
 
@@ -26,12 +27,13 @@ function setup(thread)
 end
 
 function init(args)
-    if mode == "person" then
+    if mode == "person" or mode == "page" then
+        local prefix = mode == "person" and "/api/v1/people/" or "/people/"
         local file = assert(os.getenv("BENCH_IDS"), "BENCH_IDS is not set")
         local f = assert(io.open(file, "r"))
         for line in f:lines() do
             if #line > 0 then
-                paths[#paths + 1] = "/api/v1/people/" .. line
+                paths[#paths + 1] = prefix .. line
             end
         end
         f:close()
@@ -45,7 +47,9 @@ function init(args)
         error("unknown BENCH_MODE " .. mode)
     end
     assert(#paths > 0, "nothing to request")
-    if mode ~= "healthz" then
+    if mode == "page" then
+        headers["Cookie"] = assert(os.getenv("BENCH_COOKIE"), "BENCH_COOKIE is not set")
+    elseif mode ~= "healthz" then
         headers["Authorization"] = "Bearer " .. assert(token, "BENCH_TOKEN is not set")
     end
     -- Threads start at different places in the list.

@@ -272,6 +272,9 @@ async fn r11_second_factor_enrolment_on_the_page(app: TestApp) {
     assert!(setup.text.contains("<svg"));
     assert!(setup.text.contains("otpauth://totp/"));
     let secret = TotpSecret::from_base32(&element(&setup.text, "totp-secret")).unwrap();
+    // A reload (or a second tab) shows the same pending secret.
+    let again = get(&app, &browser, "/account/second-factor").await;
+    assert_eq!(element(&again.text, "totp-secret"), secret.to_base32());
 
     let wrong = post(
         &app,

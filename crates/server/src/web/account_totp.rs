@@ -76,12 +76,25 @@ async fn show(State(s): State<AppState>, page: Page) -> Result<Response, ApiErro
     if view.enabled {
         return render(&view);
     }
-    // As `POST /me/second-factor`: a new pending secret each time.
+    // The pending secret, made on the first visit: a reload or a second
+    // tab shows the same one, so an app that scanned it stays right.
     allow(&page.caller, Resource::Account, Access::Write)?;
-    let secret = TotpSecret::generate();
-    s.store
-        .set_pending_totp(page.user().id, &secret.to_base32())
-        .await?;
+    let pending = s
+        .store
+        .credentials_of(page.user().id)
+        .await?
+        .totp_pending_secret
+        .and_then(|b| TotpSecret::from_base32(&b).ok());
+    let secret = match pending {
+        Some(secret) => secret,
+        None => {
+            let secret = TotpSecret::generate();
+            s.store
+                .set_pending_totp(page.user().id, &secret.to_base32())
+                .await?;
+            secret
+        }
+    };
     render(&view.with_secret(&s, &page, &secret))
 }
 
