@@ -18,6 +18,7 @@ on_both_backends!(
     r11_web_pages_speak_the_browser_or_the_users_language,
     r11_web_signed_out_pages_lead_to_login_and_never_elsewhere,
     r3_start_page_lists_my_upcoming_meeting_and_search_finds_a_surname_prefix,
+    r4_a_partners_start_is_the_people_list_and_changes_show_no_accounts,
 );
 
 const PASSWORD: &str = "kesä on lyhyt mutta kaunis";
@@ -245,6 +246,8 @@ async fn r11_web_signed_out_pages_lead_to_login_and_never_elsewhere(app: TestApp
     for (next, expected) in [
         ("//evil.example/x", "/"),
         ("https://evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
         ("/search?q=a", "/search?q=a"),
     ] {
         let res = browser()
@@ -316,4 +319,39 @@ async fn r3_start_page_lists_my_upcoming_meeting_and_search_finds_a_surname_pref
         .unwrap();
     assert!(partial.starts_with("<div id=\"results\"") && partial.contains("Matti Virtanen"));
     assert!(!partial.contains("<html"));
+}
+
+async fn r4_a_partners_start_is_the_people_list_and_changes_show_no_accounts(app: TestApp) {
+    app.user_with_password("pekka", Role::Partner, PASSWORD)
+        .await;
+    let partner = page_login(&app, "pekka", PASSWORD).await;
+    let res = browser()
+        .get(format!("{}/", app.base))
+        .header("Cookie", &partner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "no meetings or notes for the partner");
+    assert_eq!(location(&res), "/people");
+    let (status, people) = get_page(&app, &partner, "/people", "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        !people.contains(">Start</a>"),
+        "no start page in the partner's menu"
+    );
+    // Staff see the register's changes, not the accounts' (users, sessions).
+    app.user_with_password("maija", Role::Staff, PASSWORD).await;
+    app.post("/api/v1/people", person_json("Matti", "Virtanen"))
+        .await
+        .expect(201);
+    let staff = page_login(&app, "maija", PASSWORD).await;
+    let (_, start) = get_page(&app, &staff, "/", "en").await;
+    assert!(
+        start.contains("Matti Virtanen"),
+        "the new person is a recent change"
+    );
+    assert!(
+        !start.contains(">User<"),
+        "account changes stay out of the feed"
+    );
 }

@@ -6,13 +6,15 @@
 use crate::rows::{Arg, Select, int, opt_text, text, ts};
 use crate::{Store, StoreError};
 use rekisteri_domain::Timestamp;
-use rekisteri_domain::audit::AuditAction;
+use rekisteri_domain::audit::{AuditAction, RecordType};
 
 /// Which entries to show; every part optional.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub user_id: Option<String>,
     pub record_type: Option<String>,
+    /// Only these record types (none: every type).
+    pub record_types: Vec<RecordType>,
     pub record_id: Option<String>,
     /// Entries about this person (any record of theirs).
     pub person_id: Option<String>,
@@ -53,6 +55,16 @@ impl Store {
         }
         if let Some(t) = &filter.record_type {
             select.filter("a.record_type = ?", Arg::Text(t.clone()));
+        }
+        if !filter.record_types.is_empty() {
+            select.filter_in(
+                "a.record_type IN (?)",
+                filter
+                    .record_types
+                    .iter()
+                    .map(|t| Arg::Text(t.code().into()))
+                    .collect(),
+            );
         }
         if let Some(r) = &filter.record_id {
             select.filter("a.record_id = ?", Arg::Text(r.clone()));

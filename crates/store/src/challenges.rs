@@ -55,12 +55,13 @@ impl Store {
         .transpose()
     }
 
-    /// Ends a challenge (the login completed).
-    pub async fn end_login_challenge(&self, secret: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_challenges WHERE secret_hash = $1")
+    /// Ends a challenge (the login completed); false when it was already
+    /// ended, by a concurrent submission of the same code page.
+    pub async fn end_login_challenge(&self, secret: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM login_challenges WHERE secret_hash = $1")
             .bind(token_hash(secret))
             .execute(&self.write)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 }

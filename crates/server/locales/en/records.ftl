@@ -92,5 +92,6 @@ note-body = Text
 note-due-at = Due
 note-due-at-hint = Required for meetings and actions.
 note-assigned-to = Responsible
+note-nobody = nobody
 note-done = Done
 note-conflict = Someone else changed this note in the meantime. Your changes were not saved.

@@ -92,5 +92,6 @@ note-body = Teksti
 note-due-at = Ajankohta
 note-due-at-hint = Pakollinen tapaamisille ja tehtäville.
 note-assigned-to = Vastuuhenkilö
+note-nobody = ei kukaan
 note-done = Tehty
 note-conflict = Joku muu muutti tätä muistiinpanoa sillä välin. Tallennustasi ei tehty.

@@ -120,6 +120,7 @@ async fn audit(
     let filter = AuditFilter {
         user_id: some(&q.user),
         record_type: some(&q.record_type),
+        record_types: Vec::new(),
         record_id: some(&q.record_id),
         person_id: None,
         actions: AuditAction::from_code(q.action.trim())

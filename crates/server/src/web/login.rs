@@ -58,10 +58,19 @@ struct Next {
     lang: Option<String>,
 }
 
-/// Only a path of this site: never `//elsewhere` or a full address.
+/// Only a path of this site: never `//elsewhere`, a full address, or one
+/// a browser would read as either after dropping a tab or a newline.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with('/')
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.into()
+        }
         _ => "/".into(),
     }
 }
@@ -241,7 +250,10 @@ async fn code(
         };
         return with_status(status, render(&page));
     }
-    s.store.end_login_challenge(&secret).await?;
+    // Spent once: of two submissions racing with the same challenge, one wins.
+    if !s.store.end_login_challenge(&secret).await? {
+        return Ok(see_other(&format!("/login?lang={}", l.lang())));
+    }
     let (session, _) = attempt
         .open_session(&s, now, &credentials.user, &headers)
         .await?;

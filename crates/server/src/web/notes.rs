@@ -135,7 +135,8 @@ async fn form_page(
         })
         .collect();
     let me = page.user().id.to_string();
-    let chosen = if form.assigned_to.is_empty() {
+    // A new note is the author's by default; an edit keeps "nobody".
+    let chosen = if form.assigned_to.is_empty() && id.is_none() {
         me
     } else {
         form.assigned_to.clone()

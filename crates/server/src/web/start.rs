@@ -14,7 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use rekisteri_domain::audit::AuditAction;
+use rekisteri_domain::audit::{AuditAction, RecordType};
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::note::{Note, NoteKind};
 use rekisteri_domain::search::{SearchHit, SearchHitKind};
@@ -66,6 +66,12 @@ async fn start(
     page: Page,
     Query(q): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
+    if allow(&page.caller, Resource::Notes, Access::Read).is_err()
+        && allow(&page.caller, Resource::People, Access::Read).is_ok()
+    {
+        // The partner has no meetings or notes: their start is the people list.
+        return Ok(super::see_other("/people"));
+    }
     allow(&page.caller, Resource::Notes, Access::Read)?;
     let now = s.clock.now();
     let everyone = q.who.as_deref() == Some("all");
@@ -98,6 +104,16 @@ async fn start(
                 AuditAction::Update,
                 AuditAction::Delete,
                 AuditAction::Import,
+            ],
+            // The register's records only: account changes are the
+            // administrator's and the privacy officer's to see.
+            record_types: vec![
+                RecordType::Person,
+                RecordType::Organisation,
+                RecordType::Link,
+                RecordType::Order,
+                RecordType::Invoice,
+                RecordType::Note,
             ],
             limit: 12,
             ..AuditFilter::default()
