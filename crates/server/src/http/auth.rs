@@ -121,9 +121,10 @@ pub fn same_origin(parts: &Parts) -> Result<(), ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
-    // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` with
-    // their own forms' POSTs; `Sec-Fetch-Site` (set by the browser only,
-    // never by a page) then tells where the form was.
+    // A browser under a strict referrer setting (`no-referrer`, which this
+    // server no longer sends, or a privacy extension) sends `Origin: null`
+    // with a site's own form POSTs; `Sec-Fetch-Site` (set by the browser
+    // only, never by a page) then tells where the form was.
     if origin.as_bytes() == b"null"
         && headers
             .get("sec-fetch-site")
