@@ -7,6 +7,7 @@ pub mod billing;
 pub mod error;
 pub mod ids;
 pub mod login;
+pub mod marketing;
 pub mod network;
 pub mod note;
 pub mod organisation;
