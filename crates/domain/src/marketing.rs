@@ -346,18 +346,15 @@ mod tests {
         if let Some(e) = newest {
             return e.state == PermissionState::Granted;
         }
-        let opt_in = match (c, s.organisation_role, s.existing_customer, p) {
-            (Channel::Letter | Channel::Phone, _, _, _) => false,
-            (_, true, _, _) => false,
-            (
-                _,
-                false,
-                true,
-                MarketingPurpose::DirectMarketing | MarketingPurpose::DistanceSelling,
-            ) => false,
-            _ => true,
-        };
-        !opt_in
+        // Opt-out: letter and phone, any organisation role, and selling to
+        // an existing customer; everything else electronic is opt-in.
+        matches!(c, Channel::Letter | Channel::Phone)
+            || s.organisation_role
+            || (s.existing_customer
+                && matches!(
+                    p,
+                    MarketingPurpose::DirectMarketing | MarketingPurpose::DistanceSelling
+                ))
     }
 
     fn any_event() -> impl Strategy<Value = PermissionEvent> {
