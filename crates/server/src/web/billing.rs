@@ -4,8 +4,9 @@
 //! is for. The same policy, store calls and purpose (order management) as
 //! `http/orders.rs`: the financial partner reads, never writes.
 
+use super::forms::{FormErrors, field_message};
 use super::i18n::{Lang, Locale};
-use super::organisations::{Problems, render_status, request, source_codes};
+use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
 use crate::http::AppState;
@@ -161,10 +162,10 @@ impl OrderForm {
 
     /// The draft, the form's row of each draft line, and the errors of
     /// numbers that could not be read.
-    fn draft(&self, l: &Locale) -> (OrderDraft, Vec<usize>, Problems) {
+    fn draft(&self, l: &Locale) -> (OrderDraft, Vec<usize>, FormErrors) {
         let mut lines = Vec::new();
         let mut used = Vec::new();
-        let mut problems = Problems::default();
+        let mut problems = FormErrors::default();
         for (i, row) in self.rows().into_iter().enumerate() {
             if row.description.trim().is_empty()
                 && row.quantity.trim().is_empty()
@@ -177,7 +178,7 @@ impl OrderForm {
                 q => {
                     let parsed = q.parse::<i64>().ok();
                     if parsed.is_none() {
-                        problems.push(format!("quantity-{i}"), l.t("business-quantity-invalid"));
+                        problems.add(&format!("quantity-{i}"), l.t("business-quantity-invalid"));
                     }
                     parsed
                 }
@@ -187,7 +188,7 @@ impl OrderForm {
                 p => {
                     let parsed = parse_euros(p);
                     if parsed.is_none() {
-                        problems.push(format!("unit_price-{i}"), l.t("business-amount-invalid"));
+                        problems.add(&format!("unit_price-{i}"), l.t("business-amount-invalid"));
                     }
                     parsed
                 }
@@ -242,7 +243,7 @@ struct OrderFormPage {
     party: Party,
     form: OrderForm,
     rows: Vec<LineRow>,
-    errors: Problems,
+    errors: FormErrors,
     other_errors: Vec<String>,
     statuses: Vec<&'static str>,
     sources: Vec<&'static str>,
@@ -261,7 +262,7 @@ async fn order_form(
     s: &AppState,
     page: Page,
     form: OrderForm,
-    errors: Problems,
+    errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
     let person = PersonId::parse(form.person_id.trim()).ok();
@@ -269,7 +270,7 @@ async fn order_form(
     let party = party(s, &page, person, organisation).await?;
     let mut rows = form.rows();
     for (i, row) in rows.iter_mut().enumerate() {
-        let get = |name: &str| errors.on(&format!("{name}-{i}")).map(str::to_string);
+        let get = |name: &str| errors.get(&format!("{name}-{i}"));
         row.description_error = get("description");
         row.quantity_error = get("quantity");
         row.unit_price_error = get("unit_price");
@@ -284,7 +285,7 @@ async fn order_form(
             nav: Some(page.nav("organisations")),
             l: page.l,
             party,
-            other_errors: errors.outside(&shown),
+            other_errors: errors.others(&shown),
             form,
             rows,
             errors,
@@ -315,7 +316,7 @@ async fn new_order(
         source: Source::StaffEntry.code().to_string(),
         ..OrderForm::default()
     };
-    order_form(&s, page, form, Problems::default(), StatusCode::OK).await
+    order_form(&s, page, form, FormErrors::default(), StatusCode::OK).await
 }
 
 async fn create_order(
@@ -330,8 +331,8 @@ async fn create_order(
         Ok(new) if problems.is_empty() => new,
         Ok(_) => return order_form(&s, page, form, problems, refused).await,
         Err(invalid) => {
-            for (field, message) in Problems::of(&page.l, &invalid).into_pairs() {
-                problems.push(form_field(&field, &used), message);
+            for e in &invalid.0 {
+                problems.add(&form_field(&e.field, &used), field_message(&page.l, e));
             }
             return order_form(&s, page, form, problems, refused).await;
         }
@@ -348,7 +349,7 @@ async fn create_order(
     match created {
         Ok(order) => Ok(see_other(&format!("/orders/{}", order.id))),
         Err(ApiError::Invalid(invalid)) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             order_form(&s, page, form, errors, refused).await
         }
         Err(e) => Err(e),

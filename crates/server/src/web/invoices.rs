@@ -4,8 +4,9 @@
 //! financial partner reads, never writes.
 
 use super::billing::{Party, input_euros, parse_euros, party, some};
+use super::forms::{FormErrors, field_message};
 use super::i18n::Locale;
-use super::organisations::{Problems, render_status, source_codes};
+use super::organisations::{render_status, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
 use crate::http::AppState;
@@ -57,7 +58,7 @@ struct InvoiceFormPage {
     nav: Option<Nav>,
     party: Party,
     form: InvoiceForm,
-    errors: Problems,
+    errors: FormErrors,
     other_errors: Vec<String>,
     statuses: Vec<&'static str>,
     sources: Vec<&'static str>,
@@ -77,7 +78,7 @@ async fn invoice_form(
     s: &AppState,
     page: Page,
     form: InvoiceForm,
-    errors: Problems,
+    errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
     let person = PersonId::parse(form.person_id.trim()).ok();
@@ -88,7 +89,7 @@ async fn invoice_form(
             nav: Some(page.nav("organisations")),
             l: page.l,
             party,
-            other_errors: errors.outside(&INVOICE_FIELDS),
+            other_errors: errors.others(&INVOICE_FIELDS),
             form,
             errors,
             statuses: InvoiceStatus::ALL.iter().map(|s| s.code()).collect(),
@@ -129,7 +130,7 @@ async fn new_invoice(
             .unwrap_or_default();
         form.total = input_euros(&page.l, order.total_cents);
     }
-    invoice_form(&s, page, form, Problems::default(), StatusCode::OK).await
+    invoice_form(&s, page, form, FormErrors::default(), StatusCode::OK).await
 }
 
 async fn create_invoice(
@@ -138,13 +139,13 @@ async fn create_invoice(
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Invoices, Access::Write)?;
     let refused = StatusCode::UNPROCESSABLE_ENTITY;
-    let mut problems = Problems::default();
+    let mut problems = FormErrors::default();
     let total_cents = match form.total.trim() {
         "" => None,
         raw => {
             let cents = parse_euros(raw);
             if cents.is_none() {
-                problems.push("total", page.l.t("business-amount-invalid"));
+                problems.add("total", page.l.t("business-amount-invalid"));
             }
             cents
         }
@@ -166,13 +167,13 @@ async fn create_invoice(
         Ok(new) if problems.is_empty() => new,
         Ok(_) => return invoice_form(&s, page, form, problems, refused).await,
         Err(invalid) => {
-            for (field, message) in Problems::of(&page.l, &invalid).into_pairs() {
-                let field = if field == "total_cents" {
-                    "total".to_string()
+            for e in &invalid.0 {
+                let field = if e.field == "total_cents" {
+                    "total"
                 } else {
-                    field
+                    e.field.as_str()
                 };
-                problems.push(field, message);
+                problems.add(field, field_message(&page.l, e));
             }
             return invoice_form(&s, page, form, problems, refused).await;
         }
@@ -189,7 +190,7 @@ async fn create_invoice(
     match created {
         Ok(invoice) => Ok(see_other(&format!("/invoices/{}", invoice.id))),
         Err(ApiError::Invalid(invalid)) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             invoice_form(&s, page, form, errors, refused).await
         }
         Err(e) => Err(e),

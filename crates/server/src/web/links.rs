@@ -3,8 +3,9 @@
 //! removal. The same policy, store calls and purposes as the API's
 //! `create_link` and `remove_link` in `http/people.rs`.
 
+use super::forms::FormErrors;
 use super::i18n::Locale;
-use super::organisations::{Problems, render_status, request, source_codes};
+use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::see_other;
 use crate::http::AppState;
@@ -69,7 +70,7 @@ struct LinkPage {
     organisations: Vec<Organisation>,
     links: Vec<Link>,
     form: LinkForm,
-    errors: Problems,
+    errors: FormErrors,
     other_errors: Vec<String>,
     sources: Vec<&'static str>,
 }
@@ -88,7 +89,7 @@ async fn link_page(
     page: Page,
     person: PersonId,
     form: LinkForm,
-    errors: Problems,
+    errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
     let now = s.clock.now();
@@ -114,7 +115,7 @@ async fn link_page(
             person_name,
             organisations,
             links,
-            other_errors: errors.outside(&LINK_FIELDS),
+            other_errors: errors.others(&LINK_FIELDS),
             form,
             errors,
             sources: source_codes(),
@@ -134,7 +135,15 @@ async fn new(
         source: Source::StaffEntry.code().to_string(),
         ..LinkForm::default()
     };
-    link_page(&s, page, person, form, Problems::default(), StatusCode::OK).await
+    link_page(
+        &s,
+        page,
+        person,
+        form,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn create(
@@ -148,7 +157,7 @@ async fn create(
     let new = match form.draft().parse() {
         Ok(new) => new,
         Err(invalid) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             return link_page(&s, page, person, form, errors, refused).await;
         }
     };
@@ -165,7 +174,7 @@ async fn create(
     match created {
         Ok(_) => Ok(see_other(&format!("/people/{person}"))),
         Err(ApiError::Invalid(invalid)) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             link_page(&s, page, person, form, errors, refused).await
         }
         Err(e) => Err(e),

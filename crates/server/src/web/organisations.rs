@@ -3,6 +3,7 @@
 //! with optimistic concurrency. The same policy, store calls and purposes
 //! as `http/organisations.rs`.
 
+use super::forms::FormErrors;
 use super::i18n::Locale;
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
@@ -20,7 +21,7 @@ use rekisteri_domain::billing::{Invoice, Order};
 use rekisteri_domain::ids::OrganisationId;
 use rekisteri_domain::organisation::{Organisation, OrganisationDraft};
 use rekisteri_domain::person::Person;
-use rekisteri_domain::{Invalid, Purpose, Source};
+use rekisteri_domain::{Purpose, Source};
 use rekisteri_store::{InvoiceFilter, OrderFilter, OrganisationFilter, PageRequest, PersonFilter};
 use serde::Deserialize;
 
@@ -30,53 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/new", get(new))
         .route("/organisations/{id}", get(show))
         .route("/organisations/{id}/edit", get(edit).post(update))
-}
-
-/// One translation of field errors for every form.
-pub(super) use super::forms::field_message;
-
-/// The field errors of a form, in the user's language, by field name.
-#[derive(Default)]
-pub(super) struct Problems(Vec<(String, String)>);
-
-impl Problems {
-    pub fn of(l: &Locale, invalid: &Invalid) -> Self {
-        Self(
-            invalid
-                .0
-                .iter()
-                .map(|e| (e.field.clone(), field_message(l, e)))
-                .collect(),
-        )
-    }
-
-    pub fn push(&mut self, field: impl Into<String>, message: String) {
-        self.0.push((field.into(), message));
-    }
-
-    pub fn on(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn into_pairs(self) -> Vec<(String, String)> {
-        self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Errors of fields the form does not show, as `field: message`.
-    pub fn outside(&self, shown: &[&str]) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(f, _)| !shown.contains(&f.as_str()))
-            .map(|(f, m)| format!("{f}: {m}"))
-            .collect()
-    }
 }
 
 /// A page with a status other than 200 (422 for a refused form).
@@ -187,7 +141,7 @@ struct FormPage {
     /// The organisation being edited; `None` for a new one.
     id: Option<OrganisationId>,
     form: OrgForm,
-    errors: Problems,
+    errors: FormErrors,
     other_errors: Vec<String>,
     conflict: bool,
     sources: Vec<&'static str>,
@@ -199,7 +153,7 @@ fn form_page(
     page: Page,
     id: Option<OrganisationId>,
     form: OrgForm,
-    errors: Problems,
+    errors: FormErrors,
     conflict: bool,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
@@ -209,7 +163,7 @@ fn form_page(
             l: page.l,
             id,
             form,
-            other_errors: errors.outside(&ORG_FIELDS),
+            other_errors: errors.others(&ORG_FIELDS),
             errors,
             conflict,
             sources: source_codes(),
@@ -224,7 +178,14 @@ async fn new(page: Page) -> Result<Response, ApiError> {
         source: Source::StaffEntry.code().to_string(),
         ..OrgForm::default()
     };
-    form_page(page, None, form, Problems::default(), false, StatusCode::OK)
+    form_page(
+        page,
+        None,
+        form,
+        FormErrors::default(),
+        false,
+        StatusCode::OK,
+    )
 }
 
 async fn create(
@@ -235,7 +196,7 @@ async fn create(
     let new = match form.draft().parse() {
         Ok(new) => new,
         Err(invalid) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             return form_page(
                 page,
                 None,
@@ -258,7 +219,7 @@ async fn create(
     match created {
         Ok(org) => Ok(see_other(&format!("/organisations/{}", org.id))),
         Err(ApiError::Invalid(invalid)) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             form_page(
                 page,
                 None,
@@ -373,7 +334,7 @@ async fn edit(
         page,
         Some(org.id),
         form,
-        Problems::default(),
+        FormErrors::default(),
         false,
         StatusCode::OK,
     )
@@ -389,7 +350,7 @@ async fn update(
     let new = match form.draft().parse() {
         Ok(new) => new,
         Err(invalid) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return form_page(page, Some(id), form, errors, false, status);
         }
@@ -414,12 +375,12 @@ async fn update(
             page,
             Some(id),
             form,
-            Problems::default(),
+            FormErrors::default(),
             true,
             StatusCode::CONFLICT,
         ),
         Err(ApiError::Invalid(invalid)) => {
-            let errors = Problems::of(&page.l, &invalid);
+            let errors = FormErrors::from_invalid(&page.l, &invalid);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             form_page(page, Some(id), form, errors, false, status)
         }
