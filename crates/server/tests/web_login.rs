@@ -19,6 +19,7 @@ on_both_backends!(
     r11_web_signed_out_pages_lead_to_login_and_never_elsewhere,
     r3_start_page_lists_my_upcoming_meeting_and_search_finds_a_surname_prefix,
     r4_a_partners_start_is_the_people_list_and_changes_show_no_accounts,
+    b1_pages_audit_their_reads_with_the_user_and_purpose,
 );
 
 const PASSWORD: &str = "kesä on lyhyt mutta kaunis";
@@ -354,4 +355,27 @@ async fn r4_a_partners_start_is_the_people_list_and_changes_show_no_accounts(app
         !start.contains(">User<"),
         "account changes stay out of the feed"
     );
+}
+
+async fn b1_pages_audit_their_reads_with_the_user_and_purpose(app: TestApp) {
+    app.user_with_password("maija", Role::Staff, PASSWORD).await;
+    let maija = app.store.user_by_name("maija").await.unwrap();
+    let person = app
+        .post("/api/v1/people", person_json("Matti", "Virtanen"))
+        .await
+        .expect(201);
+    let id = person["id"].as_str().unwrap().to_string();
+    let session = page_login(&app, "maija", PASSWORD).await;
+    let (status, html) = get_page(&app, &session, &format!("/people/{id}"), "fi").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Matti Virtanen"));
+    let reads: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|row| row.0 == "read" && row.1 == "person" && row.2 == id)
+        .collect();
+    assert_eq!(reads.len(), 1, "one read of the person, by the page");
+    assert_eq!(reads[0].5.as_deref(), Some(maija.id.to_string().as_str()));
+    assert_eq!(reads[0].4, "customer_relationship");
 }
