@@ -55,6 +55,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_web.sql"),
         postgres: include_str!("../migrations/postgres/0004_web.sql"),
     },
+    Migration {
+        version: 5,
+        name: "permissions",
+        shared: include_str!("../migrations/0005_permissions.sql"),
+        sqlite: include_str!("../migrations/sqlite/0005_permissions.sql"),
+        postgres: include_str!("../migrations/postgres/0005_permissions.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
