@@ -32,6 +32,10 @@ code_enum!(
         SecondFactor = "second_factor",
         Revoke = "revoke",
         Setting = "setting",
+        /// Personal data passed to a recipient outside the company (R6).
+        Disclose = "disclose",
+        /// A restriction lifted (R18).
+        Lift = "lift",
     }
 );
 
@@ -47,6 +51,18 @@ code_enum!(
         Session = "session",
         Token = "token",
         Setting = "setting",
+        /// A purpose of processing and its legal basis (R2).
+        Purpose = "purpose",
+        /// The wording a permission was asked with (R15).
+        Wording = "wording",
+        /// A marketing permission's event (R15).
+        Permission = "permission",
+        /// A restriction of processing (R18).
+        Restriction = "restriction",
+        /// A marketing list, exported (R15): `channel:purpose`.
+        Audience = "audience",
+        Recipient = "recipient",
+        Disclosure = "disclosure",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

@@ -95,6 +95,11 @@ record_id!(
     TokenId,
     CommitmentId,
     SessionId,
+    WordingId,
+    PermissionEventId,
+    RestrictionId,
+    RecipientId,
+    DisclosureId,
 );
 
 #[cfg(test)]

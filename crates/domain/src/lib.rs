@@ -15,6 +15,7 @@ pub mod password;
 pub mod person;
 pub mod provenance;
 pub mod purpose;
+pub mod restriction;
 pub mod search;
 pub mod time;
 pub mod totp;

@@ -21,6 +21,7 @@ mod notes;
 mod organisations;
 mod people;
 mod reader;
+mod restrictions;
 mod rows;
 mod search;
 mod sessions;

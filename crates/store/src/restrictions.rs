@@ -1,0 +1,233 @@
+//! Restrictions of processing (R18): recorded, read and lifted here; the
+//! other modules ask [`in_force`] before they let data out (marketing
+//! lists, disclosures, search).
+
+use crate::rows::{Arg, Select, opt_parsed, opt_text, opt_ts, parsed, text, ts};
+use crate::{Store, StoreError, audit};
+use rekisteri_domain::Timestamp;
+use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::ids::{PersonId, RestrictionId};
+use rekisteri_domain::person::ContactKind;
+use rekisteri_domain::restriction::{NewRestriction, Restriction, RestrictionScope};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Executor};
+use std::collections::HashMap;
+
+const SELECT: &str = "SELECT id, person_id, value_kind, value, reason, starts_at, recorded_by, recorded_at, \
+     lifted_at, lifted_by, lift_reason FROM restrictions";
+
+fn from_row(row: &AnyRow) -> Result<Restriction, sqlx::Error> {
+    let scope = match opt_parsed::<ContactKind>(row, "value_kind")? {
+        None => RestrictionScope::Person,
+        Some(kind) => RestrictionScope::Value {
+            kind,
+            value: text(row, "value")?,
+        },
+    };
+    Ok(Restriction {
+        id: parsed(row, "id")?,
+        person_id: parsed(row, "person_id")?,
+        scope,
+        reason: text(row, "reason")?,
+        starts_at: ts(row, "starts_at")?,
+        recorded_by: opt_parsed(row, "recorded_by")?,
+        recorded_at: ts(row, "recorded_at")?,
+        lifted_at: opt_ts(row, "lifted_at")?,
+        lifted_by: opt_parsed(row, "lifted_by")?,
+        lift_reason: opt_text(row, "lift_reason")?,
+    })
+}
+
+/// The restrictions not lifted by `at` of these people (some may start
+/// later: ask [`Restriction::in_force`]), by person. Not audited: the
+/// caller's own operation is.
+#[allow(dead_code)] // used by the marketing lists and disclosures
+pub(crate) async fn in_force<'e, E>(
+    conn: E,
+    people: &[PersonId],
+    at: Timestamp,
+) -> Result<HashMap<PersonId, Vec<Restriction>>, StoreError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let mut by_person: HashMap<PersonId, Vec<Restriction>> = HashMap::new();
+    if people.is_empty() {
+        return Ok(by_person);
+    }
+    let mut select = Select::default();
+    select.filter(
+        "(lifted_at IS NULL OR lifted_at > ?)",
+        Arg::Int(at.micros()),
+    );
+    select.filter_in(
+        "person_id IN (?)",
+        people.iter().map(|p| Arg::Text(p.to_string())).collect(),
+    );
+    for row in select
+        .build(SELECT, "ORDER BY starts_at", vec![])
+        .fetch_all(conn)
+        .await?
+    {
+        let r = from_row(&row)?;
+        if r.in_force(at) || r.starts_at > at {
+            by_person.entry(r.person_id).or_default().push(r);
+        }
+    }
+    Ok(by_person)
+}
+
+impl Store {
+    /// Records a restriction of the person or of one of their values (the
+    /// value must be one the person has).
+    pub async fn restrict(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person_id: PersonId,
+        new: NewRestriction,
+    ) -> Result<Restriction, StoreError> {
+        let mut tx = self.write.begin().await?;
+        crate::rows::exists(&mut tx, "people", None, &person_id.to_string()).await?;
+        let (kind, value) = match &new.scope {
+            RestrictionScope::Person => (None, None),
+            RestrictionScope::Value { kind, value } => {
+                let held = sqlx::query(
+                    "SELECT 1 AS one FROM person_contacts WHERE person_id = $1 AND kind = $2 AND value = $3",
+                )
+                .bind(person_id.to_string())
+                .bind(kind.code())
+                .bind(value.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if held.is_none() {
+                    return Err(StoreError::field(
+                        "value",
+                        "is not one of the person's values of that kind",
+                    ));
+                }
+                (Some(kind.code()), Some(value.clone()))
+            }
+        };
+        let id = RestrictionId::new(at);
+        sqlx::query(
+            "INSERT INTO restrictions (id, person_id, value_kind, value, reason, starts_at, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(person_id.to_string())
+        .bind(kind)
+        .bind(value)
+        .bind(new.reason.to_string())
+        .bind(new.starts_at.micros())
+        .bind(actor.user.map(|u| u.to_string()))
+        .bind(at.micros())
+        .execute(&mut *tx)
+        .await?;
+        audit::insert(
+            &mut tx,
+            &[actor.entry(
+                at,
+                AuditAction::Create,
+                RecordType::Restriction,
+                id,
+                Some(person_id),
+            )],
+        )
+        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let restriction = from_row(&row)?;
+        tx.commit().await?;
+        Ok(restriction)
+    }
+
+    /// Lifts the person's restrictions not lifted yet (or only `only`),
+    /// recording who and why. Answers the lifted ones; none is not found.
+    pub async fn lift_restrictions(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person_id: PersonId,
+        only: Option<RestrictionId>,
+        reason: Option<String>,
+    ) -> Result<Vec<Restriction>, StoreError> {
+        let mut tx = self.write.begin().await?;
+        crate::rows::exists(&mut tx, "people", None, &person_id.to_string()).await?;
+        let mut select = Select::default();
+        select.filter(
+            "person_id = ? AND lifted_at IS NULL",
+            Arg::Text(person_id.to_string()),
+        );
+        if let Some(id) = only {
+            select.filter("id = ?", Arg::Text(id.to_string()));
+        }
+        let open: Vec<Restriction> = select
+            .build(SELECT, "ORDER BY starts_at", vec![])
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect::<Result<_, _>>()?;
+        if open.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let mut entries = Vec::new();
+        for r in &open {
+            sqlx::query(
+                "UPDATE restrictions SET lifted_at = $1, lifted_by = $2, lift_reason = $3 WHERE id = $4",
+            )
+            .bind(at.micros())
+            .bind(actor.user.map(|u| u.to_string()))
+            .bind(reason.clone())
+            .bind(r.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            entries.push(actor.entry(
+                at,
+                AuditAction::Lift,
+                RecordType::Restriction,
+                r.id,
+                Some(person_id),
+            ));
+        }
+        audit::insert(&mut tx, &entries).await?;
+        tx.commit().await?;
+        Ok(open
+            .into_iter()
+            .map(|r| Restriction {
+                lifted_at: Some(at),
+                lifted_by: actor.user,
+                lift_reason: reason.clone(),
+                ..r
+            })
+            .collect())
+    }
+
+    /// Every restriction of the person, lifted ones too, newest first.
+    pub async fn restrictions_of(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person_id: PersonId,
+    ) -> Result<Vec<Restriction>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} WHERE person_id = $1 ORDER BY starts_at DESC, id DESC"
+        )))
+        .bind(person_id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let all: Vec<Restriction> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+        self.audit
+            .record(vec![actor.entry(
+                at,
+                AuditAction::List,
+                RecordType::Restriction,
+                person_id,
+                Some(person_id),
+            )])
+            .await?;
+        Ok(all)
+    }
+}
