@@ -12,6 +12,7 @@ pub mod network;
 pub mod note;
 pub mod organisation;
 pub mod password;
+pub mod permission;
 pub mod person;
 pub mod provenance;
 pub mod purpose;

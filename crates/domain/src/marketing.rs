@@ -143,6 +143,19 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The decision's name in the API and in the user interface's messages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Decision::Granted => "granted",
+            Decision::NotObjected => "not_objected",
+            Decision::NoConsent => "no_consent",
+            Decision::Withdrawn => "withdrawn",
+            Decision::Prohibited => "prohibited",
+            Decision::Restricted => "restricted",
+            Decision::Erased => "erased",
+        }
+    }
+
     pub fn allows(self) -> bool {
         matches!(self, Decision::Granted | Decision::NotObjected)
     }

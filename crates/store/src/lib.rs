@@ -7,6 +7,7 @@
 //! is inserted in that same transaction. Reads are audited through
 //! [`audit::AuditWriter`], which groups many reads' rows into one commit.
 
+pub mod audience;
 pub mod audit;
 mod audit_log;
 mod billing;
@@ -20,6 +21,8 @@ mod migrate;
 mod notes;
 mod organisations;
 mod people;
+mod permissions;
+mod purposes;
 mod reader;
 mod restrictions;
 mod rows;
@@ -38,6 +41,8 @@ pub use migrate::{MIGRATIONS, Migration};
 pub use notes::NoteFilter;
 pub use organisations::OrganisationFilter;
 pub use people::PersonFilter;
+pub use permissions::PermissionHistory;
+pub use purposes::PurposeSetting;
 pub use sessions::{NewSession, Session};
 pub use tokens::{TOKEN_CACHE_MICROS, TokenInfo, token_hash};
 pub use users::{Commitment, User, check_user_name};

@@ -28,6 +28,8 @@ pub struct PersonFilter {
     pub last_name_prefix: Option<String>,
     /// People who represent this organisation.
     pub organisation_id: Option<String>,
+    /// Leave out people whose processing is restricted (R18): exports.
+    pub without_restricted: bool,
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.version, p.first_name, p.last_name, p.name_source, p.name_source_detail, \
@@ -249,14 +251,12 @@ impl Store {
         at: Timestamp,
         page: &PageRequest,
     ) -> Result<Page<Person>, StoreError> {
-        self.people_page(
-            actor,
-            at,
-            &PersonFilter::default(),
-            page,
-            AuditAction::Export,
-        )
-        .await
+        let filter = PersonFilter {
+            without_restricted: true,
+            ..PersonFilter::default()
+        };
+        self.people_page(actor, at, &filter, page, AuditAction::Export)
+            .await
     }
 
     async fn people_page(
@@ -282,6 +282,13 @@ impl Store {
                 "p.id IN (SELECT person_id FROM person_organisations WHERE organisation_id = ?)",
                 Arg::Text(org.clone()),
             );
+        }
+        if filter.without_restricted {
+            let clause = format!(
+                "NOT {}",
+                crate::restrictions::person_restricted_sql("p.id", "?")
+            );
+            select.filter(&clause, Arg::Int(at.micros()));
         }
         let (tail, extra) = rows::page_clause(&mut select, page, "p.id");
         let ids: Vec<String> = select

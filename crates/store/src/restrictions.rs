@@ -38,10 +38,18 @@ fn from_row(row: &AnyRow) -> Result<Restriction, sqlx::Error> {
     })
 }
 
+/// SQL that is true while the person `person` (a column) is restricted as
+/// a whole at `at` (a placeholder such as `$3`).
+pub(crate) fn person_restricted_sql(person: &str, at: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM restrictions r WHERE r.person_id = {person} AND r.value_kind IS NULL \
+         AND r.starts_at <= {at} AND (r.lifted_at IS NULL OR r.lifted_at > {at}))"
+    )
+}
+
 /// The restrictions not lifted by `at` of these people (some may start
 /// later: ask [`Restriction::in_force`]), by person. Not audited: the
 /// caller's own operation is.
-#[allow(dead_code)] // used by the marketing lists and disclosures
 pub(crate) async fn in_force<'e, E>(
     conn: E,
     people: &[PersonId],

@@ -126,6 +126,7 @@ impl Store {
         query: &str,
         limit: u32,
         kinds: &[SearchHitKind],
+        without_restricted: bool,
     ) -> Result<Vec<SearchHit>, StoreError> {
         let terms: Vec<String> = query_terms(query)
             .into_iter()
@@ -143,13 +144,22 @@ impl Store {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        // R18: people whose processing is restricted (and their notes) are
+        // found by the privacy officer only.
+        let shown = |person: &str| {
+            format!(
+                "($3 = 0 OR {person} IS NULL OR NOT {})",
+                crate::restrictions::person_restricted_sql(person, "$4")
+            )
+        };
         let (sql, pattern) = match self.backend {
             Backend::Sqlite => (
                 format!(
                     // CROSS JOIN keeps SQLite's planner from probing the
                     // full-text index once per row of search_index.
                     "SELECT s.record_type, s.record_id, s.person_id, s.title FROM search_fts f CROSS JOIN search_index s ON s.id = f.rowid \
-                     WHERE search_fts MATCH $1 AND s.record_type IN ({type_list}) LIMIT $2"
+                     WHERE search_fts MATCH $1 AND s.record_type IN ({type_list}) AND {} LIMIT $2",
+                    shown("s.person_id")
                 ),
                 terms
                     .iter()
@@ -165,7 +175,8 @@ impl Store {
                 format!(
                     "WITH matches AS MATERIALIZED (SELECT record_type, record_id, person_id, title FROM search_index \
                      WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', $1)) \
-                     SELECT record_type, record_id, person_id, title FROM matches WHERE record_type IN ({type_list}) LIMIT $2"
+                     SELECT record_type, record_id, person_id, title FROM matches WHERE record_type IN ({type_list}) AND {} LIMIT $2",
+                    shown("matches.person_id")
                 ),
                 terms
                     .iter()
@@ -177,6 +188,8 @@ impl Store {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(pattern)
             .bind(i64::from(limit.clamp(1, 100)))
+            .bind(i64::from(without_restricted))
+            .bind(at.micros())
             .fetch_all(&self.read)
             .await?;
         let mut hits = Vec::with_capacity(rows.len());

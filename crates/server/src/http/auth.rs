@@ -218,6 +218,14 @@ impl Caller {
         let second_factor_required =
             session.is_some() && state.store.second_factor_required(now).await?;
         let purpose = purpose(&parts.headers)?;
+        if let Some(p) = purpose
+            && !state.store.purpose_in_use(p).await?
+        {
+            return Err(ApiError::field(
+                "X-Purpose",
+                format!("{p} is not in use: an administrator has taken it out of use (R2)"),
+            ));
+        }
         if let Some(trace) = parts.extensions.get::<Trace>() {
             trace.set(user.id, purpose, parts);
         }

@@ -9,10 +9,12 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod invoices;
+pub mod marketing;
 mod notes;
 mod orders;
 mod organisations;
 mod people;
+pub mod permissions;
 pub mod policy;
 mod search;
 pub mod session;
@@ -233,7 +235,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(session::router())
                 .merge(account::router())
                 .merge(users::router())
-                .merge(audit::router()),
+                .merge(audit::router())
+                .merge(permissions::router())
+                .merge(marketing::router()),
         )
         .split_for_parts()
 }

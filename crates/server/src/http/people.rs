@@ -53,6 +53,7 @@ async fn list(
         email: q.email.map(|e| e.trim().to_string()),
         last_name_prefix: q.last_name,
         organisation_id: q.organisation_id,
+        without_restricted: false,
     };
     let mut page = s
         .store

@@ -27,12 +27,29 @@ pub enum Resource {
     Settings,
     /// The audit log.
     Audit,
+    /// A person's marketing permissions (R15).
+    Permissions,
+    /// Restriction of processing (R18): recorded and lifted by the privacy
+    /// officer or an administrator, seen by the register's staff.
+    Restrictions,
+    /// The texts permissions are asked with (company texts).
+    Wordings,
+    /// Marketing lists (R15).
+    Audience,
+    /// The purposes of processing and their legal bases (R2).
+    Purposes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
     Write,
+}
+
+/// Whether the user finds people whose processing is restricted (R18) in
+/// searches: the privacy officer only, who answers their requests.
+pub fn finds_restricted(user: &User) -> bool {
+    user.role == Role::PrivacyOfficer
 }
 
 /// The allow-list. Everyone manages their own account. The register is
@@ -48,6 +65,10 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (_, Users | Settings) => false,
         (Role::PrivacyOfficer, Audit) => true,
         (_, Audit) => false,
+        (Role::Admin | Role::PrivacyOfficer, Restrictions | Wordings) => true,
+        (Role::Staff, Restrictions | Wordings) => access == Access::Read,
+        (Role::Admin, Purposes) => true,
+        (_, Purposes) => access == Access::Read,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,
@@ -59,7 +80,12 @@ impl Resource {
     pub fn is_personal_data(self) -> bool {
         !matches!(
             self,
-            Resource::Organisations | Resource::Account | Resource::Users | Resource::Settings
+            Resource::Organisations
+                | Resource::Account
+                | Resource::Users
+                | Resource::Settings
+                | Resource::Wordings
+                | Resource::Purposes
         )
     }
 }

@@ -4,7 +4,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Caller;
 use super::extract::Query;
-use super::policy::{Access, Resource, allow};
+use super::policy::{Access, Resource, allow, finds_restricted};
 use axum::Json;
 use axum::extract::State;
 use rekisteri_domain::Purpose;
@@ -70,6 +70,7 @@ async fn search(
             words,
             q.limit.unwrap_or(20),
             &kinds,
+            !finds_restricted(&caller.user),
         )
         .await?;
     Ok(Json(hits))

@@ -62,6 +62,7 @@ async fn list(
         email: None,
         last_name_prefix: (!prefix.is_empty()).then(|| prefix.clone()),
         organisation_id: None,
+        without_restricted: false,
     };
     let request = PageRequest {
         after: q.after.filter(|a| !a.is_empty()),

@@ -207,6 +207,7 @@ async fn search(
                     SearchHitKind::Organisation,
                     SearchHitKind::Note,
                 ],
+                !crate::http::policy::finds_restricted(&page.caller.user),
             )
             .await?
     };
