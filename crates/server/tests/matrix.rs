@@ -43,8 +43,26 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
     ]
     .iter()
     .any(|r| path.starts_with(r));
+    let reads = method == "get";
     if own_account {
         true
+    } else if path.starts_with("/api/v1/purposes") {
+        // R2: the purposes are no personal data; the admin configures them.
+        reads || role == "admin"
+    } else if path.starts_with("/api/v1/wordings") {
+        // Company texts: read by the register's users, written by the
+        // privacy officer and the admin.
+        if reads {
+            role != "partner"
+        } else {
+            matches!(role, "admin" | "privacy_officer")
+        }
+    } else if path.ends_with("/restriction") && !reads {
+        // R18: restriction is recorded and lifted by the privacy officer
+        // (or the admin).
+        matches!(role, "admin" | "privacy_officer")
+    } else if path.starts_with("/api/v1/marketing") {
+        matches!(role, "admin" | "staff" | "privacy_officer")
     } else if path.starts_with("/api/v1/users") || path == "/api/v1/settings" {
         role == "admin"
     } else if path.starts_with("/api/v1/audit") {
