@@ -116,3 +116,66 @@ fn r11_users_commitments_and_tokens_are_made_on_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 }
+
+/// R15, R18: `export audience` writes the same list as the API, needs the
+/// purpose of processing, and is audited (the chain still verifies).
+#[test]
+fn r15_the_command_line_exports_a_marketing_list_for_a_named_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rekisteri(dir.path(), &["demo", "--people", "200", "--seed", "5"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export = |format: &str, channel: &str, purpose: &str| {
+        rekisteri(
+            dir.path(),
+            &[
+                "export",
+                "audience",
+                "--channel",
+                channel,
+                "--marketing-purpose",
+                "direct_marketing",
+                "--purpose",
+                purpose,
+                "--format",
+                format,
+            ],
+        )
+    };
+    let csv = export("csv", "letter", "advertising_targeting");
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    let csv = String::from_utf8_lossy(&csv.stdout).to_string();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let json = export("json", "letter", "advertising_targeting");
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["count"].as_u64().unwrap() as usize, rows.len());
+    assert_eq!(json["people"].as_array().unwrap().len(), rows.len());
+    // Letters are opt-out: most of the 200, less the prohibitions.
+    assert!(rows.len() > 100 && rows.len() < 200, "{}", rows.len());
+    // Email is opt-in: those who agreed on the form (and customers).
+    let email = export("json", "email", "advertising_targeting");
+    let email: serde_json::Value = serde_json::from_slice(&email.stdout).unwrap();
+    let agreed = email["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["basis"] == "granted")
+        .count();
+    assert!(agreed > 20 && agreed < 120, "{agreed}");
+    let unknown = export("csv", "letter", "curiosity");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--purpose"));
+    let verify = rekisteri(dir.path(), &["audit", "verify"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}

@@ -8,14 +8,18 @@ use crate::contacts::{contact_values, insert_contacts};
 use crate::notes::note_values;
 use crate::organisations::{DUPLICATE_BUSINESS_ID, link_values, organisation_values};
 use crate::people::person_values;
+use crate::permissions::permission_values;
 use crate::rows::{Values, insert_records, new_record, text_or_null};
 use crate::search::SearchRow;
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::{NewInvoice, NewOrder};
-use rekisteri_domain::ids::{InvoiceId, LinkId, NoteId, OrderId, OrganisationId, PersonId};
+use rekisteri_domain::ids::{
+    InvoiceId, LinkId, NoteId, OrderId, OrganisationId, PermissionEventId, PersonId,
+};
 use rekisteri_domain::note::NewNote;
 use rekisteri_domain::organisation::{NewLink, NewOrganisation};
+use rekisteri_domain::permission::NewPermissionEvent;
 use rekisteri_domain::person::{ContactValue, NewPerson};
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::{Any, Transaction};
@@ -195,6 +199,41 @@ impl Bulk {
             .map(|(id, n)| actor.entry(at, AuditAction::Import, RecordType::Note, id, n.person_id))
             .collect();
         self.finish(search, entries).await
+    }
+
+    /// Marketing permission events (R15), each with its legal basis given.
+    pub async fn permissions(
+        &mut self,
+        events: &[(PersonId, NewPermissionEvent)],
+    ) -> Result<(), StoreError> {
+        let (actor, at) = (self.actor, self.at);
+        let ids: Vec<PermissionEventId> =
+            events.iter().map(|_| PermissionEventId::new(at)).collect();
+        let mut rows = Vec::with_capacity(events.len());
+        for ((person, e), id) in events.iter().zip(&ids) {
+            let Some(basis) = e.legal_basis else {
+                return Err(StoreError::field(
+                    "legal_basis",
+                    "is required in a bulk write",
+                ));
+            };
+            rows.push(permission_values(&actor, at, *id, *person, e, basis));
+        }
+        insert_records(&mut self.tx, "permission_events", rows).await?;
+        let entries = events
+            .iter()
+            .zip(&ids)
+            .map(|((p, _), id)| {
+                actor.entry(
+                    at,
+                    AuditAction::Import,
+                    RecordType::Permission,
+                    id,
+                    Some(*p),
+                )
+            })
+            .collect();
+        self.finish(Vec::new(), entries).await
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 //! now is derived by `domain::marketing::decide` from that history and the
 //! person's standing, which [`standing`] reads.
 
-use crate::rows::{opt_parsed, opt_text, parsed, text, ts};
+use crate::rows::{Arg, Values, opt_parsed, opt_text, parsed, text, text_or_null, ts};
 use crate::{Store, StoreError, audit, restrictions};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
@@ -12,6 +12,7 @@ use rekisteri_domain::marketing::{Standing, default_for};
 use rekisteri_domain::permission::{
     NewPermissionEvent, NewWording, PermissionRecord, Wording, default_legal_basis,
 };
+use rekisteri_domain::purpose::LegalBasis;
 use rekisteri_domain::restriction::person_restricted;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -64,6 +65,31 @@ fn event_from_row(row: &AnyRow) -> Result<PermissionRecord, sqlx::Error> {
         recorded_by: opt_parsed(row, "recorded_by")?,
         recorded_at: ts(row, "recorded_at")?,
     })
+}
+
+/// The columns of one stored event.
+pub(crate) fn permission_values(
+    actor: &Actor,
+    at: Timestamp,
+    id: PermissionEventId,
+    person_id: PersonId,
+    new: &NewPermissionEvent,
+    legal_basis: LegalBasis,
+) -> Values {
+    vec![
+        ("id", Arg::Text(id.to_string())),
+        ("person_id", Arg::Text(person_id.to_string())),
+        ("channel", Arg::Text(new.channel.code().into())),
+        ("purpose", Arg::Text(new.purpose.code().into())),
+        ("state", Arg::Text(new.state.code().into())),
+        ("given_at", Arg::Int(new.given_at.micros())),
+        ("source", Arg::Text(new.source.code().into())),
+        ("source_detail", text_or_null(new.source_detail.as_ref())),
+        ("wording_id", text_or_null(new.wording_id)),
+        ("legal_basis", Arg::Text(legal_basis.code().into())),
+        ("recorded_by", text_or_null(actor.user)),
+        ("recorded_at", Arg::Int(at.micros())),
+    ]
 }
 
 /// Who the person is to the company as the marketing rules ask, at `at`.
@@ -197,24 +223,8 @@ impl Store {
             default_legal_basis(default_for(new.channel, new.purpose, standing))
         });
         let id = PermissionEventId::new(at);
-        sqlx::query(
-            "INSERT INTO permission_events (id, person_id, channel, purpose, state, given_at, source, source_detail, \
-             wording_id, legal_basis, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(id.to_string())
-        .bind(person_id.to_string())
-        .bind(new.channel.code())
-        .bind(new.purpose.code())
-        .bind(new.state.code())
-        .bind(new.given_at.micros())
-        .bind(new.source.code())
-        .bind(new.source_detail.clone())
-        .bind(new.wording_id.map(|w| w.to_string()))
-        .bind(legal_basis.code())
-        .bind(actor.user.map(|u| u.to_string()))
-        .bind(at.micros())
-        .execute(&mut *tx)
-        .await?;
+        let values = permission_values(actor, at, id, person_id, &new, legal_basis);
+        crate::rows::insert_records(&mut tx, "permission_events", vec![values]).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(

@@ -6,10 +6,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::billing::{InvoiceDraft, NewInvoice, NewOrder, OrderDraft, OrderLineDraft};
 use rekisteri_domain::ids::{InvoiceId, NoteId, OrderId, OrganisationId, PersonId};
+use rekisteri_domain::marketing::{Channel, MarketingPurpose, PermissionState};
 use rekisteri_domain::note::{NewNote, NoteDraft};
 use rekisteri_domain::organisation::{LinkDraft, NewLink, NewOrganisation, OrganisationDraft};
+use rekisteri_domain::permission::{NewPermissionEvent, NewWording};
 use rekisteri_domain::person::{AddressDraft, NewPerson, PersonDraft};
-use rekisteri_domain::{Clock, Invalid, Purpose, Timestamp};
+use rekisteri_domain::purpose::LegalBasis;
+use rekisteri_domain::values::{Code, Parse, Text};
+use rekisteri_domain::{Clock, Invalid, Purpose, Source, Timestamp};
 use rekisteri_store::Store;
 
 const FIRST: &[&str] = &[
@@ -197,6 +201,88 @@ fn demo_person(rng: &mut Rng, n: usize) -> anyhow::Result<NewPerson> {
     parsed(draft.parse())
 }
 
+/// Marketing permissions (R15): a third agreed to the newsletter on the
+/// sign-up form (some withdrew later); a few forbade letters or research calls.
+fn demo_permissions(
+    rng: &mut Rng,
+    at: Timestamp,
+    wording: rekisteri_domain::ids::WordingId,
+    person: PersonId,
+    out: &mut Vec<(PersonId, NewPermissionEvent)>,
+) {
+    let days_ago = |rng: &mut Rng, max: usize| {
+        Timestamp::from_micros(at.micros() - (1 + rng.below(max)) as i64 * 86_400_000_000)
+    };
+    let event = |channel, purpose, state, given_at, source, wording, basis| NewPermissionEvent {
+        channel,
+        purpose,
+        state,
+        given_at,
+        source,
+        source_detail: None,
+        wording_id: wording,
+        legal_basis: Some(basis),
+    };
+    if rng.chance(35) {
+        let given = days_ago(rng, 900);
+        out.push((
+            person,
+            event(
+                Channel::Email,
+                MarketingPurpose::DirectMarketing,
+                PermissionState::Granted,
+                given,
+                Source::Registration,
+                Some(wording),
+                LegalBasis::Consent,
+            ),
+        ));
+        if rng.chance(15) {
+            let later = Timestamp::from_micros(given.micros() + 86_400_000_000);
+            out.push((
+                person,
+                event(
+                    Channel::Email,
+                    MarketingPurpose::DirectMarketing,
+                    PermissionState::Withdrawn,
+                    later,
+                    Source::OwnNotice,
+                    None,
+                    LegalBasis::Consent,
+                ),
+            ));
+        }
+    }
+    if rng.chance(4) {
+        out.push((
+            person,
+            event(
+                Channel::Letter,
+                MarketingPurpose::DirectMarketing,
+                PermissionState::Prohibited,
+                days_ago(rng, 400),
+                Source::OwnNotice,
+                None,
+                LegalBasis::LegitimateInterests,
+            ),
+        ));
+    }
+    if rng.chance(3) {
+        out.push((
+            person,
+            event(
+                Channel::Phone,
+                MarketingPurpose::MarketResearch,
+                PermissionState::Prohibited,
+                days_ago(rng, 400),
+                Source::OwnNotice,
+                None,
+                LegalBasis::LegitimateInterests,
+            ),
+        ));
+    }
+}
+
 pub async fn fill(
     store: &Store,
     clock: &dyn Clock,
@@ -234,6 +320,19 @@ pub async fn fill(
     }
     bulk.commit().await?;
 
+    let (wording, _) = store
+        .put_wording(
+            &actor,
+            at,
+            NewWording {
+                key: Code::parse("uutiskirje").map_err(anyhow::Error::msg)?,
+                language: "fi".into(),
+                text: Text::parse("Haluan MT Mediatekon uutiskirjeen ja tarjouksia sähköpostiini.")
+                    .map_err(anyhow::Error::msg)?,
+            },
+        )
+        .await?;
+
     let today = at.date();
     let mut done = 0;
     let mut invoice_no = 0u64;
@@ -244,10 +343,12 @@ pub async fn fill(
         let mut orders: Vec<(OrderId, NewOrder)> = Vec::new();
         let mut invoices: Vec<(InvoiceId, NewInvoice)> = Vec::new();
         let mut notes: Vec<(NoteId, NewNote)> = Vec::new();
+        let mut permissions: Vec<(PersonId, NewPermissionEvent)> = Vec::new();
         for i in 0..size {
             let n = done + i;
             let id = PersonId::new(at);
             batch.push((id, demo_person(&mut rng, n)?));
+            demo_permissions(&mut rng, at, wording.id, id, &mut permissions);
             let org: &(OrganisationId, NewOrganisation) = &orgs[rng.below(orgs.len())];
             if rng.chance(60) {
                 let draft = LinkDraft {
@@ -334,13 +435,14 @@ pub async fn fill(
         bulk.orders(&orders).await?;
         bulk.invoices(&invoices).await?;
         bulk.notes(&notes).await?;
+        bulk.permissions(&permissions).await?;
         bulk.commit().await?;
         done += size;
         bar.set_position(done as u64);
     }
     bar.finish_and_clear();
     eprintln!(
-        "demo: {people} people and {org_count} organisations with orders, invoices and notes (seed {seed})"
+        "demo: {people} people and {org_count} organisations with orders, invoices, notes and marketing permissions (seed {seed})"
     );
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod marketing;
 pub mod transfer;
 
 use anyhow::Context;
@@ -143,6 +144,24 @@ pub enum ExportCommand {
         #[arg(long, default_value = "register_maintenance")]
         purpose: String,
     },
+    /// A marketing list: exactly the people who may be contacted by the
+    /// channel for the marketing purpose (R15, R18).
+    Audience {
+        /// email, sms, phone or letter.
+        #[arg(long)]
+        channel: String,
+        /// direct_marketing, distance_selling, market_research or targeted_content.
+        #[arg(long)]
+        marketing_purpose: String,
+        /// The purpose of processing the list is exported for (R2); required.
+        #[arg(long)]
+        purpose: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -248,6 +267,25 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         } => {
             transfer::export_people(store, clock.as_ref(), *format, output.as_deref(), purpose)
                 .await
+        }
+        Command::Export {
+            what:
+                ExportCommand::Audience {
+                    channel,
+                    marketing_purpose,
+                    purpose,
+                    format,
+                    output,
+                },
+        } => {
+            let args = marketing::AudienceArgs {
+                channel,
+                marketing_purpose,
+                purpose,
+                format: *format,
+                output: output.as_deref(),
+            };
+            marketing::export_audience(store, clock.as_ref(), args).await
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -293,6 +293,28 @@ fn stream_body(
     Body::from_stream(stream)
 }
 
+/// The JSON list's opening, up to the first person.
+pub fn json_head(channel: Channel, purpose: MarketingPurpose, at: Timestamp) -> String {
+    let at = serde_json::to_string(&at).unwrap_or_default();
+    format!(
+        "{{\"channel\":\"{channel}\",\"purpose\":\"{purpose}\",\"exported_at\":{at},\"people\":["
+    )
+}
+
+/// Appends one person to the JSON list (`first`: no comma before it).
+pub fn json_entry(buf: &mut Vec<u8>, entry: &AudienceEntry, first: bool) {
+    if !first {
+        buf.push(b',');
+    }
+    // An entry of strings always serialises.
+    let _ = serde_json::to_writer(&mut *buf, entry);
+}
+
+/// The JSON list's end, with the count.
+pub fn json_tail(count: u64) -> String {
+    format!("],\"count\":{count}}}")
+}
+
 fn json_body(
     channel: Channel,
     purpose: MarketingPurpose,
@@ -301,23 +323,13 @@ fn json_body(
     rx: mpsc::Receiver<AudienceMember>,
     task: JoinHandle<Result<u64, StoreError>>,
 ) -> Body {
-    let at = serde_json::to_string(&at).unwrap_or_default();
-    let head = format!(
-        "{{\"channel\":\"{channel}\",\"purpose\":\"{purpose}\",\"exported_at\":{at},\"people\":["
-    );
     stream_body(
         first,
         rx,
         task,
-        head.into_bytes(),
-        |buf, entry, first| {
-            if !first {
-                buf.push(b',');
-            }
-            // An entry of strings always serialises.
-            let _ = serde_json::to_writer(&mut *buf, &entry);
-        },
-        |count| format!("],\"count\":{count}}}").into_bytes(),
+        json_head(channel, purpose, at).into_bytes(),
+        |buf, entry, first| json_entry(buf, &entry, first),
+        |count| json_tail(count).into_bytes(),
     )
 }
 
