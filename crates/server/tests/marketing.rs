@@ -581,12 +581,22 @@ async fn r15_r18_audience_matches_an_independent_reading_under_random_histories(
             }
             _ => {}
         }
-        for _ in 0..rng.below(7) {
-            let channel: &'static str = rng.pick(&CHANNELS);
-            let purpose: &'static str = rng.pick(&PURPOSES);
+        for _ in 0..rng.below(9) {
+            // Half the events on email/direct marketing and few distinct
+            // moments, so that one permission gets several words, some at
+            // the same moment (then the one recorded last counts).
+            let channel: &'static str = if rng.below(2) == 0 {
+                "email"
+            } else {
+                rng.pick(&CHANNELS)
+            };
+            let purpose: &'static str = if rng.below(2) == 0 {
+                "direct_marketing"
+            } else {
+                rng.pick(&PURPOSES)
+            };
             let state: &'static str = rng.pick(&["granted", "withdrawn", "prohibited"]);
-            // Few distinct moments, so that ties happen.
-            let at = base as u64 + rng.below(4) * 100;
+            let at = base as u64 + rng.below(3) * 100;
             let given = rekisteri_domain::Timestamp::from_micros(at as i64 * 1_000_000);
             event(
                 &app,
