@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod billing;
+pub mod disclosure;
 pub mod error;
 pub mod ids;
 pub mod login;
@@ -15,6 +16,7 @@ pub mod password;
 pub mod person;
 pub mod provenance;
 pub mod purpose;
+pub mod recipient;
 pub mod restriction;
 pub mod search;
 pub mod time;
