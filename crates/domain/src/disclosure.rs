@@ -279,12 +279,17 @@ pub struct DisclosedOrganisation {
     pub title: Option<String>,
 }
 
-/// A contact value as sent, with the id of its stored row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+/// A contact value as sent (a string), with the id of its stored row.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisclosedValue {
-    #[serde(skip)]
     pub id: ContactId,
     pub value: String,
+}
+
+impl Serialize for DisclosedValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -299,8 +304,11 @@ pub struct DisclosedAddress {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DisclosedContacts {
+    #[schema(value_type = Vec<String>)]
     pub emails: Vec<DisclosedValue>,
+    #[schema(value_type = Vec<String>)]
     pub phones: Vec<DisclosedValue>,
+    #[schema(value_type = Vec<String>)]
     pub websites: Vec<DisclosedValue>,
     pub postal_addresses: Vec<DisclosedAddress>,
 }

@@ -6,6 +6,7 @@
 pub mod account;
 mod audit;
 pub mod auth;
+pub mod disclosures;
 pub mod error;
 pub mod extract;
 mod invoices;
@@ -14,6 +15,7 @@ mod orders;
 mod organisations;
 mod people;
 pub mod policy;
+mod recipients;
 mod search;
 pub mod session;
 pub(crate) mod users;
@@ -233,7 +235,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(session::router())
                 .merge(account::router())
                 .merge(users::router())
-                .merge(audit::router()),
+                .merge(audit::router())
+                .merge(recipients::router())
+                .merge(disclosures::router()),
         )
         .split_for_parts()
 }
