@@ -1,14 +1,14 @@
 //! Recipients and disclosures over the API, on both databases: no data to
 //! a recipient outside the EU/EEA without a recorded safeguard in force
-//! (R7), and none of a restricted person (R18). Nothing is recorded when
-//! a disclosure is refused.
+//! (R7) — over the command line too —, and none of a restricted person
+//! (R18). Nothing is recorded when a disclosure is refused.
 
 mod common;
 #[path = "common/disclosing.rs"]
 mod disclosing;
 
 use common::{TestApp, cli, create_person};
-use disclosing::{PASSWORD, disclosure, fi_recipient, recipient, recorded, sent, web};
+use disclosing::{PASSWORD, disclosure, fi_recipient, recipient, recorded, rekisteri, sent, web};
 use rekisteri_domain::restriction::RestrictionDraft;
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, Role};
@@ -167,6 +167,64 @@ async fn r7_a_disclosure_outside_the_eea_without_a_safeguard_is_refused(app: Tes
         .map(|r| r.0)
         .collect();
     assert_eq!(writes, ["create", "update", "update", "delete"]);
+    // The command line keeps the same rule: registered, listed, refused.
+    let out = rekisteri(
+        &app,
+        &[
+            "recipient",
+            "add",
+            "--name",
+            "Analytiikka LLC",
+            "--role",
+            "processor",
+            "--country",
+            "IN",
+            "--as",
+            "paakayttaja",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let india = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = rekisteri(&app, &["recipient", "list"]).await;
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        listed.contains(&format!(
+            "{india}\tAnalytiikka LLC\tprocessor\tIN\tnone\tno_safeguard"
+        )),
+        "{listed}"
+    );
+    let out = rekisteri(
+        &app,
+        &[
+            "disclose",
+            "--recipient",
+            &india,
+            "--ground",
+            "value_added_service",
+            "--purpose",
+            "business_development",
+            "--categories",
+            "name,contact_details",
+            "--person",
+            &person,
+            "--as",
+            "staff",
+        ],
+    )
+    .await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.contains("--recipient") && err.contains("IN, outside the EU/EEA"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing is written");
+    assert_eq!(recorded(&app).await, (1, 1, 1));
 }
 
 async fn r18_a_restricted_person_is_not_disclosed(app: TestApp) {
