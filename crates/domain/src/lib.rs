@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod billing;
+pub mod disclosure;
 pub mod error;
 pub mod ids;
 pub mod login;
@@ -16,6 +17,7 @@ pub mod permission;
 pub mod person;
 pub mod provenance;
 pub mod purpose;
+pub mod recipient;
 pub mod restriction;
 pub mod search;
 pub mod time;

@@ -67,6 +67,16 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
         role == "admin"
     } else if path.starts_with("/api/v1/audit") {
         role == "privacy_officer"
+    } else if path.starts_with("/api/v1/recipients") {
+        // R7: staff read the register of recipients (no personal data in
+        // it); the admin and the privacy officer keep it.
+        match role {
+            "admin" | "privacy_officer" => true,
+            "staff" | "no_commitment" => method == "get",
+            _ => false,
+        }
+    } else if path.starts_with("/api/v1/disclosures") {
+        matches!(role, "admin" | "staff" | "privacy_officer")
     } else if register {
         let personal = !path.starts_with("/api/v1/organisations");
         match role {
@@ -88,6 +98,8 @@ struct Ids {
     invoice: String,
     note: String,
     user: String,
+    recipient: String,
+    disclosure: String,
 }
 
 async fn fill(app: &TestApp) -> Ids {
@@ -148,7 +160,38 @@ async fn fill(app: &TestApp) -> Ids {
         .unwrap()
         .id
         .to_string();
+    let recipient = app
+        .store
+        .create_recipient(
+            &common::cli(),
+            app.clock.now(),
+            rekisteri_domain::recipient::RecipientDraft {
+                name: Some("Perintä Oy".into()),
+                role: Some("independent_recipient".into()),
+                country: Some("FI".into()),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let disclosure = app
+        .post(
+            "/api/v1/disclosures",
+            json!({"recipient_id": recipient, "ground": "debt_collection", "purpose": "order_management",
+                   "categories": ["name", "billing_details"], "person_ids": [person]}),
+        )
+        .await
+        .expect(201)["disclosure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Ids {
+        recipient,
+        disclosure,
         person,
         link,
         organisation,
@@ -173,6 +216,10 @@ fn concrete(path: &str, ids: &Ids) -> String {
         &ids.note
     } else if path.starts_with("/api/v1/users") {
         &ids.user
+    } else if path.starts_with("/api/v1/recipients") {
+        &ids.recipient
+    } else if path.starts_with("/api/v1/disclosures") {
+        &ids.disclosure
     } else {
         // Sessions and tokens of one's own: no such record.
         "01900000-0000-7000-8000-000000000000"

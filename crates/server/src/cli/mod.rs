@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod disclosures;
 pub mod marketing;
 pub mod transfer;
 
@@ -94,6 +95,14 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Disclose people's data to a recipient (R6): writes the data as JSON
+    /// and records the disclosure in the same transaction.
+    Disclose(disclosures::DiscloseArgs),
+    /// The register of recipients and processors (R4, R7).
+    Recipient {
+        #[command(subcommand)]
+        command: disclosures::RecipientCommand,
     },
     /// Fill the register with deterministic synthetic data.
     Demo {
@@ -298,6 +307,10 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 }
                 Some((seq, why)) => anyhow::bail!("the audit log is broken at entry {seq}: {why}"),
             }
+        }
+        Command::Disclose(disclose) => disclosures::disclose(store, clock.as_ref(), disclose).await,
+        Command::Recipient { command } => {
+            disclosures::recipient(store, clock.as_ref(), command).await
         }
         Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
     }

@@ -22,6 +22,14 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// 422: well-formed input that a rule of the register refuses (a
+    /// recipient outside the EU/EEA without a safeguard): `code` names the
+    /// rule, `field` what to change.
+    Refused {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     Unauthorized,
     /// 401 at login: wrong name or password, or a second factor needed.
     LoginFailed {
@@ -141,6 +149,20 @@ impl IntoResponse for ApiError {
                 ),
             ),
             Self::Conflict { code, message } => (StatusCode::CONFLICT, detail(code, message)),
+            Self::Refused {
+                code,
+                field,
+                message,
+            } => {
+                let mut d = detail(code, message.clone());
+                d.field = Some(field.into());
+                d.fields = Some(vec![FieldError {
+                    field: field.into(),
+                    code,
+                    message,
+                }]);
+                (StatusCode::UNPROCESSABLE_ENTITY, d)
+            }
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 detail(

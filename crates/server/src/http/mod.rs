@@ -6,6 +6,7 @@
 pub mod account;
 mod audit;
 pub mod auth;
+pub mod disclosures;
 pub mod error;
 pub mod extract;
 mod invoices;
@@ -16,6 +17,7 @@ mod organisations;
 mod people;
 pub mod permissions;
 pub mod policy;
+mod recipients;
 mod search;
 pub mod session;
 pub(crate) mod users;
@@ -237,7 +239,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(users::router())
                 .merge(audit::router())
                 .merge(permissions::router())
-                .merge(marketing::router()),
+                .merge(marketing::router())
+                .merge(recipients::router())
+                .merge(disclosures::router()),
         )
         .split_for_parts()
 }

@@ -38,6 +38,10 @@ pub enum Resource {
     Audience,
     /// The purposes of processing and their legal bases (R2).
     Purposes,
+    /// The register of recipients and processors (R4, R7).
+    Recipients,
+    /// Disclosures of personal data to recipients (R6).
+    Disclosures,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +60,8 @@ pub fn finds_restricted(user: &User) -> bool {
 /// for admin, staff and the privacy officer; users and settings for the
 /// admin; the audit log for the privacy officer. The financial partner
 /// (R4) reads billing data only: people (as a billing view),
-/// organisations, orders and invoices.
+/// organisations, orders and invoices. Staff read the recipients; the
+/// admin and the privacy officer keep them (R7).
 pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
     match (role, resource) {
@@ -69,6 +74,7 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (Role::Staff, Restrictions | Wordings) => access == Access::Read,
         (Role::Admin, Purposes) => true,
         (_, Purposes) => access == Access::Read,
+        (Role::Staff, Recipients) => access == Access::Read,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,
@@ -86,6 +92,7 @@ impl Resource {
                 | Resource::Settings
                 | Resource::Wordings
                 | Resource::Purposes
+                | Resource::Recipients
         )
     }
 }
@@ -175,6 +182,19 @@ mod tests {
         assert!(!allows(Role::Partner, Resource::Search, Access::Read));
         assert!(!allows(Role::Partner, Resource::People, Access::Write));
         assert!(allows(Role::Staff, Resource::Notes, Access::Write));
+        assert!(!allows(Role::Partner, Resource::Recipients, Access::Read));
+        assert!(!allows(Role::Partner, Resource::Disclosures, Access::Read));
+    }
+
+    #[test]
+    fn r7_recipients_are_kept_by_the_admin_and_the_privacy_officer() {
+        for role in [Role::Admin, Role::PrivacyOfficer] {
+            assert!(allows(role, Resource::Recipients, Access::Write));
+            assert!(allows(role, Resource::Disclosures, Access::Write));
+        }
+        assert!(allows(Role::Staff, Resource::Recipients, Access::Read));
+        assert!(!allows(Role::Staff, Resource::Recipients, Access::Write));
+        assert!(allows(Role::Staff, Resource::Disclosures, Access::Write));
     }
 
     fn person() -> Person {

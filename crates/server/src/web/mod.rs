@@ -10,6 +10,7 @@ mod admin;
 mod assets;
 mod audit;
 mod billing;
+mod disclosures;
 pub mod errors;
 pub mod forms;
 pub mod i18n;
@@ -22,6 +23,7 @@ mod organisations;
 pub mod page;
 pub mod people;
 mod person_page;
+mod recipients;
 mod start;
 
 use crate::http::AppState;
@@ -44,6 +46,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(links::router())
         .merge(billing::router())
         .merge(invoices::router())
+        .merge(recipients::router())
+        .merge(disclosures::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,

@@ -97,6 +97,8 @@ impl Nav {
             "search" => Resource::Search,
             "users" => Resource::Users,
             "audit" => Resource::Audit,
+            "recipients" => Resource::Recipients,
+            "disclosures" => Resource::Disclosures,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };

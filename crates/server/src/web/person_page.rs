@@ -53,6 +53,8 @@ struct PersonPage {
     may_write: bool,
     may_order: bool,
     timeline: Vec<Entry>,
+    /// R6: the section of `person_disclosures.html`.
+    disclosures: super::disclosures::PersonDisclosures,
 }
 
 impl PersonPage {
@@ -212,6 +214,8 @@ pub async fn show(
             });
         }
     }
+    let mut disclosures = super::disclosures::of_person(&s, &page, &actor, id, now).await?;
+    history.append(&mut disclosures.timeline);
     upcoming.sort_by_key(|e| e.at);
     history.sort_by_key(|e| std::cmp::Reverse(e.at));
     upcoming.extend(history);
@@ -225,6 +229,7 @@ pub async fn show(
         show_links,
         show_notes,
         timeline: upcoming,
+        disclosures,
     })
 }
 

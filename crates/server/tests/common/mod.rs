@@ -33,6 +33,8 @@ pub struct TestApp {
     /// A staff user's bearer token.
     pub token: String,
     pub db: Db,
+    /// The database's URL, for the command line run beside the app.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -131,6 +133,7 @@ impl TestApp {
             }
         };
         let store = Store::open(&url).await.expect("open store");
+        let database_url = url.as_str().to_string();
         let clock = Arc::new(ManualClock::at(if system_clock {
             rekisteri::SystemClock.now()
         } else {
@@ -175,6 +178,7 @@ impl TestApp {
             clock,
             token: STAFF_TOKEN.into(),
             db,
+            database_url,
             _dir: dir,
         })
     }
