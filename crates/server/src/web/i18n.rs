@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 6] = [
+const FILES: [(&str, &str, &str); 7] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -88,6 +88,11 @@ const FILES: [(&str, &str, &str); 6] = [
         "import.ftl",
         include_str!("../../locales/fi/import.ftl"),
         include_str!("../../locales/en/import.ftl"),
+    ),
+    (
+        "marketing.ftl",
+        include_str!("../../locales/fi/marketing.ftl"),
+        include_str!("../../locales/en/marketing.ftl"),
     ),
 ];
 
