@@ -21,6 +21,8 @@ mod notes;
 mod organisations;
 pub mod page;
 pub mod people;
+mod person_marketing;
+mod person_marketing_forms;
 mod person_page;
 mod start;
 
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(links::router())
         .merge(billing::router())
         .merge(invoices::router())
+        .merge(person_marketing_forms::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,
