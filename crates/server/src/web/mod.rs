@@ -17,6 +17,7 @@ pub mod import;
 mod invoices;
 mod links;
 mod login;
+mod marketing;
 mod notes;
 mod organisations;
 pub mod page;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(billing::router())
         .merge(invoices::router())
         .merge(person_marketing_forms::router())
+        .merge(marketing::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,

@@ -97,6 +97,7 @@ impl Nav {
             "search" => Resource::Search,
             "users" => Resource::Users,
             "audit" => Resource::Audit,
+            "marketing" => Resource::Audience,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };
