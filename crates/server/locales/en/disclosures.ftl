@@ -75,4 +75,3 @@ v-is-required-with-safeguard-the-date-of-the-decision-or-of-the-signed-clauses =
 v-must-name-at-least-one-data-category = choose at least one data category
 v-must-name-at-least-one-person = must name at least one person
 v-may-name-at-most-10000-people = may name at most 10,000 people
-v-refers-to-a-record-that-does-not-exist = refers to a record that does not exist

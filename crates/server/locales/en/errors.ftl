@@ -66,3 +66,4 @@ v-must-not-be-one-character-repeated = must not be one character repeated
 v-must-not-be-a-plain-sequence-such-as-123456789012-or-abcdefghijkl = must not be a plain sequence such as 123456789012 or abcdefghijkl
 v-is-a-commonly-used-password-choose-another = is a commonly used password; choose another
 v-must-not-be-built-on-your-name-the-organisation-s-name-or-the-name-of-this-service = must not be built on your name, the organisation's name or the name of this service
+v-refers-to-a-record-that-does-not-exist = refers to a record that does not exist

@@ -75,4 +75,3 @@ v-is-required-with-safeguard-the-date-of-the-decision-or-of-the-signed-clauses =
 v-must-name-at-least-one-data-category = valitse vähintään yksi tietoryhmä
 v-must-name-at-least-one-person = on nimettävä vähintään yksi henkilö
 v-may-name-at-most-10000-people = saa nimetä enintään 10 000 henkilöä
-v-refers-to-a-record-that-does-not-exist = viittaa tietueeseen, jota ei ole

@@ -66,3 +66,4 @@ v-must-not-be-one-character-repeated = ei saa olla yhtä ja samaa merkkiä toist
 v-must-not-be-a-plain-sequence-such-as-123456789012-or-abcdefghijkl = ei saa olla pelkkä jono, kuten 123456789012 tai abcdefghijkl
 v-is-a-commonly-used-password-choose-another = on yleisesti käytetty salasana; valitse toinen
 v-must-not-be-built-on-your-name-the-organisation-s-name-or-the-name-of-this-service = ei saa perustua nimeesi, organisaation nimeen eikä tämän palvelun nimeen
+v-refers-to-a-record-that-does-not-exist = viittaa tietoon, jota ei ole

@@ -333,7 +333,9 @@ fn json_body(
     )
 }
 
-fn csv_body(
+/// The CSV list as a streamed body: the header, then one record per
+/// person (the API's `format=csv` and the web page's download).
+pub(crate) fn csv_body(
     first: Option<AudienceMember>,
     rx: mpsc::Receiver<AudienceMember>,
     task: JoinHandle<Result<u64, StoreError>>,

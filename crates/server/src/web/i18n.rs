@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 7] = [
+const FILES: [(&str, &str, &str); 8] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -93,6 +93,11 @@ const FILES: [(&str, &str, &str); 7] = [
         "disclosures.ftl",
         include_str!("../../locales/fi/disclosures.ftl"),
         include_str!("../../locales/en/disclosures.ftl"),
+    ),
+    (
+        "marketing.ftl",
+        include_str!("../../locales/fi/marketing.ftl"),
+        include_str!("../../locales/en/marketing.ftl"),
     ),
 ];
 

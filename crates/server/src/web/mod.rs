@@ -18,10 +18,13 @@ pub mod import;
 mod invoices;
 mod links;
 mod login;
+mod marketing;
 mod notes;
 mod organisations;
 pub mod page;
 pub mod people;
+mod person_marketing;
+mod person_marketing_forms;
 mod person_page;
 mod recipients;
 mod start;
@@ -48,6 +51,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(invoices::router())
         .merge(recipients::router())
         .merge(disclosures::router())
+        .merge(person_marketing_forms::router())
+        .merge(marketing::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,

@@ -99,6 +99,7 @@ impl Nav {
             "audit" => Resource::Audit,
             "recipients" => Resource::Recipients,
             "disclosures" => Resource::Disclosures,
+            "marketing" => Resource::Audience,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };

@@ -1,10 +1,12 @@
 //! The person page: who they are and how to reach them, each value with
 //! its source (R5); the organisations they represent; one timeline of
 //! upcoming events, notes, orders and invoices. A partner sees the billing
-//! view only (R4): no contact details, no notes, no links.
+//! view only (R4): no contact details, no notes, no links, no marketing
+//! permissions or restriction ([`super::person_marketing`]).
 
 use super::i18n::Locale;
 use super::page::{Nav, Page};
+use super::person_marketing::{self, Forms, Marketing};
 use super::render;
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -55,11 +57,18 @@ struct PersonPage {
     timeline: Vec<Entry>,
     /// R6: the section of `person_disclosures.html`.
     disclosures: super::disclosures::PersonDisclosures,
+    // Marketing permissions and restriction (R15, R18): `person_permissions.html`.
+    mk: Option<Marketing>,
 }
 
 impl PersonPage {
     fn source(&self, p: &Provenance) -> String {
         self.l.code("source", p.source.code())
+    }
+
+    /// A value restricted now (R18), marked where it is shown.
+    fn restricted(&self, kind: &str, value: &str) -> bool {
+        self.mk.as_ref().is_some_and(|m| m.restricted(kind, value))
     }
 }
 
@@ -71,8 +80,18 @@ pub async fn show(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    render_person(&s, &page, &id, Forms::default()).await
+}
+
+/// The person page; `forms` brings back a marketing form with its errors.
+pub async fn render_person(
+    s: &AppState,
+    page: &Page,
+    id: &str,
+    forms: Forms,
+) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::People, Access::Read)?;
-    let id: PersonId = path_id(&id)?;
+    let id: PersonId = path_id(id)?;
     let now = s.clock.now();
     let actor = page.caller.actor(Purpose::CustomerRelationship);
     let person = person_view(page.user(), s.store.get_person(&actor, now, id).await?);
@@ -214,11 +233,12 @@ pub async fn show(
             });
         }
     }
-    let mut disclosures = super::disclosures::of_person(&s, &page, &actor, id, now).await?;
+    let mut disclosures = super::disclosures::of_person(s, page, &actor, id, now).await?;
     history.append(&mut disclosures.timeline);
     upcoming.sort_by_key(|e| e.at);
     history.sort_by_key(|e| std::cmp::Reverse(e.at));
     upcoming.extend(history);
+    let mk = person_marketing::load(s, page, &person, forms).await?;
     render(&PersonPage {
         nav: Some(page.nav("people")),
         may_write: page.nav.may("people", true),
@@ -230,6 +250,7 @@ pub async fn show(
         show_notes,
         timeline: upcoming,
         disclosures,
+        mk,
     })
 }
 
