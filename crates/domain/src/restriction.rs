@@ -161,6 +161,33 @@ pub fn value_restricted(
     })
 }
 
+/// The person without the values restricted at `at` (R18): what may
+/// leave in an export.
+pub fn without_restricted_values(
+    mut person: crate::person::Person,
+    restrictions: &[Restriction],
+    at: Timestamp,
+) -> crate::person::Person {
+    let keep = |kind: ContactKind, value: &str| !value_restricted(restrictions, kind, value, at);
+    person.emails.retain(|v| keep(ContactKind::Email, &v.value));
+    person.phones.retain(|v| keep(ContactKind::Phone, &v.value));
+    person
+        .websites
+        .retain(|v| keep(ContactKind::Website, &v.value));
+    person
+        .ip_addresses
+        .retain(|v| keep(ContactKind::IpAddress, &v.value));
+    person.addresses.retain(|a| {
+        let kind = if a.kind == "billing" {
+            ContactKind::BillingAddress
+        } else {
+            ContactKind::PostalAddress
+        };
+        keep(kind, &a.street)
+    });
+    person
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

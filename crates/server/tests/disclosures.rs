@@ -231,7 +231,8 @@ async fn r18_a_restricted_person_is_not_disclosed(app: TestApp) {
     let fi = fi_recipient(&app, "Luottotieto Oy").await;
     let (a, _) = create_person(&app, "Aino", "Rajoitettu").await;
     let (b, _) = create_person(&app, "Bertta", "Vapaa").await;
-    // The restriction API is not on this branch yet: the store records it.
+    // The store records the restriction here (tests/marketing.rs goes
+    // through the API).
     let restrict = |person: &str, draft: RestrictionDraft| {
         let person = rekisteri_domain::ids::PersonId::parse(person).unwrap();
         let new = draft.parse(app.clock.now()).unwrap();

@@ -169,6 +169,11 @@ async fn r15_a_prohibition_removes_a_person_from_the_next_audience(app: TestApp)
         && a.1 == "audience"
         && a.2 == "email:direct_marketing"
         && a.4 == "advertising_targeting"));
+    // … and each person on a list, before they are sent (B1).
+    assert!(audit.iter().any(|a| a.0 == "export"
+        && a.1 == "person"
+        && a.3.as_deref() == Some(liisa.as_str())
+        && a.4 == "advertising_targeting"));
 }
 
 async fn r15_defaults_decide_until_the_person_speaks(app: TestApp) {
@@ -271,6 +276,14 @@ async fn r18_a_restricted_person_is_in_no_audience_export_or_staff_search(app: T
     assert_eq!(ids, std::slice::from_ref(&liisa));
     let staff_hits = app.get("/api/v1/search?q=Rajoitettu").await.expect(200);
     assert_eq!(staff_hits.as_array().unwrap().len(), 0, "{staff_hits}");
+    // A lookup by name is a search too; the plain list still shows him.
+    let lookup = app
+        .get("/api/v1/people?last_name=Rajoitettu")
+        .await
+        .expect(200);
+    assert_eq!(lookup["items"].as_array().unwrap().len(), 0, "{lookup}");
+    let listed = app.get("/api/v1/people").await.expect(200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
     let officer_hits = app
         .send(
             reqwest::Method::GET,
@@ -329,6 +342,26 @@ async fn r18_a_restricted_person_is_in_no_audience_export_or_staff_search(app: T
             .await
             .contains(&liisa)
     );
+    // The people export keeps her, without the restricted email.
+    let exported = app
+        .store
+        .export_people(
+            &common::cli(),
+            app.clock.now(),
+            &rekisteri_store::PageRequest {
+                after: None,
+                limit: 100,
+                bulk: true,
+            },
+        )
+        .await
+        .unwrap();
+    let her = exported
+        .items
+        .iter()
+        .find(|p| p.id.to_string() == liisa)
+        .unwrap();
+    assert!(her.emails.is_empty() && !her.phones.is_empty());
     // A value the person does not have is named.
     let unknown = app
         .send(

@@ -80,15 +80,16 @@ async fn browser_of(app: &TestApp, name: &str, role: Role) -> Browser {
     app.browser(name, PASSWORD).await
 }
 
+/// The choices of the letter list for direct marketing.
+const LETTER_LIST: &[(&str, &str)] = &[
+    ("channel", "letter"),
+    ("purpose", "direct_marketing"),
+    ("processing", "customer_relationship"),
+];
+
 /// The letter list for direct marketing, downloaded on the marketing page.
 async fn letter_list(app: &TestApp, b: &Browser) -> String {
-    let csv = page(
-        app,
-        b,
-        "fi",
-        "/marketing/audience.csv?channel=letter&purpose=direct_marketing&processing=customer_relationship",
-    )
-    .await;
+    let csv = submit(app, b, "fi", "/marketing/audience.csv", LETTER_LIST).await;
     assert_eq!(csv.status, 200, "{}", csv.body);
     assert!(
         csv.content_type.starts_with("text/csv"),
@@ -180,19 +181,28 @@ async fn r15_staff_record_a_prohibition_on_the_person_page_and_the_list_drops_th
     assert!(english.body.contains("Prohibited"));
     assert!(english.body.contains("Letter · Direct marketing"));
 
-    // Another site's link cannot start an export.
-    let cross = read(
-        client()
-            .get(format!(
-                "{}/marketing/audience.csv?channel=letter&purpose=direct_marketing&processing=customer_relationship",
-                app.base
-            ))
-            .header("Cookie", &b.cookie)
-            .header("Sec-Fetch-Site", "cross-site"),
+    // Another site cannot start an export: a link (GET) is no export, and
+    // a post without the session's CSRF token or from another origin is
+    // refused.
+    let link = page(
+        &app,
+        &b,
+        "fi",
+        "/marketing/audience.csv?channel=letter&purpose=direct_marketing&processing=customer_relationship",
     )
     .await;
-    assert_eq!(cross.status, 403);
-    assert!(!cross.body.contains(&id));
+    assert_eq!(link.status, 405);
+    let forged = read(
+        client()
+            .post(format!("{}/marketing/audience.csv", app.base))
+            .header("Cookie", &b.cookie)
+            .header("Origin", "https://evil.example")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("channel=letter&purpose=direct_marketing&processing=customer_relationship"),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert!(!forged.body.contains(&id));
 
     // Each download was audited with the purpose chosen on the form.
     let user = app.store.user_by_name("maija").await.expect("user").id;
@@ -370,11 +380,10 @@ async fn r4_the_partner_sees_no_permissions_or_restriction(app: TestApp) {
     ] {
         assert!(!seen.body.contains(secret), "partner sees {secret}");
     }
-    for path in [
-        "/marketing",
-        "/marketing/wordings",
-        "/marketing/audience.csv?channel=letter&purpose=direct_marketing&processing=customer_relationship",
-    ] {
+    let refused = submit(&app, &partner, "fi", "/marketing/audience.csv", LETTER_LIST).await;
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains("Korhonen"));
+    for path in ["/marketing", "/marketing/wordings"] {
         let refused = page(&app, &partner, "fi", path).await;
         assert_eq!(refused.status, 403, "{path}");
         assert!(!refused.body.contains("Korhonen"));
@@ -456,11 +465,16 @@ async fn r15_a_bad_permission_form_is_named_in_finnish_and_nothing_is_stored(app
     assert_eq!(app.count("permission_events").await, before);
 
     // The list without a purpose of processing: named, nothing exported.
-    let list = page(
+    let list = submit(
         &app,
         &b,
         "fi",
-        "/marketing/audience.csv?channel=letter&purpose=direct_marketing&processing=",
+        "/marketing/audience.csv",
+        &[
+            ("channel", "letter"),
+            ("purpose", "direct_marketing"),
+            ("processing", ""),
+        ],
     )
     .await;
     assert_eq!(list.status, 422, "{}", list.body);

@@ -2,7 +2,8 @@
 //! channel for a purpose, streamed. The database finds, per person, the
 //! first contact value of the channel's kind not restricted, the latest
 //! permission event, and the standing; `domain::marketing::decide` says yes
-//! or no. Each export is audited with its purpose before any row leaves.
+//! or no. Each export is audited with its purpose before any row leaves,
+//! and each person on the list (B1) before they are sent.
 
 use crate::permissions::{CUSTOMER_SQL, organisation_role_sql};
 use crate::restrictions::person_restricted_sql;
@@ -63,11 +64,50 @@ fn audience_sql() -> String {
     )
 }
 
+/// People audited and sent together: the audit writer commits their rows
+/// in one group.
+const BATCH: usize = 1_000;
+
 impl Store {
+    /// Audits each person of `batch` as exported (B1: the access report can
+    /// tell who was on which list), then sends them; `false` when `out`
+    /// was closed.
+    async fn send_audited(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        batch: &mut Vec<AudienceMember>,
+        out: &mpsc::Sender<AudienceMember>,
+    ) -> Result<bool, StoreError> {
+        if batch.is_empty() {
+            return Ok(true);
+        }
+        let entries = batch
+            .iter()
+            .map(|m| {
+                actor.entry(
+                    at,
+                    AuditAction::Export,
+                    RecordType::Person,
+                    m.person_id,
+                    Some(m.person_id),
+                )
+            })
+            .collect();
+        self.audit.record(entries).await?;
+        for member in batch.drain(..) {
+            if out.send(member).await.is_err() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Sends every person who may be contacted by `channel` for `purpose`
     /// to `out`, in id order, and answers how many. The export is audited
-    /// (with the actor's purpose) before the first row is sent. Stops early,
-    /// without error, when `out` is closed.
+    /// (with the actor's purpose) before the first row is sent, and each
+    /// person before they are sent. Stops early, without error, when `out`
+    /// is closed.
     pub async fn audience(
         &self,
         actor: &Actor,
@@ -94,6 +134,7 @@ impl Store {
             .bind(channel_kind(channel).code())
             .fetch(&self.read);
         let mut sent = 0;
+        let mut batch = Vec::with_capacity(BATCH);
         while let Some(row) = rows.try_next().await? {
             let history: Vec<PermissionEvent> = opt_parsed::<PermissionState>(&row, "latest")?
                 .map(|state| PermissionEvent {
@@ -115,7 +156,7 @@ impl Store {
             if !decision.allows() {
                 continue;
             }
-            let member = AudienceMember {
+            batch.push(AudienceMember {
                 person_id: parsed(&row, "id")?,
                 first_name: text(&row, "first_name")?,
                 last_name: text(&row, "last_name")?,
@@ -124,11 +165,17 @@ impl Store {
                 city: opt_text(&row, "city")?,
                 country: opt_text(&row, "country")?,
                 decision,
-            };
-            if out.send(member).await.is_err() {
-                break;
+            });
+            if batch.len() == BATCH {
+                if !self.send_audited(actor, at, &mut batch, &out).await? {
+                    return Ok(sent);
+                }
+                sent += BATCH as u64;
             }
-            sent += 1;
+        }
+        let last = batch.len() as u64;
+        if self.send_audited(actor, at, &mut batch, &out).await? {
+            sent += last;
         }
         Ok(sent)
     }

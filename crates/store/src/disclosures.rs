@@ -401,6 +401,12 @@ impl Store {
         new: NewDisclosure,
     ) -> Result<(Disclosure, DisclosedData), StoreError> {
         let mut tx = self.write.begin().await?;
+        if !crate::purposes::in_use(&mut tx, new.purpose).await? {
+            return Err(StoreError::field(
+                "purpose",
+                "is not in use: an administrator has taken it out of use (R2)",
+            ));
+        }
         let recipient = match recipient_in(&mut *tx, new.recipient_id).await {
             Err(StoreError::NotFound) => {
                 return Err(StoreError::field(

@@ -14,6 +14,7 @@ use rekisteri_domain::billing::InvoiceStatus;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::organisation::is_active_contact;
 use rekisteri_domain::person::{NewPerson, Person};
+use rekisteri_domain::restriction::without_restricted_values;
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
@@ -28,7 +29,8 @@ pub struct PersonFilter {
     pub last_name_prefix: Option<String>,
     /// People who represent this organisation.
     pub organisation_id: Option<String>,
-    /// Leave out people whose processing is restricted (R18): exports.
+    /// Leave out people whose processing is restricted (R18): exports (which
+    /// also leave out restricted values), and staff's lookups by name or email.
     pub without_restricted: bool,
 }
 
@@ -298,7 +300,19 @@ impl Store {
             .iter()
             .map(|r| text(r, "id"))
             .collect::<Result<_, _>>()?;
-        let people = load(&self.read, self.backend, &ids).await?;
+        let mut people = load(&self.read, self.backend, &ids).await?;
+        if action == AuditAction::Export {
+            // R18: in an export a restricted value stays home too.
+            let person_ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
+            let mut held = crate::restrictions::in_force(&self.read, &person_ids, at).await?;
+            people = people
+                .into_iter()
+                .map(|p| {
+                    let r = held.remove(&p.id).unwrap_or_default();
+                    without_restricted_values(p, &r, at)
+                })
+                .collect();
+        }
         let page = rows::into_page(people, page, |p| p.id.to_string());
         let entries = page
             .items

@@ -8,8 +8,8 @@ use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::UserId;
 use rekisteri_domain::purpose::LegalBasis;
 use rekisteri_domain::{Purpose, Timestamp};
-use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 /// One purpose's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,18 @@ fn from_row(row: &AnyRow) -> Result<PurposeSetting, sqlx::Error> {
     })
 }
 
+/// Whether the purpose is in use (inside a caller's transaction).
+pub(crate) async fn in_use(conn: &mut AnyConnection, purpose: Purpose) -> Result<bool, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE code = $1")))
+        .bind(purpose.code())
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => from_row(&row)?.in_use,
+        None => false,
+    })
+}
+
 impl Store {
     /// Every purpose, in the notice's order.
     pub async fn purposes(&self) -> Result<Vec<PurposeSetting>, StoreError> {
@@ -44,14 +56,7 @@ impl Store {
 
     /// Whether a caller may name the purpose.
     pub async fn purpose_in_use(&self, purpose: Purpose) -> Result<bool, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE code = $1")))
-            .bind(purpose.code())
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(match row {
-            Some(row) => from_row(&row)?.in_use,
-            None => false,
-        })
+        in_use(&mut *self.read.acquire().await?, purpose).await
     }
 
     /// Sets a purpose's legal basis and whether it is in use.

@@ -171,10 +171,11 @@ pub async fn disclose(store: &Store, clock: &dyn Clock, args: &DiscloseArgs) -> 
     Ok(())
 }
 
-/// A new file only its owner may read: it holds personal data.
+/// A new file only its owner may read: it holds personal data. An existing
+/// file is never overwritten (nor removed when the disclosure is refused).
 fn private_file(path: &Path) -> anyhow::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -182,7 +183,7 @@ fn private_file(path: &Path) -> anyhow::Result<std::fs::File> {
     }
     options
         .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
 }
 
 /// `rekisteri recipient …`.

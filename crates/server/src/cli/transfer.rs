@@ -331,6 +331,9 @@ pub async fn export_people(
     purpose: &str,
 ) -> anyhow::Result<()> {
     let purpose = Purpose::parse(purpose).map_err(|m| anyhow::anyhow!("--purpose {m}"))?;
+    if !store.purpose_in_use(purpose).await? {
+        anyhow::bail!("--purpose {purpose} is not in use (R2)");
+    }
     let actor = Actor::command_line(purpose);
     let out: Box<dyn Write> = match output {
         Some(path) => Box::new(

@@ -97,15 +97,16 @@ pub const CSV_HEADER: [&str; 8] = [
     "basis",
 ];
 
-/// A cell a spreadsheet will not run as a formula: a leading `=`, `@`, tab
-/// or carriage return — or `+`/`-` not starting a number — gets a `'`.
+/// A cell a spreadsheet will not run as a formula: anything starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` — except a
+/// plain number such as a phone number (`+358401234567`).
 pub fn safe_cell(value: &str) -> String {
-    let mut chars = value.chars();
-    let risky = match chars.next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
+    let plain_number = value
+        .strip_prefix('+')
+        .unwrap_or(value)
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ');
+    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']) && !plain_number;
     if risky {
         format!("'{value}")
     } else {
@@ -168,9 +169,11 @@ enum Format {
 /// state, B2B/B2C defaults, prohibitions, restriction and erasure honoured
 /// (R15, R18, R21). `X-Purpose` must name the purpose of the export (R2);
 /// the export is audited with it.
-#[utoipa::path(get, path = "/marketing/audience", tag = "marketing", params(AudienceQuery),
+#[utoipa::path(get, path = "/marketing/audience", tag = "marketing",
+    params(AudienceQuery,
+           ("X-Purpose" = String, Header, description = "Required: the purpose of processing the list is exported for (R2), one in use")),
     responses((status = 200, body = Audience, description = "JSON, or CSV with format=csv"),
-              (status = 422, body = ErrorBody)),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn audience(
     State(s): State<AppState>,
@@ -440,4 +443,22 @@ async fn set_purpose(
         )
         .await?;
     Ok(Json(setting.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cell;
+
+    #[test]
+    fn r15_list_cells_never_run_as_formulas() {
+        assert_eq!(safe_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(
+            safe_cell("-1+1+cmd|' /C calc'!A0"),
+            "'-1+1+cmd|' /C calc'!A0"
+        );
+        assert_eq!(safe_cell("+1+cmd"), "'+1+cmd");
+        assert_eq!(safe_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(safe_cell("+358401234567"), "+358401234567");
+        assert_eq!(safe_cell("Virtanen"), "Virtanen");
+    }
 }

@@ -49,11 +49,14 @@ async fn list(
     if q.email.is_some() {
         may_filter_by_contact(&caller.user)?;
     }
+    // R18: a lookup by name or email is a search; restricted people are
+    // found by the privacy officer only.
+    let lookup = q.email.is_some() || q.last_name.is_some();
     let filter = PersonFilter {
         email: q.email.map(|e| e.trim().to_string()),
         last_name_prefix: q.last_name,
         organisation_id: q.organisation_id,
-        without_restricted: false,
+        without_restricted: lookup && !crate::http::policy::finds_restricted(&caller.user),
     };
     let mut page = s
         .store

@@ -60,8 +60,10 @@ pub fn finds_restricted(user: &User) -> bool {
 /// for admin, staff and the privacy officer; users and settings for the
 /// admin; the audit log for the privacy officer. The financial partner
 /// (R4) reads billing data only: people (as a billing view),
-/// organisations, orders and invoices. Staff read the recipients; the
-/// admin and the privacy officer keep them (R7).
+/// organisations, orders and invoices. Staff read the recipients,
+/// restrictions (R18) and permission wordings; the admin and the privacy
+/// officer keep them. Everyone reads the purposes of processing; the admin
+/// configures them (R2).
 pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
     match (role, resource) {

@@ -125,8 +125,14 @@ async fn form_page(
         "ground",
         std::slice::from_ref(&form.ground),
     );
+    // R2: only the purposes in use can be named.
+    let in_use = s.store.purposes().await?;
     let purposes = choices(
-        Purpose::ALL.iter().map(|p| p.code()).collect(),
+        in_use
+            .iter()
+            .filter(|p| p.in_use)
+            .map(|p| p.purpose.code())
+            .collect(),
         "purpose",
         std::slice::from_ref(&form.purpose),
     );

@@ -1,6 +1,7 @@
 //! Marketing lists and permission wordings (R2, R15, R18, R21).
 //! `/marketing` picks a channel, a marketing purpose and the purpose of
-//! processing, and `/marketing/audience.csv` streams the API's own CSV list
+//! processing, and a POST to `/marketing/audience.csv` (a form: CSRF field
+//! and origin checked) streams the API's own CSV list
 //! (`http::marketing::csv_body`): exactly the people who may be contacted,
 //! the export audited by the store with the chosen purpose before the first
 //! row leaves. `/marketing/wordings` lists the texts permissions are asked
@@ -18,9 +19,9 @@ use crate::http::policy::{Access, Resource, allow};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::error::Errors;
 use rekisteri_domain::marketing::{Channel, MarketingPurpose};
@@ -32,7 +33,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/marketing", get(list))
-        .route("/marketing/audience.csv", get(download))
+        .route("/marketing/audience.csv", post(download))
         .route("/marketing/wordings", get(wordings).post(add_wording))
 }
 
@@ -52,6 +53,7 @@ pub struct ListQuery {
 struct ListPage {
     l: Locale,
     nav: Option<Nav>,
+    csrf: String,
     selects: Vec<Select>,
     errors: FormErrors,
     may_wordings: bool,
@@ -91,6 +93,7 @@ fn list_page(page: &Page, q: &ListQuery, errors: FormErrors, purposes: &[Purpose
         choose: true,
     };
     ListPage {
+        csrf: page.nav.csrf.clone(),
         l: page.l.clone(),
         nav: Some(page.nav("marketing")),
         selects: vec![
@@ -143,26 +146,16 @@ fn parse(
     errors.finish(|| Some((channel?, purpose?, processing?)))
 }
 
-/// `GET /marketing/audience.csv`: the list as the API's CSV, streamed.
+/// `POST /marketing/audience.csv`: the list as the API's CSV, streamed.
 /// Bad choices show the form again with their errors (422). An export is
-/// an audited act with a purpose: another site cannot start one (the
-/// session cookie is `SameSite=Lax`, sent with cross-site links).
+/// an audited act with a purpose, so it is a form post (`Posted`: the
+/// session's CSRF token and a same-origin request): no other page can
+/// start one in the user's name.
 async fn download(
     State(s): State<AppState>,
-    page: Page,
-    headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    Posted { page, form: q }: Posted<ListQuery>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Audience, Access::Read)?;
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
-    {
-        return Err(ApiError::Forbidden {
-            code: "csrf",
-            message: "the request came from another site".into(),
-        });
-    }
     let purposes = in_use(&s).await?;
     let (channel, purpose, processing) = match parse(&q, &purposes) {
         Ok(chosen) => chosen,

@@ -62,7 +62,8 @@ async fn list(
         email: None,
         last_name_prefix: (!prefix.is_empty()).then(|| prefix.clone()),
         organisation_id: None,
-        without_restricted: false,
+        without_restricted: !prefix.is_empty()
+            && !crate::http::policy::finds_restricted(&page.caller.user),
     };
     let request = PageRequest {
         after: q.after.filter(|a| !a.is_empty()),
