@@ -4,76 +4,15 @@
 //! wordings page.
 
 mod common;
+#[path = "common/pages.rs"]
+mod pages;
 
 use common::{Browser, TestApp, create_person};
+use pages::{client, page, read, submit};
 use rekisteri_domain::Role;
 use serde_json::json;
 
 const PASSWORD: &str = "kesä on lyhyt mutta kaunis";
-
-/// A reply as a page: status, `Location`, `Content-Type`, the body.
-struct Html {
-    status: u16,
-    location: String,
-    content_type: String,
-    body: String,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-async fn read(req: reqwest::RequestBuilder) -> Html {
-    let res = req.send().await.expect("request");
-    let header = |name: &str| {
-        res.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (location, content_type) = (header("location"), header("content-type"));
-    Html {
-        status: res.status().as_u16(),
-        location,
-        content_type,
-        body: res.text().await.expect("body"),
-    }
-}
-
-async fn page(app: &TestApp, b: &Browser, lang: &str, path: &str) -> Html {
-    read(
-        client()
-            .get(format!("{}{path}", app.base))
-            .header("Cookie", &b.cookie)
-            .header("Accept-Language", lang),
-    )
-    .await
-}
-
-async fn submit(
-    app: &TestApp,
-    b: &Browser,
-    lang: &str,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Html {
-    let mut all = vec![("csrf", b.csrf.as_str())];
-    all.extend_from_slice(fields);
-    read(
-        client()
-            .post(format!("{}{path}", app.base))
-            .header("Cookie", &b.cookie)
-            .header("Origin", &app.base)
-            .header("Accept-Language", lang)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(&all).expect("form")),
-    )
-    .await
-}
 
 async fn browser_of(app: &TestApp, name: &str, role: Role) -> Browser {
     app.user_with_password(name, role, PASSWORD).await;
