@@ -430,7 +430,9 @@ async function scenario7() {
     await visit(await anonymous.newPage(), '/login');
     await anonymous.close();
     const { page, context } = await signedIn(staff, locale);
-    for (const path of ['/', '/search?q=Tuonti', '/import']) await visit(page, path);
+    for (const path of ['/', '/search?q=Tuonti', '/import', '/marketing', '/marketing/wordings', '/recipients']) {
+      await visit(page, path);
+    }
     await context.close();
   }
   console.log(`  axe-core checked ${axeChecked.size} pages`);
