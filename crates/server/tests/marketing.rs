@@ -388,4 +388,32 @@ async fn r2_an_audience_export_names_its_purpose_and_only_purposes_in_use(app: T
         "{}",
         lines[1]
     );
+    // A disclosure may not name it either; nothing is recorded.
+    let (person, _) = create_person(&app, "Pertti", "Perittävä").await;
+    let recipient = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/recipients",
+            Some(&admin),
+            None,
+            Some(json!({"name": "Perintä Oy", "role": "independent_recipient", "country": "FI"})),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let disclosure = |purpose: &str| {
+        json!({"recipient_id": recipient, "ground": "debt_collection", "purpose": purpose,
+               "categories": ["name"], "person_ids": [person]})
+    };
+    let out_of_use = app
+        .post("/api/v1/disclosures", disclosure("advertising_targeting"))
+        .await
+        .expect(422);
+    assert_eq!(out_of_use["error"]["field"], "purpose");
+    assert_eq!(app.count("disclosures").await, 0);
+    app.post("/api/v1/disclosures", disclosure("order_management"))
+        .await
+        .expect(201);
 }

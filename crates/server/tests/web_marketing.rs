@@ -203,6 +203,13 @@ async fn r18_the_officer_restricts_and_lifts_on_the_person_page(app: TestApp) {
         "staff may not lift"
     );
     assert!(!letter_list(&app, &staff).await.contains(&id));
+    // Looking him up by name is a search: staff do not find him, the
+    // officer does.
+    let lookup = page(&app, &staff, "fi", "/people?q=Nieminen").await;
+    assert_eq!(lookup.status, 200);
+    assert!(!lookup.body.contains(&id));
+    let found = page(&app, &officer, "fi", "/people?q=Nieminen").await;
+    assert!(found.body.contains(&id));
     let refused = submit(
         &app,
         &staff,

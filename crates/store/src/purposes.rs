@@ -54,6 +54,18 @@ impl Store {
         Ok(all)
     }
 
+    /// The purposes a caller may name, in the notice's order (the choices
+    /// of a form).
+    pub async fn purposes_in_use(&self) -> Result<Vec<Purpose>, StoreError> {
+        Ok(self
+            .purposes()
+            .await?
+            .into_iter()
+            .filter(|p| p.in_use)
+            .map(|p| p.purpose)
+            .collect())
+    }
+
     /// Whether a caller may name the purpose.
     pub async fn purpose_in_use(&self, purpose: Purpose) -> Result<bool, StoreError> {
         in_use(&mut *self.read.acquire().await?, purpose).await

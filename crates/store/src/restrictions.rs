@@ -76,10 +76,9 @@ where
         .fetch_all(conn)
         .await?
     {
+        // Not lifted by `at`: in force, or starting later.
         let r = from_row(&row)?;
-        if r.in_force(at) || r.starts_at > at {
-            by_person.entry(r.person_id).or_default().push(r);
-        }
+        by_person.entry(r.person_id).or_default().push(r);
     }
     Ok(by_person)
 }

@@ -126,13 +126,9 @@ async fn form_page(
         std::slice::from_ref(&form.ground),
     );
     // R2: only the purposes in use can be named.
-    let in_use = s.store.purposes().await?;
+    let in_use = s.store.purposes_in_use().await?;
     let purposes = choices(
-        in_use
-            .iter()
-            .filter(|p| p.in_use)
-            .map(|p| p.purpose.code())
-            .collect(),
+        in_use.iter().map(|p| p.code()).collect(),
         "purpose",
         std::slice::from_ref(&form.purpose),
     );

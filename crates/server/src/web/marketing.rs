@@ -61,13 +61,7 @@ struct ListPage {
 
 /// The purposes of processing in use (an export may name no other).
 async fn in_use(s: &AppState) -> Result<Vec<Purpose>, ApiError> {
-    Ok(s.store
-        .purposes()
-        .await?
-        .into_iter()
-        .filter(|p| p.in_use)
-        .map(|p| p.purpose)
-        .collect())
+    Ok(s.store.purposes_in_use().await?)
 }
 
 fn options(l: &Locale, prefix: &str, codes: &[&'static str], selected: &str) -> Vec<Choice> {
