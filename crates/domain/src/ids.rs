@@ -100,6 +100,7 @@ record_id!(
     RestrictionId,
     RecipientId,
     DisclosureId,
+    RequestId,
 );
 
 #[cfg(test)]

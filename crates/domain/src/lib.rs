@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod billing;
+pub mod controller;
 pub mod disclosure;
 pub mod error;
 pub mod ids;

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod mail;
 pub mod web;
 
 use rekisteri_domain::{Clock, Timestamp};

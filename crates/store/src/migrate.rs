@@ -62,6 +62,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_permissions.sql"),
         postgres: include_str!("../migrations/postgres/0005_permissions.sql"),
     },
+    Migration {
+        version: 6,
+        name: "requests",
+        shared: include_str!("../migrations/0006_requests.sql"),
+        sqlite: include_str!("../migrations/sqlite/0006_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0006_requests.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::SystemClock;
 use crate::http::{AppState, Firewall, app};
+use crate::mail::Mailer;
 use rekisteri_domain::network::Network;
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,21 @@ pub enum Command {
         /// The time zone the web interface shows and reads times in.
         #[arg(long, env = "REKISTERI_TIME_ZONE", default_value = crate::http::DEFAULT_TIME_ZONE)]
         time_zone: String,
+        /// Where mail is written when no SMTP server is configured, and
+        /// printable letters always; default: `outbox` in --data-dir.
+        #[arg(long, env = "REKISTERI_OUTBOX")]
+        outbox: Option<PathBuf>,
+        /// Send email by SMTP: smtp://host:port, smtps://host, or
+        /// smtp://user:password@host:587?tls=required.
+        #[arg(long, env = "REKISTERI_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The From address of the register's mail.
+        #[arg(
+            long,
+            env = "REKISTERI_MAIL_FROM",
+            default_value = "rekisteri@localhost"
+        )]
+        mail_from: String,
     },
     /// Create or update the database schema.
     Migrate,
@@ -216,6 +232,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             session_absolute_minutes,
             organisation_name,
             time_zone,
+            outbox,
+            smtp_url,
+            mail_from,
         } => {
             let parse = |flag: &str, raws: &[String]| {
                 raws.iter()
@@ -227,7 +246,17 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 firewall.allowed = parse("--allow-network", allow_networks)?;
             }
             firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
-            let mut state = AppState::new(store.clone(), clock);
+            let outbox = outbox
+                .clone()
+                .unwrap_or_else(|| args.data_dir.join("outbox"));
+            let mut mailer = Mailer::outbox(outbox, mail_from)
+                .map_err(|e| anyhow::anyhow!("--mail-from: {e}"))?;
+            if let Some(url) = smtp_url {
+                mailer = mailer
+                    .with_smtp(url)
+                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+            }
+            let mut state = AppState::new(store.clone(), clock, mailer);
             state.firewall = Arc::new(firewall);
             state.sessions =
                 SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)

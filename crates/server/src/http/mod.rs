@@ -54,11 +54,18 @@ pub struct AppState {
     pub time_zone: Arc<jiff::tz::TimeZone>,
     /// The web's CSV imports running or recently done.
     pub imports: Arc<crate::web::import::ImportJobs>,
+    /// Outgoing mail: SMTP when configured, else the outbox folder.
+    pub mailer: crate::mail::Mailer,
+    /// The controller, the register's contact person and the supervisory
+    /// authority (R1, R20).
+    pub register: Arc<rekisteri_domain::controller::RegisterDetails>,
 }
 
 impl AppState {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, mailer: crate::mail::Mailer) -> Self {
         Self {
+            mailer,
+            register: Arc::default(),
             store,
             clock,
             firewall: Arc::new(Firewall::default()),

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use rekisteri::http::{AppState, Firewall, app};
+use rekisteri::mail::{Mailer, Outbox};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, ManualClock, Role, Timestamp};
 use rekisteri_store::{DatabaseUrl, Store};
@@ -35,6 +36,8 @@ pub struct TestApp {
     pub db: Db,
     /// The database's URL, for the command line run beside the app.
     pub database_url: String,
+    /// Where the app's mail goes (no SMTP configured).
+    pub outbox: Outbox,
     _dir: tempfile::TempDir,
 }
 
@@ -161,7 +164,9 @@ impl TestApp {
         } else {
             clock.clone()
         };
-        let mut state = AppState::new(store.clone(), app_clock);
+        let outbox = dir.path().join("outbox");
+        let mailer = Mailer::outbox(outbox.clone(), "rekisteri@example.fi").expect("mailer");
+        let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
         let router = app(state);
         tokio::spawn(async move {
@@ -179,6 +184,7 @@ impl TestApp {
             token: STAFF_TOKEN.into(),
             db,
             database_url,
+            outbox: Outbox::at(outbox),
             _dir: dir,
         })
     }
