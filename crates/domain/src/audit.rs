@@ -63,6 +63,8 @@ code_enum!(
         Audience = "audience",
         Recipient = "recipient",
         Disclosure = "disclosure",
+        /// A data-subject request, a case (R14–R21).
+        Request = "request",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

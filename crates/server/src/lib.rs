@@ -3,7 +3,9 @@
 //! The rules live in `rekisteri-domain`, the data in `rekisteri-store`.
 
 pub mod cli;
+pub mod deadlines;
 pub mod http;
+pub mod letters;
 pub mod mail;
 pub mod web;
 

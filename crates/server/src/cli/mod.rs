@@ -21,6 +21,7 @@ use crate::SystemClock;
 use crate::http::{AppState, Firewall, app};
 use crate::mail::Mailer;
 use rekisteri_domain::network::Network;
+use rekisteri_domain::request::AnswerPeriod;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,6 +85,10 @@ pub enum Command {
             default_value = "rekisteri@localhost"
         )]
         mail_from: String,
+        /// Days a data-subject request may wait for its answer (R14): 1–31,
+        /// never beyond one month from receipt.
+        #[arg(long, default_value_t = 21)]
+        answer_within_days: u8,
     },
     /// Create or update the database schema.
     Migrate,
@@ -235,6 +240,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             outbox,
             smtp_url,
             mail_from,
+            answer_within_days,
         } => {
             let parse = |flag: &str, raws: &[String]| {
                 raws.iter()
@@ -257,6 +263,8 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                     .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
             }
             let mut state = AppState::new(store.clone(), clock, mailer);
+            state.answer_period = <AnswerPeriod as Parse>::parse(&answer_within_days.to_string())
+                .map_err(|m| anyhow::anyhow!("--answer-within-days {m}"))?;
             state.firewall = Arc::new(firewall);
             state.sessions =
                 SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)

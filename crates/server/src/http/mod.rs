@@ -18,6 +18,7 @@ mod people;
 pub mod permissions;
 pub mod policy;
 mod recipients;
+pub mod requests;
 mod search;
 pub mod session;
 pub(crate) mod users;
@@ -59,6 +60,8 @@ pub struct AppState {
     /// The controller, the register's contact person and the supervisory
     /// authority (R1, R20).
     pub register: Arc<rekisteri_domain::controller::RegisterDetails>,
+    /// How long a data-subject request may wait for its answer (R14).
+    pub answer_period: rekisteri_domain::request::AnswerPeriod,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
         Self {
             mailer,
             register: Arc::default(),
+            answer_period: Default::default(),
             store,
             clock,
             firewall: Arc::new(Firewall::default()),
@@ -248,7 +252,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(permissions::router())
                 .merge(marketing::router())
                 .merge(recipients::router())
-                .merge(disclosures::router()),
+                .merge(disclosures::router())
+                .merge(requests::router()),
         )
         .split_for_parts()
 }

@@ -42,6 +42,8 @@ pub enum Resource {
     Recipients,
     /// Disclosures of personal data to recipients (R6).
     Disclosures,
+    /// Data-subject requests as cases (R14–R21): the privacy officer's.
+    Requests,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +79,8 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (Role::Admin, Purposes) => true,
         (_, Purposes) => access == Access::Read,
         (Role::Staff, Recipients) => access == Access::Read,
+        (Role::Admin | Role::PrivacyOfficer, Requests) => true,
+        (_, Requests) => false,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,

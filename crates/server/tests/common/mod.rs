@@ -38,6 +38,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Where the app's mail goes (no SMTP configured).
     pub outbox: Outbox,
+    /// The running app's state, for its background jobs.
+    pub state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -168,7 +170,7 @@ impl TestApp {
         let mailer = Mailer::outbox(outbox.clone(), "rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
-        let router = app(state);
+        let router = app(state.clone());
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -185,6 +187,7 @@ impl TestApp {
             db,
             database_url,
             outbox: Outbox::at(outbox),
+            state,
             _dir: dir,
         })
     }

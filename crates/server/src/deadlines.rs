@@ -1,0 +1,20 @@
+//! B4: reminders of data-subject requests' deadlines. The privacy officer
+//! (the register's contact person) gets an email 7 and 2 days before each
+//! open case's deadline, once each; the background job runs this.
+
+use crate::http::AppState;
+use crate::letters;
+
+/// Sends every reminder owed now; answers how many went.
+pub async fn send_reminders(state: &AppState) -> anyhow::Result<usize> {
+    let now = state.clock.now();
+    let due = state.store.reminders_due(now).await?;
+    let mut sent = 0;
+    for (case, reminder) in due {
+        let mail = letters::reminder(&state.register, &case, reminder);
+        state.mailer.send(&mail, now).await?;
+        state.store.mark_reminded(now, case.id, reminder).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}

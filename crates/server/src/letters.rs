@@ -1,0 +1,116 @@
+//! The texts of the register's letters to people, sources, recipients and
+//! the privacy officer (R14, R17, R20, B4). Each is written in Finnish and
+//! English, one after the other, since a case does not know the person's
+//! language; refusals always carry the supervisory authority (R20).
+
+use crate::mail::{Addressee, Mail};
+use rekisteri_domain::controller::RegisterDetails;
+use rekisteri_domain::request::{Reminder, RequestCase};
+
+/// Where a letter to the requester goes: their email, else a printable
+/// letter to their name and address.
+pub fn to_requester(case: &RequestCase) -> Addressee {
+    match &case.requester_email {
+        Some(email) => Addressee::Email(email.clone()),
+        None => Addressee::Letter(
+            [
+                case.requester_name.as_deref(),
+                case.requester_address.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ),
+    }
+}
+
+fn signature(register: &RegisterDetails) -> String {
+    format!(
+        "{}\n{} ({})\n{} · {}",
+        register.controller.name,
+        register.contact.name,
+        register.controller.business_id,
+        register.contact.email,
+        register.contact.phone
+    )
+}
+
+/// GDPR 12(3): the deadline is extended, and why (told within the first month).
+pub fn extension(register: &RegisterDetails, case: &RequestCase) -> Mail {
+    let to = case.deadline();
+    let reason = case.extension_reason.as_deref().unwrap_or_default();
+    Mail {
+        to: to_requester(case),
+        subject: format!(
+            "Pyyntönne käsittelyaikaa on jatkettu / Your request: more time needed ({})",
+            case.id
+        ),
+        body: format!(
+            "Pyyntönne ({kind}, vastaanotettu {received}) käsittely vaatii lisäaikaa. Vastaamme viimeistään {to}.\n\
+             Syy: {reason}\n\n\
+             Your request ({kind}, received {received}) needs more time. We will answer by {to} at the latest.\n\
+             Reason: {reason}\n\n{sig}",
+            kind = case.kind,
+            received = case.received_at.date(),
+            sig = signature(register),
+        ),
+        about: case.person_id,
+    }
+}
+
+/// The written answer to a request; a refusal gives its reasons and the
+/// right to complain to the supervisory authority (R17, R20).
+pub fn answer(register: &RegisterDetails, case: &RequestCase) -> Mail {
+    let refused = case.outcome == Some(rekisteri_domain::request::Outcome::Refused);
+    let text = case.answer.as_deref().unwrap_or_default();
+    let complaint = if refused {
+        format!(
+            "\n\nTeillä on oikeus saattaa asia valvontaviranomaisen käsiteltäväksi:\n{}\n\n\
+             You have the right to lodge a complaint with the supervisory authority:\n{}",
+            register.authority.as_text(true),
+            register.authority.as_text(false)
+        )
+    } else {
+        String::new()
+    };
+    let (fi, en) = if refused {
+        ("Pyyntönne on evätty", "Your request is refused")
+    } else {
+        ("Vastaus pyyntöönne", "The answer to your request")
+    };
+    Mail {
+        to: to_requester(case),
+        subject: format!("{fi} / {en} ({})", case.id),
+        body: format!(
+            "{fi} ({kind}, vastaanotettu {received}).\n{en} ({kind}, received {received}).\n\n{text}{complaint}\n\n{sig}",
+            kind = case.kind,
+            received = case.received_at.date(),
+            sig = signature(register),
+        ),
+        about: case.person_id,
+    }
+}
+
+/// B4: the privacy officer is reminded 7 and 2 days before a deadline. The
+/// reminder names the case, never the person's data.
+pub fn reminder(register: &RegisterDetails, case: &RequestCase, reminder: Reminder) -> Mail {
+    Mail {
+        to: Addressee::Email(register.contact.email.clone()),
+        subject: format!(
+            "Muistutus: {} päivää määräaikaan / Reminder: {} days to the deadline ({})",
+            reminder.days(),
+            reminder.days(),
+            case.id
+        ),
+        body: format!(
+            "Rekisteröidyn pyyntö {id} ({kind}, {channel}) on vastattava viimeistään {due}.\n\
+             The data-subject request {id} ({kind}, {channel}) must be answered by {due}.\n",
+            id = case.id,
+            kind = case.kind,
+            channel = case.channel,
+            due = case.deadline(),
+        ),
+        about: None,
+    }
+}
