@@ -19,6 +19,7 @@ pub mod person;
 pub mod provenance;
 pub mod purpose;
 pub mod recipient;
+pub mod rectification;
 pub mod request;
 pub mod restriction;
 pub mod search;

@@ -183,6 +183,7 @@ async fn link(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<LinkBody>,
 ) -> Result<Json<CaseView>, ApiError> {
+    allow(&caller, Resource::Requests, Access::Write)?;
     let person = one(parse_field::<PersonId>(
         "person_id",
         body.person_id.as_deref().unwrap_or(""),
@@ -208,6 +209,7 @@ async fn verify(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<VerifyBody>,
 ) -> Result<Json<CaseView>, ApiError> {
+    allow(&caller, Resource::Requests, Access::Write)?;
     let mut errors = Errors::new();
     let method = errors.take(parse_field::<IdentityMethod>(
         "method",
@@ -249,6 +251,7 @@ async fn extend(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ExtendBody>,
 ) -> Result<Json<CaseView>, ApiError> {
+    allow(&caller, Resource::Requests, Access::Write)?;
     let mut errors = Errors::new();
     let to = errors.take(parse_field::<Date>(
         "extended_to",
@@ -295,6 +298,7 @@ async fn fee(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<FeeBody>,
 ) -> Result<Json<CaseView>, ApiError> {
+    allow(&caller, Resource::Requests, Access::Write)?;
     let mut errors = Errors::new();
     let decision = errors.take(parse_field::<FeeDecision>(
         "decision",
@@ -332,6 +336,7 @@ async fn answer(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AnswerBody>,
 ) -> Result<Json<CaseView>, ApiError> {
+    allow(&caller, Resource::Requests, Access::Write)?;
     let mut errors = Errors::new();
     let outcome = errors.take(parse_field::<Outcome>(
         "outcome",
