@@ -39,7 +39,10 @@ async fn delivered(maildir: &std::path::Path, needle: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("no message containing {needle} arrived in {}", maildir.display())
+    panic!(
+        "no message containing {needle} arrived in {}",
+        maildir.display()
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,9 +71,15 @@ async fn b4_a_reminder_goes_to_the_officer_by_smtp() {
         .with_smtp(&url)
         .unwrap();
     app.clock.advance_days(14);
-    assert_eq!(rekisteri::deadlines::send_reminders(&state).await.unwrap(), 1);
+    assert_eq!(
+        rekisteri::deadlines::send_reminders(&state).await.unwrap(),
+        1
+    );
     let message = delivered(&maildir, &id).await;
-    assert!(message.contains("To: annika.kettunen@mediateko.fi"), "{message}");
+    assert!(
+        message.contains("To: annika.kettunen@mediateko.fi"),
+        "{message}"
+    );
     assert!(message.contains("From: rekisteri@example.fi"));
     assert!(message.contains("2026-12-15"));
     // Nothing went to the outbox folder: SMTP carried it.
