@@ -19,11 +19,13 @@ pub mod person;
 pub mod provenance;
 pub mod purpose;
 pub mod recipient;
+pub mod report;
 pub mod restriction;
 pub mod search;
 pub mod time;
 pub mod totp;
 pub mod values;
+pub mod vcard;
 
 pub use error::{FieldError, Invalid};
 pub use provenance::{Provenance, Source};
