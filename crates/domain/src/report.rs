@@ -16,7 +16,7 @@ use crate::ids::{
 };
 use crate::marketing::{Channel, MarketingPurpose, PermissionState};
 use crate::note::NoteKind;
-use crate::person::{AddressDraft, PersonDraft};
+use crate::person::{AddressDraft, Person, PersonDraft, SourcedValue};
 use crate::provenance::{Provenance, Source, code_enum};
 use crate::purpose::{LegalBasis, Purpose};
 use crate::recipient::{RecipientRole, Safeguard};
@@ -377,6 +377,47 @@ impl Processing {
             rights: Right::ALL.to_vec(),
             automated_decisions: false,
             register,
+        }
+    }
+}
+
+impl From<Person> for ReportPerson {
+    fn from(p: Person) -> Self {
+        let values = |list: Vec<SourcedValue>| {
+            list.into_iter()
+                .map(|v| ReportValue {
+                    value: v.value,
+                    provenance: v.provenance,
+                })
+                .collect()
+        };
+        Self {
+            id: p.id,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            name_source: p.name_source,
+            title: p.title,
+            title_source: p.title_source,
+            emails: values(p.emails),
+            phones: values(p.phones),
+            websites: values(p.websites),
+            ip_addresses: values(p.ip_addresses),
+            addresses: p
+                .addresses
+                .into_iter()
+                .map(|a| ReportAddress {
+                    kind: a.kind,
+                    street: a.street,
+                    postal_code: a.postal_code,
+                    city: a.city,
+                    country: a.country,
+                    provenance: a.provenance,
+                })
+                .collect(),
+            relationship_started_on: p.relationship_started_on,
+            relationship_ended_on: p.relationship_ended_on,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
         }
     }
 }

@@ -18,6 +18,8 @@ mod people;
 pub mod permissions;
 pub mod policy;
 mod recipients;
+pub mod report;
+mod report_csv;
 mod search;
 pub mod session;
 pub(crate) mod users;
@@ -235,6 +237,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest(
             "/api/v1",
             OpenApiRouter::new()
+                .merge(report::router())
                 .merge(people::router())
                 .merge(organisations::router())
                 .merge(orders::router())

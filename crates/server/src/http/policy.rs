@@ -42,6 +42,9 @@ pub enum Resource {
     Recipients,
     /// Disclosures of personal data to recipients (R6).
     Disclosures,
+    /// A person's access report (R14) and portability export (R16):
+    /// everything held on them, for the privacy officer and the admin.
+    Reports,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +80,8 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (Role::Admin, Purposes) => true,
         (_, Purposes) => access == Access::Read,
         (Role::Staff, Recipients) => access == Access::Read,
+        (Role::Admin | Role::PrivacyOfficer, Reports) => true,
+        (_, Reports) => false,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,

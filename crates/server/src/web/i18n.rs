@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 8] = [
+const FILES: [(&str, &str, &str); 9] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -98,6 +98,11 @@ const FILES: [(&str, &str, &str); 8] = [
         "marketing.ftl",
         include_str!("../../locales/fi/marketing.ftl"),
         include_str!("../../locales/en/marketing.ftl"),
+    ),
+    (
+        "report.ftl",
+        include_str!("../../locales/fi/report.ftl"),
+        include_str!("../../locales/en/report.ftl"),
     ),
 ];
 
