@@ -123,7 +123,7 @@ pub fn render(
             ApiError::Internal
         }),
         ReportFormat::Html => html(report, locale).map(String::into_bytes),
-        ReportFormat::Csv => super::report_csv::zip(report).map_err(|e| {
+        ReportFormat::Csv => super::report_csv::archive(report).map_err(|e| {
             tracing::error!(error = %e, "access report zip failed");
             ApiError::Internal
         }),

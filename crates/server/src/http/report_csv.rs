@@ -6,7 +6,7 @@ use super::marketing::safe_cell;
 use rekisteri_domain::Provenance;
 use rekisteri_domain::report::AccessReport;
 use std::io::{Cursor, Write};
-use zip::write::SimpleFileOptions;
+use ::zip::write::SimpleFileOptions;
 
 /// One CSV file: its name and rows (the first is the header).
 struct Sheet {
@@ -453,10 +453,10 @@ fn processing_sheets(r: &AccessReport) -> Vec<Sheet> {
 }
 
 /// Every section of the report as its own CSV file, zipped.
-pub fn zip(report: &AccessReport) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+pub fn archive(report: &AccessReport) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut zip = ::zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Deflated);
     let sheets = person_sheets(report)
         .into_iter()
         .chain(record_sheets(report))

@@ -61,7 +61,7 @@ pub async fn report_csv(app: &TestApp, person: &str, token: &str) -> String {
     for i in 0..zip.len() {
         let mut file = zip.by_index(i).expect("a file");
         assert_eq!(file.compression(), zip::CompressionMethod::Deflated);
-        all.push_str(&format!("== {}\n", file.name()));
+        all.push_str(&format!("== {}\n", file.name().expect("a name")));
         file.read_to_string(&mut all).expect("csv text");
     }
     all
