@@ -73,7 +73,7 @@ pub async fn table_names(app: &TestApp) -> Vec<String> {
     let sql = match app.db {
         crate::common::Db::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table'",
         crate::common::Db::Postgres => {
-            "SELECT table_name AS name FROM information_schema.tables \
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
              WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
         }
     };
