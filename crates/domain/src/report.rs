@@ -428,10 +428,12 @@ impl AccessReport {
     /// events by when given, restrictions by start, disclosures and
     /// requests oldest first (the store reads them in any order).
     pub fn ordered(mut self) -> Self {
-        self.orders.sort_by(|a, b| (a.ordered_on, a.id).cmp(&(b.ordered_on, b.id)));
+        self.orders
+            .sort_by(|a, b| (a.ordered_on, a.id).cmp(&(b.ordered_on, b.id)));
         self.invoices
             .sort_by(|a, b| (a.issued_on, a.id).cmp(&(b.issued_on, b.id)));
-        self.notes.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        self.notes
+            .sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
         self.permissions.sort_by(|a, b| {
             (a.given_at, a.provenance.recorded_at).cmp(&(b.given_at, b.provenance.recorded_at))
         });

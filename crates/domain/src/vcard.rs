@@ -140,10 +140,7 @@ pub fn render(person: &ReportPerson, organisations: &[ReportLink], rev: Timestam
     for site in &person.websites {
         line(format!("URL:{}", escape(&site.value)));
     }
-    line(format!(
-        "REV:{}",
-        rev.to_jiff().strftime("%Y%m%dT%H%M%SZ")
-    ));
+    line(format!("REV:{}", rev.to_jiff().strftime("%Y%m%dT%H%M%SZ")));
     line("END:VCARD".into());
     out
 }
@@ -164,7 +161,10 @@ fn property(line: &str) -> Option<Property<'_>> {
     let params = parts
         .filter_map(|p| {
             let (k, v) = p.split_once('=')?;
-            Some((k.to_ascii_uppercase(), v.trim_matches('"').to_ascii_lowercase()))
+            Some((
+                k.to_ascii_uppercase(),
+                v.trim_matches('"').to_ascii_lowercase(),
+            ))
         })
         .collect();
     Some(Property {
@@ -317,7 +317,10 @@ mod tests {
     fn r16_a_card_reads_back_into_the_same_contact_details() {
         let card = render(&person(), &[], at());
         assert!(card.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{card}");
-        assert!(card.contains("N:Virtanen\\; Oy\\, \\\\ test;Aino Maria;;;\r\n"), "{card}");
+        assert!(
+            card.contains("N:Virtanen\\; Oy\\, \\\\ test;Aino Maria;;;\r\n"),
+            "{card}"
+        );
         assert!(card.contains("TEL;VALUE=uri;PREF=1:tel:+358401234567"));
         assert!(!card.contains("192.0.2.1"), "no IP address in a card");
         for line in card.split("\r\n") {

@@ -56,7 +56,10 @@ async fn add_rows(store: &Store, person: PersonId, rows: usize) -> anyhow::Resul
             )),
             ..Default::default()
         };
-        notes.push((NoteId::new(at), draft.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?));
+        notes.push((
+            NoteId::new(at),
+            draft.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        ));
     }
     let mut orders = Vec::new();
     for i in 0..rows / 4 {
@@ -71,7 +74,10 @@ async fn add_rows(store: &Store, person: PersonId, rows: usize) -> anyhow::Resul
             }],
             ..Default::default()
         };
-        orders.push((OrderId::new(at), draft.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?));
+        orders.push((
+            OrderId::new(at),
+            draft.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        ));
     }
     let mut bulk = store.bulk(actor, at).await?;
     bulk.notes(&notes).await?;

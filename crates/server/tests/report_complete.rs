@@ -10,11 +10,11 @@ mod common;
 mod report_common;
 
 use common::{TestApp, create_person};
+use rekisteri_domain::{Clock, Role};
+use rekisteri_store::{Coverage, TABLE_COVERAGE};
 use report_common::{
     officer, report_csv, report_html, report_json, report_of, report_vcard, table_names,
 };
-use rekisteri_domain::{Clock, Role};
-use rekisteri_store::{Coverage, TABLE_COVERAGE};
 use serde_json::json;
 use sqlx::Row;
 
@@ -123,8 +123,10 @@ async fn fill(app: &TestApp, person: &str, officer: &str) -> Vec<Needle> {
             "/api/v1/recipients",
             Some(officer),
             None,
-            Some(json!({"name": "Vastaanottaja R6 Perintä Oy", "role": "independent_recipient",
-                        "country": "NO"})),
+            Some(
+                json!({"name": "Vastaanottaja R6 Perintä Oy", "role": "independent_recipient",
+                        "country": "NO"}),
+            ),
         )
         .await
         .expect(201)["id"]
@@ -173,8 +175,10 @@ async fn fill(app: &TestApp, person: &str, officer: &str) -> Vec<Needle> {
         &format!("/api/v1/people/{person}/restriction"),
         Some(officer),
         None,
-        Some(json!({"reason": "Oikeellisuus kiistetty R18", "value_kind": "phone",
-                    "value": "+358 40 765 4321"})),
+        Some(
+            json!({"reason": "Oikeellisuus kiistetty R18", "value_kind": "phone",
+                    "value": "+358 40 765 4321"}),
+        ),
     )
     .await
     .expect(201);
@@ -298,8 +302,16 @@ async fn r14_r16_the_access_report_covers_every_personal_data_table(app: TestApp
         assert!(vcard.contains(value), "vCard lacks {value}: {vcard}");
     }
     for secret in other_needles {
-        for (form, text) in [("json", &json), ("html", &html), ("csv", &csv), ("vcard", &vcard)] {
-            assert!(!text.contains(secret), "{form} shows another person's {secret}");
+        for (form, text) in [
+            ("json", &json),
+            ("html", &html),
+            ("csv", &csv),
+            ("vcard", &vcard),
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{form} shows another person's {secret}"
+            );
         }
     }
 }
@@ -364,7 +376,10 @@ async fn r14_r20_the_document_names_purposes_retention_rights_and_the_authority(
             "MT Mediateko Oy",
             "annika.kettunen@mediateko.fi",
         ] {
-            assert!(html.contains(expected), "{expected} missing from the document");
+            assert!(
+                html.contains(expected),
+                "{expected} missing from the document"
+            );
         }
     }
     // Finnish dates in the Finnish document, English in the English one.
@@ -383,9 +398,7 @@ async fn r14_r20_the_document_names_purposes_retention_rights_and_the_authority(
     assert_eq!(bad["error"]["field"], "format");
 }
 
-async fn r14_only_the_privacy_officer_and_the_admin_get_the_report_and_it_is_audited(
-    app: TestApp,
-) {
+async fn r14_only_the_privacy_officer_and_the_admin_get_the_report_and_it_is_audited(app: TestApp) {
     let (person, _) = create_person(&app, "Aatu", "Auditoitu").await;
     let partner = app.user("kirjanpito", Role::Partner).await;
     for token in [app.token.clone(), partner] {

@@ -50,7 +50,13 @@ fn portable(person: &Value) -> Value {
         .unwrap()
         .iter()
         .map(|a| {
-            json!([a["kind"], a["street"], a["postal_code"], a["city"], a["country"]])
+            json!([
+                a["kind"],
+                a["street"],
+                a["postal_code"],
+                a["city"],
+                a["country"]
+            ])
         })
         .collect();
     json!({
@@ -74,7 +80,10 @@ async fn round_trip(app: TestApp, format: &str) -> (Value, Value) {
     let fresh = TestApp::spawn(app.db).await.expect("a second register");
     let request = fresh
         .client
-        .post(format!("{}/api/v1/people/import?format={format}", fresh.base))
+        .post(format!(
+            "{}/api/v1/people/import?format={format}",
+            fresh.base
+        ))
         .bearer_auth(&fresh.token)
         .body(file);
     let imported = common::reply_of(request).await.expect(201);
@@ -108,8 +117,9 @@ async fn r16_a_vcard_imported_into_another_register_is_the_same_person(app: Test
 }
 
 async fn r16_the_json_report_keeps_its_documented_schema(app: TestApp) {
-    let schema: Value = serde_json::from_str(include_str!("../../../docs/access-report.schema.json"))
-        .expect("the schema is JSON");
+    let schema: Value =
+        serde_json::from_str(include_str!("../../../docs/access-report.schema.json"))
+            .expect("the schema is JSON");
     let validator = jsonschema::draft202012::new(&schema).expect("a valid JSON Schema 2020-12");
     let person = app.post("/api/v1/people", rich_person()).await.expect(201);
     let id = person["id"].as_str().unwrap();
@@ -125,7 +135,10 @@ async fn r16_the_json_report_keeps_its_documented_schema(app: TestApp) {
         .iter_errors(&report)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "the report breaks its schema: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "the report breaks its schema: {errors:#?}"
+    );
     // The schema is not vacuous: a report without its person fails it.
     let mut broken = report.clone();
     broken.as_object_mut().unwrap().remove("person");
@@ -135,7 +148,10 @@ async fn r16_the_json_report_keeps_its_documented_schema(app: TestApp) {
     assert!(!validator.is_valid(&broken));
     // A bad file is a 422 naming the body, not a half-made person.
     let before = app.count("people").await;
-    for (format, body) in [("json", "{\"person\": 1}"), ("vcard", "BEGIN:VCARD\nFN:x\n")] {
+    for (format, body) in [
+        ("json", "{\"person\": 1}"),
+        ("vcard", "BEGIN:VCARD\nFN:x\n"),
+    ] {
         let request = app
             .client
             .post(format!("{}/api/v1/people/import?format={format}", app.base))
@@ -154,7 +170,14 @@ async fn r16_a_portability_file_is_imported_on_the_command_line(app: TestApp) {
     let path = dir.path().join("kalle.vcf");
     std::fs::write(&path, card).unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
-        .args(["--database-url", &app.database_url, "import", "person", "--format", "vcard"])
+        .args([
+            "--database-url",
+            &app.database_url,
+            "import",
+            "person",
+            "--format",
+            "vcard",
+        ])
         .arg(&path)
         .output()
         .await

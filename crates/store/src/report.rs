@@ -5,22 +5,19 @@
 //! the report covers it, or why not; a test compares it with the database's
 //! own catalogue, so a new table without a decision fails.
 
-use crate::rows::{
-    int, opt_int, opt_parsed, opt_text, opt_ts, parsed, provenance, text, ts,
-};
+use crate::rows::{int, opt_int, opt_parsed, opt_text, opt_ts, parsed, provenance, text, ts};
 use crate::{Backend, Store, StoreError, people};
+use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::controller::RegisterDetails;
 use rekisteri_domain::disclosure::parse_categories;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::recipient::in_eea;
 use rekisteri_domain::report::{
-    AccessReport, Processing, ReportDisclosure, ReportInvoice, ReportLink, ReportNote,
-    ReportOrder, ReportOrderLine, ReportPermission, ReportPerson, ReportPurpose, ReportRecipient,
-    ReportRecord, ReportRequest, ReportRequestEvent, ReportRestriction, ReportWording,
-    SCHEMA_VERSION,
+    AccessReport, Processing, ReportDisclosure, ReportInvoice, ReportLink, ReportNote, ReportOrder,
+    ReportOrderLine, ReportPermission, ReportPerson, ReportPurpose, ReportRecipient, ReportRecord,
+    ReportRequest, ReportRequestEvent, ReportRestriction, ReportWording, SCHEMA_VERSION,
 };
-use rekisteri_domain::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
@@ -61,7 +58,9 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
     ("request_events", Coverage::InReport),
     (
         "search_index",
-        Coverage::Derived("the words and stems a person or note is found by, made from the report's values"),
+        Coverage::Derived(
+            "the words and stems a person or note is found by, made from the report's values",
+        ),
     ),
     (
         "search_fts",
@@ -75,13 +74,22 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
         ),
     ),
     ("users", Coverage::NotAboutTheSubject("staff accounts")),
-    ("api_tokens", Coverage::NotAboutTheSubject("staff's API tokens, hashed")),
+    (
+        "api_tokens",
+        Coverage::NotAboutTheSubject("staff's API tokens, hashed"),
+    ),
     (
         "confidentiality_commitments",
         Coverage::NotAboutTheSubject("the staff's signed commitments (R11)"),
     ),
-    ("recovery_codes", Coverage::NotAboutTheSubject("staff's second-factor recovery codes, hashed")),
-    ("sessions", Coverage::NotAboutTheSubject("staff's web sessions")),
+    (
+        "recovery_codes",
+        Coverage::NotAboutTheSubject("staff's second-factor recovery codes, hashed"),
+    ),
+    (
+        "sessions",
+        Coverage::NotAboutTheSubject("staff's web sessions"),
+    ),
     (
         "login_throttle",
         Coverage::NotAboutTheSubject("failed staff logins per account name and address"),
@@ -91,7 +99,10 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
         Coverage::NotAboutTheSubject("staff logins waiting for the second factor, minutes long"),
     ),
     ("settings", Coverage::NotPersonal("register-wide settings")),
-    ("schema_migrations", Coverage::NotPersonal("the schema's version")),
+    (
+        "schema_migrations",
+        Coverage::NotPersonal("the schema's version"),
+    ),
     (
         "portal_links",
         Coverage::Transient(
@@ -400,7 +411,10 @@ impl Store {
                 })
             })
             .collect::<Rows<_>>()?;
-        let recipients = all(&sqlx::query(RECIPIENTS).fetch_all(&mut *tx).await?, recipient)?;
+        let recipients = all(
+            &sqlx::query(RECIPIENTS).fetch_all(&mut *tx).await?,
+            recipient,
+        )?;
         tx.commit().await?;
         let report = AccessReport {
             schema_version: SCHEMA_VERSION,

@@ -4,6 +4,7 @@ rpt-intro = This document lists all personal data the register holds on you, whe
 rpt-generated = Made
 rpt-person-id = Your number in the register
 rpt-person = Your details
+rpt-none = None.
 rpt-field = Data
 rpt-value = Value
 rpt-name = Name

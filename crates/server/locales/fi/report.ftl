@@ -4,6 +4,7 @@ rpt-intro = Tässä asiakirjassa ovat kaikki rekisterissä sinusta olevat henkil
 rpt-generated = Laadittu
 rpt-person-id = Tunnuksesi rekisterissä
 rpt-person = Tietosi
+rpt-none = Ei tietoja.
 rpt-field = Tieto
 rpt-value = Arvo
 rpt-name = Nimi

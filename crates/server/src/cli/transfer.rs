@@ -379,7 +379,8 @@ pub async fn import_person(
         super::PortableFormat::Vcard => ImportFormat::Vcard,
     };
     let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let draft = person_draft(format, &data).map_err(|m| anyhow::anyhow!("{}: {m}", file.display()))?;
+    let draft =
+        person_draft(format, &data).map_err(|m| anyhow::anyhow!("{}: {m}", file.display()))?;
     let new = draft.parse().map_err(|rekisteri_domain::Invalid(errors)| {
         let fields: Vec<String> = errors
             .iter()

@@ -127,12 +127,12 @@ pub fn render(
             tracing::error!(error = %e, "access report zip failed");
             ApiError::Internal
         }),
-        ReportFormat::Vcard => Ok(vcard::render(
-            &report.person,
-            &report.organisations,
-            report.generated_at,
-        )
-        .into_bytes()),
+        ReportFormat::Vcard => {
+            Ok(
+                vcard::render(&report.person, &report.organisations, report.generated_at)
+                    .into_bytes(),
+            )
+        }
     }
 }
 
@@ -290,8 +290,8 @@ pub fn person_draft(format: ImportFormat, file: &[u8]) -> Result<PersonDraft, St
     let text = std::str::from_utf8(file).map_err(|_| "must be UTF-8 text".to_string())?;
     match format {
         ImportFormat::Json => {
-            let report: AccessReport = serde_json::from_str(text)
-                .map_err(|e| format!("is not an access report: {e}"))?;
+            let report: AccessReport =
+                serde_json::from_str(text).map_err(|e| format!("is not an access report: {e}"))?;
             report.person_draft(Source::OwnNotice, &detail)
         }
         ImportFormat::Vcard => vcard::parse(text, Source::OwnNotice, &detail),

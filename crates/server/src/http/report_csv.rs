@@ -3,10 +3,10 @@
 //! formula is defused ([`safe_cell`]).
 
 use super::marketing::safe_cell;
+use ::zip::write::SimpleFileOptions;
 use rekisteri_domain::Provenance;
 use rekisteri_domain::report::AccessReport;
 use std::io::{Cursor, Write};
-use ::zip::write::SimpleFileOptions;
 
 /// One CSV file: its name and rows (the first is the header).
 struct Sheet {
@@ -109,7 +109,13 @@ fn person_sheets(r: &AccessReport) -> Vec<Sheet> {
     ] {
         for v in list {
             contacts.push(with_source(
-                vec![kind.into(), v.value.clone(), String::new(), String::new(), String::new()],
+                vec![
+                    kind.into(),
+                    v.value.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
                 &v.provenance,
             ));
         }
@@ -158,7 +164,14 @@ fn record_sheets(r: &AccessReport) -> Vec<Sheet> {
     }
     let mut orders = Sheet::new(
         "orders.csv",
-        &header(["id", "number", "status", "ordered_on", "currency", "total_cents"]),
+        &header([
+            "id",
+            "number",
+            "status",
+            "ordered_on",
+            "currency",
+            "total_cents",
+        ]),
     );
     let mut lines = Sheet::new(
         "order_lines.csv",

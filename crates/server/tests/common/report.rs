@@ -31,7 +31,10 @@ pub async fn report_of(app: &TestApp, person: &str, token: &str, format: &str) -
 pub async fn report_bytes(app: &TestApp, person: &str, token: &str, query: &str) -> Vec<u8> {
     let res = app
         .client
-        .get(format!("{}/api/v1/people/{person}/report?{query}", app.base))
+        .get(format!(
+            "{}/api/v1/people/{person}/report?{query}",
+            app.base
+        ))
         .bearer_auth(token)
         .send()
         .await
