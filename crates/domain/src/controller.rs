@@ -4,10 +4,10 @@
 //! and the Finnish Data Protection Ombudsman; every refusal and every
 //! access report carries them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The controller, its contact person for the register, and the authority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterDetails {
     pub controller: Controller,
     pub contact: ContactPerson,
@@ -15,7 +15,7 @@ pub struct RegisterDetails {
 }
 
 /// The company keeping the register (R1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Controller {
     pub name: String,
     /// The Finnish business id (Y-tunnus).
@@ -26,7 +26,7 @@ pub struct Controller {
 }
 
 /// The register's contact person, who answers data-subject requests (R1, R14).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPerson {
     pub name: String,
     pub phone: String,
@@ -34,7 +34,7 @@ pub struct ContactPerson {
 }
 
 /// Where a complaint goes (R20): the Data Protection Ombudsman by default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupervisoryAuthority {
     pub name_fi: String,
     pub name_en: String,

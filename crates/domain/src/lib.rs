@@ -21,11 +21,13 @@ pub mod purpose;
 pub mod recipient;
 pub mod rectification;
 pub mod request;
+pub mod report;
 pub mod restriction;
 pub mod search;
 pub mod time;
 pub mod totp;
 pub mod values;
+pub mod vcard;
 
 pub use error::{FieldError, Invalid};
 pub use provenance::{Provenance, Source};

@@ -75,6 +75,10 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
             "staff" | "no_commitment" => method == "get",
             _ => false,
         }
+    } else if path.ends_with("/report") {
+        // R14, R16: the access report, everything on the person: the
+        // privacy officer (who answers the requests) and the admin.
+        matches!(role, "admin" | "privacy_officer")
     } else if path.starts_with("/api/v1/disclosures") {
         matches!(role, "admin" | "staff" | "privacy_officer")
     } else if path.starts_with("/api/v1/requests") {

@@ -159,6 +159,20 @@ pub enum ImportCommand {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// One person from their access report's JSON or a vCard (R16:
+    /// portability into Rekisteri); the values' source is own_notice.
+    Person {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: PortableFormat,
+    },
+}
+
+/// What `import person` reads.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PortableFormat {
+    Json,
+    Vcard,
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +317,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             )
             .await
         }
+        Command::Import {
+            what: ImportCommand::Person { file, format },
+        } => transfer::import_person(store, clock.as_ref(), file, *format).await,
         Command::Export {
             what:
                 ExportCommand::People {

@@ -364,3 +364,32 @@ pub async fn export_people(
     eprintln!("exported {count} people");
     Ok(())
 }
+
+/// `import person`: one person from a portability file (R16), through the
+/// same parsing and store call as `POST /api/v1/people/import`.
+pub async fn import_person(
+    store: &Store,
+    clock: &dyn Clock,
+    file: &Path,
+    format: super::PortableFormat,
+) -> anyhow::Result<()> {
+    use crate::http::report::{ImportFormat, person_draft};
+    let format = match format {
+        super::PortableFormat::Json => ImportFormat::Json,
+        super::PortableFormat::Vcard => ImportFormat::Vcard,
+    };
+    let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let draft =
+        person_draft(format, &data).map_err(|m| anyhow::anyhow!("{}: {m}", file.display()))?;
+    let new = draft.parse().map_err(|rekisteri_domain::Invalid(errors)| {
+        let fields: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        anyhow::anyhow!("{}: {}", file.display(), fields.join("; "))
+    })?;
+    let actor = Actor::command_line(Purpose::RegisterMaintenance);
+    let person = store.create_person(&actor, clock.now(), new).await?;
+    println!("{}", person.id);
+    Ok(())
+}

@@ -20,6 +20,8 @@ pub mod policy;
 mod recipients;
 mod rectification;
 pub mod requests;
+pub mod report;
+mod report_csv;
 mod search;
 pub mod session;
 pub(crate) mod users;
@@ -240,6 +242,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest(
             "/api/v1",
             OpenApiRouter::new()
+                .merge(report::router())
                 .merge(people::router())
                 .merge(organisations::router())
                 .merge(orders::router())

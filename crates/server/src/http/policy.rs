@@ -44,6 +44,9 @@ pub enum Resource {
     Disclosures,
     /// Data-subject requests as cases (R14–R21): the privacy officer's.
     Requests,
+    /// A person's access report (R14) and portability export (R16):
+    /// everything held on them, for the privacy officer and the admin.
+    Reports,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,8 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (Role::Staff, Recipients) => access == Access::Read,
         (Role::Admin | Role::PrivacyOfficer, Requests) => true,
         (_, Requests) => false,
+        (Role::Admin | Role::PrivacyOfficer, Reports) => true,
+        (_, Reports) => false,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,

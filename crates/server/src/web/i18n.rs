@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 9] = [
+const FILES: [(&str, &str, &str); 10] = [
     (
         "requests.ftl",
         include_str!("../../locales/fi/requests.ftl"),
@@ -103,6 +103,11 @@ const FILES: [(&str, &str, &str); 9] = [
         "marketing.ftl",
         include_str!("../../locales/fi/marketing.ftl"),
         include_str!("../../locales/en/marketing.ftl"),
+    ),
+    (
+        "report.ftl",
+        include_str!("../../locales/fi/report.ftl"),
+        include_str!("../../locales/en/report.ftl"),
     ),
 ];
 
