@@ -15,6 +15,7 @@ pub mod note;
 pub mod organisation;
 pub mod password;
 pub mod permission;
+pub mod portal;
 pub mod person;
 pub mod provenance;
 pub mod purpose;

@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 8] = [
+const FILES: [(&str, &str, &str); 9] = [
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
@@ -98,6 +98,11 @@ const FILES: [(&str, &str, &str); 8] = [
         "marketing.ftl",
         include_str!("../../locales/fi/marketing.ftl"),
         include_str!("../../locales/en/marketing.ftl"),
+    ),
+    (
+        "portal.ftl",
+        include_str!("../../locales/fi/portal.ftl"),
+        include_str!("../../locales/en/portal.ftl"),
     ),
 ];
 
@@ -370,7 +375,7 @@ mod tests {
         }
         let root = concat!(env!("CARGO_MANIFEST_DIR"));
         let mut used = Vec::new();
-        for dir in ["templates", "src/web"] {
+        for dir in ["templates", "src/web", "src/portal"] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir") {
                 let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
                 // Code only: doc comments show calls with example ids.
