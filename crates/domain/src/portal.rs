@@ -105,7 +105,11 @@ impl RateLimit {
 
 /// A prohibition the person set on the portal: takes effect at once, as
 /// their own notice (R15, R5).
-pub fn prohibition(channel: Channel, purpose: MarketingPurpose, at: Timestamp) -> NewPermissionEvent {
+pub fn prohibition(
+    channel: Channel,
+    purpose: MarketingPurpose,
+    at: Timestamp,
+) -> NewPermissionEvent {
     NewPermissionEvent {
         channel,
         purpose,

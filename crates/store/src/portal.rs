@@ -66,7 +66,8 @@ pub struct PortalSession {
     pub report_request_id: Option<RequestId>,
 }
 
-const SESSION_SELECT: &str = "SELECT id, email, language, created_at, expires_at, report_request_id FROM portal_sessions";
+const SESSION_SELECT: &str =
+    "SELECT id, email, language, created_at, expires_at, report_request_id FROM portal_sessions";
 
 fn session_from_row(row: &AnyRow) -> Result<PortalSession, sqlx::Error> {
     Ok(PortalSession {
@@ -101,7 +102,15 @@ where
 fn found(actor: &Actor, at: Timestamp, people: &[PersonId], record: &str) -> Vec<AuditEntry> {
     people
         .iter()
-        .map(|p| actor.entry(at, AuditAction::Search, RecordType::Person, record, Some(*p)))
+        .map(|p| {
+            actor.entry(
+                at,
+                AuditAction::Search,
+                RecordType::Person,
+                record,
+                Some(*p),
+            )
+        })
         .collect()
 }
 
@@ -115,7 +124,9 @@ impl Store {
         email: &str,
     ) -> Result<Vec<PersonId>, StoreError> {
         let people = people_with(&self.read, email).await?;
-        self.audit.record(found(actor, at, &people, "portal")).await?;
+        self.audit
+            .record(found(actor, at, &people, "portal"))
+            .await?;
         Ok(people)
     }
 
@@ -348,9 +359,11 @@ async fn session_in(
     tx: &mut Transaction<'static, Any>,
     id: PortalSessionId,
 ) -> Result<PortalSession, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SESSION_SELECT} WHERE id = $1")))
-        .bind(id.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SESSION_SELECT} WHERE id = $1"
+    )))
+    .bind(id.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(session_from_row(&row)?)
 }

@@ -18,9 +18,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rekisteri_domain::FieldError;
 use rekisteri_domain::portal::PortalRequest;
-use rekisteri_domain::request::{
-    IdentityMethod, NewRequest, Outcome, RequestCase, RequestChannel,
-};
+use rekisteri_domain::request::{IdentityMethod, NewRequest, Outcome, RequestCase, RequestChannel};
 use rekisteri_domain::values::{Email, Parse, Text};
 use rekisteri_store::CaseChange;
 use serde::Deserialize;
@@ -36,10 +34,7 @@ struct HomePage {
 
 impl HomePage {
     fn requests(&self) -> Vec<(PortalRequest, String)> {
-        PortalRequest::ALL
-            .iter()
-            .map(|r| (*r, href(*r)))
-            .collect()
+        PortalRequest::ALL.iter().map(|r| (*r, href(*r))).collect()
     }
 }
 
@@ -139,7 +134,9 @@ pub(super) struct CasePage {
 impl CasePage {
     fn formats(&self) -> &'static [ReportFormat] {
         match self.what {
-            PortalRequest::Portability => &[ReportFormat::Json, ReportFormat::Csv, ReportFormat::Vcard],
+            PortalRequest::Portability => {
+                &[ReportFormat::Json, ReportFormat::Csv, ReportFormat::Vcard]
+            }
             _ => &ReportFormat::ALL,
         }
     }

@@ -32,7 +32,9 @@ pub enum Key<'a> {
 
 impl Key<'_> {
     fn text(&self) -> String {
-        let ip = |ip: &Option<std::net::IpAddr>| ip.map_or_else(|| "unknown".into(), |ip| ip.to_string());
+        let ip = |ip: &Option<std::net::IpAddr>| {
+            ip.map_or_else(|| "unknown".into(), |ip| ip.to_string())
+        };
         match self {
             Key::Email(email) => format!(
                 "email:{}",
@@ -89,14 +91,26 @@ mod tests {
         let limiter = Limiter::default();
         let now = Timestamp::from_micros(1_800_000_000_000_000);
         for _ in 0..3 {
-            assert!(limiter.take(Key::Email("Matti@Example.fi"), RateLimit::PER_EMAIL, now).is_ok());
+            assert!(
+                limiter
+                    .take(Key::Email("Matti@Example.fi"), RateLimit::PER_EMAIL, now)
+                    .is_ok()
+            );
         }
         let wait = limiter
             .take(Key::Email("matti@example.fi"), RateLimit::PER_EMAIL, now)
             .unwrap_err();
         assert_eq!(wait, 3600);
-        assert!(limiter.take(Key::Email("other@example.fi"), RateLimit::PER_EMAIL, now).is_ok());
+        assert!(
+            limiter
+                .take(Key::Email("other@example.fi"), RateLimit::PER_EMAIL, now)
+                .is_ok()
+        );
         let later = Timestamp::from_micros(now.micros() + LONGEST_WINDOW_MICROS);
-        assert!(limiter.take(Key::Email("matti@example.fi"), RateLimit::PER_EMAIL, later).is_ok());
+        assert!(
+            limiter
+                .take(Key::Email("matti@example.fi"), RateLimit::PER_EMAIL, later)
+                .is_ok()
+        );
     }
 }

@@ -15,13 +15,13 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::Actor;
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::portal::{
     LINK_LIFETIME_MICROS, PortalRequest, RateLimit, SESSION_LIFETIME_MICROS,
 };
 use rekisteri_domain::values::{Email, parse_field};
-use rekisteri_domain::Timestamp;
-use rekisteri_domain::ids::PersonId;
 use rekisteri_store::{LinkOutcome, NewPortalLink};
 use serde::Deserialize;
 
@@ -219,7 +219,10 @@ pub async fn confirm(
 ) -> Result<Response, ApiError> {
     let link = s.store.portal_link(visitor.now, &token).await?;
     if !visitor.lang_asked
-        && let Some(lang) = link.as_ref().and_then(|l| l.language.as_deref()).and_then(Lang::parse)
+        && let Some(lang) = link
+            .as_ref()
+            .and_then(|l| l.language.as_deref())
+            .and_then(Lang::parse)
     {
         visitor.speak(lang);
     }
@@ -230,7 +233,11 @@ pub async fn confirm(
         token,
         valid,
     };
-    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
     visitor.page(&page, status)
 }
 
@@ -242,14 +249,19 @@ pub struct Empty {}
 pub async fn verify(
     State(s): State<AppState>,
     Path(token): Path<String>,
-    PortalForm { visitor, .. }: PortalForm<Empty>,
+    PortalForm { mut visitor, .. }: PortalForm<Empty>,
 ) -> Result<Response, ApiError> {
     let now = visitor.now;
-    let wanted = s
-        .store
-        .portal_link(now, &token)
-        .await?
-        .and_then(|link| link.wanted);
+    let link = s.store.portal_link(now, &token).await?;
+    if !visitor.lang_asked
+        && let Some(lang) = link
+            .as_ref()
+            .and_then(|l| l.language.as_deref())
+            .and_then(Lang::parse)
+    {
+        visitor.speak(lang);
+    }
+    let wanted = link.and_then(|link| link.wanted);
     let secret = random_secret("");
     let session = s
         .store

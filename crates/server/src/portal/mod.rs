@@ -139,7 +139,9 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Appends a `__Host-` cookie: this origin, path `/`, HttpOnly, Secure (the
 /// browser still keeps it for `http://localhost`), SameSite=Strict.
 fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: Option<i64>) {
-    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
     let cookie = format!("{name}={value}; Path=/; HttpOnly; Secure; SameSite=Strict{age}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);

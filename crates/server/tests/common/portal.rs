@@ -109,7 +109,12 @@ pub async fn mail_to(app: &TestApp, email: &str) -> Vec<String> {
     app.state.portal.settled().await;
     let mut found = Vec::new();
     for entry in app.outbox.list().await.expect("outbox") {
-        let raw = app.outbox.read(&entry.file).await.expect("read").expect("file");
+        let raw = app
+            .outbox
+            .read(&entry.file)
+            .await
+            .expect("read")
+            .expect("file");
         let text = decode(&String::from_utf8_lossy(&raw));
         if text.contains(&format!("To: {email}")) {
             found.push(text);
@@ -121,9 +126,7 @@ pub async fn mail_to(app: &TestApp, email: &str) -> Vec<String> {
 /// The headers and the body of a message, its body decoded
 /// (base64 or quoted-printable).
 fn decode(message: &str) -> String {
-    let (head, body) = message
-        .split_once("\r\n\r\n")
-        .unwrap_or((message, ""));
+    let (head, body) = message.split_once("\r\n\r\n").unwrap_or((message, ""));
     let lower = head.to_ascii_lowercase();
     let body = if lower.contains("content-transfer-encoding: base64") {
         let joined: String = body.split_whitespace().collect();
