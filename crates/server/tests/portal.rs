@@ -351,7 +351,7 @@ async fn r17_a_portal_correction_becomes_a_rectification_case(app: TestApp) {
     )
     .await;
     assert_eq!(missing.status, 422, "the correction is required");
-    assert!(missing.body.contains("err-correction"));
+    assert!(missing.body.contains("err-correction") && missing.body.contains("on pakollinen"));
     let done = post(
         &app,
         &v,

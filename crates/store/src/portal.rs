@@ -141,12 +141,20 @@ impl Store {
         new: NewPortalLink<'_>,
     ) -> Result<LinkOutcome, StoreError> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM portal_links WHERE expires_at < $1")
-            .bind(at.micros() - 24 * 60 * 60 * 1_000_000)
+        // Addresses are personal data: spent links and ended visits go a
+        // day after their expiry.
+        let day_ago = at.micros() - 24 * 60 * 60 * 1_000_000;
+        for table in ["portal_links", "portal_sessions"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE expires_at < $1"
+            )))
+            .bind(day_ago)
             .execute(&mut *tx)
             .await?;
+        }
         let people = people_with(&mut *tx, new.email.as_str()).await?;
         if people.is_empty() {
+            tx.commit().await?;
             return Ok(LinkOutcome::NotOnRecord);
         }
         let recent = sqlx::query(
@@ -160,6 +168,7 @@ impl Store {
         .map(|r| ts(r, "created_at"))
         .collect::<Result<Vec<_>, _>>()?;
         if !new.limit.allows(&recent, at) {
+            tx.commit().await?;
             return Ok(LinkOutcome::Capped);
         }
         let hash = token_hash(new.token);

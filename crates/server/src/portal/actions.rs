@@ -167,7 +167,7 @@ pub async fn submit(
         let raw = lookup(&form, field).unwrap_or_default().trim();
         if raw.is_empty() {
             if *required {
-                let e = FieldError::invalid(*field, "is required");
+                let e = FieldError::required(*field);
                 errors.push((field.to_string(), field_message(&v.visitor.l, &e)));
             }
             continue;
