@@ -20,6 +20,7 @@ pub mod portal;
 pub mod provenance;
 pub mod purpose;
 pub mod recipient;
+pub mod rectification;
 pub mod request;
 pub mod restriction;
 pub mod search;

@@ -63,6 +63,9 @@ pub struct RecipientDraft {
     pub safeguard_detail: Option<String>,
     /// What the recipient does with the data.
     pub description: Option<String>,
+    /// Where notices of rectification and erasure go (Art. 19); without
+    /// one they are printable letters.
+    pub notice_email: Option<String>,
 }
 
 /// A recorded transfer safeguard.
@@ -81,6 +84,7 @@ pub struct NewRecipient {
     pub country: Country,
     pub safeguard: Option<RecordedSafeguard>,
     pub description: Option<Text>,
+    pub notice_email: Option<crate::values::Email>,
 }
 
 fn bounded(field: &str, raw: Option<&str>, max: usize) -> Result<Option<Text>, FieldError> {
@@ -120,6 +124,10 @@ impl RecipientDraft {
             500,
         ));
         let description = errors.take(bounded("description", self.description.as_deref(), 2000));
+        let notice_email = errors.take(parse_optional::<crate::values::Email>(
+            "notice_email",
+            self.notice_email.as_deref(),
+        ));
         let safeguard = match (kind, on) {
             (Some(Some(kind)), Some(Some(on))) => Some(Some(RecordedSafeguard {
                 kind,
@@ -160,6 +168,7 @@ impl RecipientDraft {
                 country: country?,
                 safeguard: safeguard?,
                 description: description?,
+                notice_email: notice_email?,
             })
         })
     }
@@ -180,6 +189,7 @@ pub struct Recipient {
     pub safeguard_on: Option<Date>,
     pub safeguard_detail: Option<String>,
     pub description: Option<String>,
+    pub notice_email: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub created_by: Option<UserId>,
@@ -264,6 +274,7 @@ mod tests {
             safeguard_on: new.safeguard.as_ref().map(|s| s.on),
             safeguard_detail: None,
             description: None,
+            notice_email: None,
             created_at: at,
             updated_at: at,
             created_by: None,

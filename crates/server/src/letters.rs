@@ -4,8 +4,10 @@
 //! language; refusals always carry the supervisory authority (R20).
 
 use crate::mail::{Addressee, Mail};
+use rekisteri_domain::Provenance;
 use rekisteri_domain::controller::RegisterDetails;
 use rekisteri_domain::request::{Reminder, RequestCase};
+use rekisteri_store::{NoticeRecipient, Rectified};
 
 /// Where a letter to the requester goes: their email, else a printable
 /// letter to their name and address.
@@ -112,5 +114,87 @@ pub fn reminder(register: &RegisterDetails, case: &RequestCase, reminder: Remind
             due = case.deadline(),
         ),
         about: None,
+    }
+}
+
+/// The lines of a rectification: what, the wrong value, the right one.
+fn corrections_text(rectified: &Rectified) -> String {
+    rectified
+        .corrections
+        .iter()
+        .map(|c| {
+            format!(
+                "- {}: {} → {}",
+                c.field.code(),
+                c.from.as_deref().unwrap_or("–"),
+                c.to.as_deref().unwrap_or("(poistettu / deleted)")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Where a notice to a source goes: an email address in the source's
+/// details, else a printable letter naming the source.
+pub fn to_source(source: &Provenance) -> Addressee {
+    let detail = source.source_detail.as_deref().unwrap_or_default();
+    match detail.parse::<lettre::Address>() {
+        Ok(address) => Addressee::Email(address.to_string()),
+        Err(_) => Addressee::Letter(format!("{} {}", source.source, detail).trim().to_string()),
+    }
+}
+
+/// R17: the source of a wrong value is told of its correction.
+pub fn rectification_to_source(
+    register: &RegisterDetails,
+    rectified: &Rectified,
+    source: &Provenance,
+) -> Mail {
+    Mail {
+        to: to_source(source),
+        subject: format!(
+            "Tietojen oikaisu / Rectification of data ({})",
+            rectified.case.id
+        ),
+        body: format!(
+            "Meille toimittamianne henkilötietoja on oikaistu rekisteröidyn pyynnöstä (EU 2016/679, 16 art.). \
+             Pyydämme korjaamaan tiedot myös omiin rekistereihinne.\n\
+             Personal data you supplied to us has been rectified at the data subject's request (GDPR Art. 16). \
+             Please correct your own records too.\n\n{}\n\n{}",
+            corrections_text(rectified),
+            signature(register)
+        ),
+        about: Some(rectified.person_id),
+    }
+}
+
+/// R17, Art. 19: a recipient of the person's data is told of its correction.
+pub fn rectification_to_recipient(
+    register: &RegisterDetails,
+    rectified: &Rectified,
+    recipient: &NoticeRecipient,
+) -> Mail {
+    let disclosures = recipient
+        .disclosures
+        .iter()
+        .map(|(id, at)| format!("- {id} ({})", at.date()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Mail {
+        to: match &recipient.notice_email {
+            Some(email) => Addressee::Email(email.clone()),
+            None => Addressee::Letter(recipient.name.clone()),
+        },
+        subject: format!(
+            "Luovutettujen tietojen oikaisu / Rectification of disclosed data ({})",
+            rectified.case.id
+        ),
+        body: format!(
+            "Teille luovutettuja henkilötietoja on oikaistu (EU 2016/679, 16 ja 19 art.). Luovutukset:\n\
+             Personal data disclosed to you has been rectified (GDPR Art. 16 and 19). Disclosures:\n{disclosures}\n\n{}\n\n{}",
+            corrections_text(rectified),
+            signature(register)
+        ),
+        about: Some(rectified.person_id),
     }
 }

@@ -77,6 +77,10 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
         }
     } else if path.starts_with("/api/v1/disclosures") {
         matches!(role, "admin" | "staff" | "privacy_officer")
+    } else if path.starts_with("/api/v1/requests") {
+        // R14–R21: data-subject requests are the privacy officer's cases
+        // (and the admin's).
+        matches!(role, "admin" | "privacy_officer")
     } else if register {
         let personal = !path.starts_with("/api/v1/organisations");
         match role {

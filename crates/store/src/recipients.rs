@@ -22,7 +22,7 @@ pub struct RecipientFilter {
     pub active_only: bool,
 }
 
-const SELECT: &str = "SELECT id, version, name, role, country, safeguard, safeguard_on, safeguard_detail, description, \
+const SELECT: &str = "SELECT id, version, name, role, country, safeguard, safeguard_on, safeguard_detail, description, notice_email, \
      created_at, updated_at, created_by, updated_by, retired_at FROM recipients";
 
 fn from_row(row: &AnyRow) -> Result<Recipient, sqlx::Error> {
@@ -38,6 +38,7 @@ fn from_row(row: &AnyRow) -> Result<Recipient, sqlx::Error> {
         safeguard_on: opt_parsed(row, "safeguard_on")?,
         safeguard_detail: opt_text(row, "safeguard_detail")?,
         description: opt_text(row, "description")?,
+        notice_email: opt_text(row, "notice_email")?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
         created_by: opt_parsed(row, "created_by")?,
@@ -72,6 +73,7 @@ fn values(new: &NewRecipient, actor: &Actor) -> Values {
             text_or_null(safeguard.and_then(|s| s.detail.as_ref())),
         ),
         ("description", text_or_null(new.description.as_ref())),
+        ("notice_email", text_or_null(new.notice_email.as_ref())),
         ("updated_by", text_or_null(actor.user)),
     ]
 }

@@ -445,7 +445,7 @@ impl Store {
                         "a fee or refusal needs a repeat request (or record it as the answer's refusal)",
                     ));
                 }
-                if decision == FeeDecision::Fee && !cents.is_some_and(|c| c > 0) {
+                if decision == FeeDecision::Fee && cents.is_none_or(|c| c <= 0) {
                     return Err(StoreError::field(
                         "fee_cents",
                         "a fee needs its amount in cents",

@@ -14,6 +14,7 @@ recipient-safeguard-hint = Needed outside the EU/EEA before any data may be sent
 recipient-safeguard-on = Date of the safeguard
 recipient-safeguard-detail = Safeguard detail
 recipient-description = What it does with the data
+recipient-notice-email = Email for notices of rectification and erasure
 recipient-state = State
 recipient-actions = Actions
 recipient-in-eea = EU/EEA

@@ -14,6 +14,7 @@ recipient-safeguard-hint = Tarvitaan EU:n/ETA:n ulkopuolella ennen kuin tietoja 
 recipient-safeguard-on = Suojatoimen päivämäärä
 recipient-safeguard-detail = Suojatoimen tarkenne
 recipient-description = Mitä se tekee tiedoilla
+recipient-notice-email = Sähköposti oikaisu- ja poistoilmoituksille
 recipient-state = Tila
 recipient-actions = Toiminnot
 recipient-in-eea = EU/ETA

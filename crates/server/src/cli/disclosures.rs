@@ -48,6 +48,8 @@ pub struct DiscloseArgs {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once from the command line: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum RecipientCommand {
     /// List recipients and processors: id, name, role, country, safeguard, state.
     List,
@@ -71,6 +73,9 @@ pub enum RecipientCommand {
         safeguard_detail: Option<String>,
         #[arg(long)]
         description: Option<String>,
+        /// Where notices of rectification and erasure go (Art. 19).
+        #[arg(long)]
+        notice_email: Option<String>,
         /// The user adding it (admin or privacy officer); default: the
         /// command line, acting for no user.
         #[arg(long = "as")]
@@ -229,6 +234,7 @@ pub async fn recipient(
             safeguard_on,
             safeguard_detail,
             description,
+            notice_email,
             as_user,
         } => {
             let draft = RecipientDraft {
@@ -239,6 +245,7 @@ pub async fn recipient(
                 safeguard_on: safeguard_on.clone(),
                 safeguard_detail: safeguard_detail.clone(),
                 description: description.clone(),
+                notice_email: notice_email.clone(),
             };
             let new = draft.parse().map_err(|e| invalid(&e))?;
             let purpose = Purpose::RegisterMaintenance;

@@ -18,6 +18,7 @@ mod people;
 pub mod permissions;
 pub mod policy;
 mod recipients;
+mod rectification;
 pub mod requests;
 mod search;
 pub mod session;
@@ -262,7 +263,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(marketing::router())
                 .merge(recipients::router())
                 .merge(disclosures::router())
-                .merge(requests::router()),
+                .merge(requests::router())
+                .merge(rectification::router()),
         )
         .split_for_parts()
 }

@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use rekisteri_domain::error::{Errors, FieldError};
+use rekisteri_domain::error::Errors;
 use rekisteri_domain::ids::{PersonId, RequestId};
 use rekisteri_domain::request::{FeeDecision, IdentityMethod, Outcome, RequestCase, RequestDraft};
 use rekisteri_domain::values::{Text, parse_field, parse_optional};
@@ -29,13 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(read))
         .routes(routes!(candidates))
-        .routes(routes!(link))
-        .routes(routes!(verify))
-        .routes(routes!(start))
-        .routes(routes!(extend))
-        .routes(routes!(fee))
-        .routes(routes!(answer))
-        .routes(routes!(close))
+        .routes(routes!(step))
 }
 
 /// Handling a data subject's request is keeping the register (R2).
@@ -166,225 +160,148 @@ async fn candidates(
     Ok(Json(found))
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-struct LinkBody {
-    person_id: Option<String>,
+/// The fields of a step; each step reads its own.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct StepBody {
+    /// `link`: the person the requester is.
+    pub person_id: Option<String>,
+    /// `verify`: `officer_recorded` (default), `email_on_record` or `portal_link`.
+    pub method: Option<String>,
+    /// `verify`: how identity was established (required when the officer records it).
+    pub note: Option<String>,
+    /// `extend`: the new deadline, at most three months from receipt.
+    pub extended_to: Option<String>,
+    /// `extend`: why; written to the person at once (GDPR 12(3)).
+    pub reason: Option<String>,
+    /// `fee`: `fee`, `refusal` or `free`.
+    pub decision: Option<String>,
+    /// `fee`: the fee in cents; never charged by the register.
+    pub fee_cents: Option<i64>,
+    /// `fee`: why (a further copy, or manifestly unfounded or excessive).
+    pub justification: Option<String>,
+    /// `answer`: `fulfilled`, `partly` or `refused`.
+    pub outcome: Option<String>,
+    /// `answer`: the answer; for a refusal, its reasons.
+    pub answer: Option<String>,
 }
 
-/// The requester is this person (a confirmed candidate). A request by
-/// email from an address on the person's record becomes verified; a
-/// repeat access request within 12 months is flagged.
-#[utoipa::path(post, path = "/requests/{id}/link", tag = "requests", params(("id" = RequestId, Path)),
-    request_body = LinkBody, responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
-async fn link(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<LinkBody>,
-) -> Result<Json<CaseView>, ApiError> {
-    let person = one(parse_field::<PersonId>(
-        "person_id",
-        body.person_id.as_deref().unwrap_or(""),
-    ))?;
-    change(&state, &caller, &id, CaseChange::Link(person)).await
-}
+/// The steps of a case, by the name of their route.
+pub const STEPS: [&str; 7] = [
+    "link", "verify", "start", "extend", "fee", "answer", "close",
+];
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-struct VerifyBody {
-    /// `officer_recorded` (default), `email_on_record` or `portal_link`.
-    method: Option<String>,
-    /// How identity was established (required when the officer records it).
-    note: Option<String>,
-}
-
-/// Record how the requester's identity was established (R14).
-#[utoipa::path(post, path = "/requests/{id}/verify", tag = "requests", params(("id" = RequestId, Path)),
-    request_body = VerifyBody, responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
-async fn verify(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<VerifyBody>,
-) -> Result<Json<CaseView>, ApiError> {
+/// The change a step asks for, or the fields that are wrong.
+fn step_change(step: &str, b: &StepBody) -> Result<CaseChange, ApiError> {
     let mut errors = Errors::new();
-    let method = errors.take(parse_field::<IdentityMethod>(
-        "method",
-        body.method.as_deref().unwrap_or("officer_recorded"),
-    ));
-    let note = errors.take(parse_optional::<Text>("note", body.note.as_deref()));
-    let (method, note) = errors.finish(|| Some((method?, note?)))?;
-    let note = note.map(|n| n.to_string());
-    change(&state, &caller, &id, CaseChange::Verify { method, note }).await
-}
-
-/// The officer has started on the case.
-#[utoipa::path(post, path = "/requests/{id}/start", tag = "requests", params(("id" = RequestId, Path)),
-    responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn start(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<CaseView>, ApiError> {
-    change(&state, &caller, &id, CaseChange::Start).await
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-struct ExtendBody {
-    /// The new deadline: at most three months from receipt.
-    extended_to: Option<String>,
-    /// Why; sent to the person at once (GDPR 12(3)).
-    reason: Option<String>,
-}
-
-/// Extend the deadline by up to two further months, within the first month,
-/// with a reason; the reason is written to the requester at once.
-#[utoipa::path(post, path = "/requests/{id}/extend", tag = "requests", params(("id" = RequestId, Path)),
-    request_body = ExtendBody, responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
-async fn extend(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<ExtendBody>,
-) -> Result<Json<CaseView>, ApiError> {
-    let mut errors = Errors::new();
-    let to = errors.take(parse_field::<Date>(
-        "extended_to",
-        body.extended_to.as_deref().unwrap_or(""),
-    ));
-    let reason = errors.take(parse_field::<Text>(
-        "reason",
-        body.reason.as_deref().unwrap_or(""),
-    ));
-    let (to, reason) = errors.finish(|| Some((to?, reason?)))?;
-    let extend = CaseChange::Extend {
-        to,
-        reason: reason.to_string(),
+    let required = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
+    let change = match step {
+        "link" => errors
+            .take(parse_field::<PersonId>(
+                "person_id",
+                &required(&b.person_id),
+            ))
+            .map(CaseChange::Link),
+        "verify" => {
+            let method = errors.take(parse_field::<IdentityMethod>(
+                "method",
+                b.method.as_deref().unwrap_or("officer_recorded"),
+            ));
+            let note = errors.take(parse_optional::<Text>("note", b.note.as_deref()));
+            method.zip(note).map(|(method, note)| CaseChange::Verify {
+                method,
+                note: note.map(|n| n.to_string()),
+            })
+        }
+        "start" => Some(CaseChange::Start),
+        "extend" => {
+            let to = errors.take(parse_field::<Date>(
+                "extended_to",
+                &required(&b.extended_to),
+            ));
+            let reason = errors.take(parse_field::<Text>("reason", &required(&b.reason)));
+            to.zip(reason).map(|(to, reason)| CaseChange::Extend {
+                to,
+                reason: reason.to_string(),
+            })
+        }
+        "fee" => {
+            let decision = errors.take(parse_field::<FeeDecision>(
+                "decision",
+                &required(&b.decision),
+            ));
+            let why = errors.take(parse_field::<Text>(
+                "justification",
+                &required(&b.justification),
+            ));
+            decision.zip(why).map(|(decision, why)| CaseChange::Fee {
+                decision,
+                cents: b.fee_cents,
+                justification: why.to_string(),
+            })
+        }
+        "answer" => {
+            let outcome = errors.take(parse_field::<Outcome>("outcome", &required(&b.outcome)));
+            let text = errors.take(parse_field::<Text>("answer", &required(&b.answer)));
+            outcome.zip(text).map(|(outcome, text)| CaseChange::Answer {
+                outcome,
+                answer: text.to_string(),
+            })
+        }
+        "close" => Some(CaseChange::Close),
+        _ => return Err(ApiError::NotFound),
     };
-    let view = change(&state, &caller, &id, extend).await?;
-    tell_requester(
-        &state,
-        &caller,
-        &view.0.case,
-        letters::extension(&state.register, &view.0.case),
-    )
-    .await?;
-    Ok(view)
+    Ok(errors.finish(|| change)?)
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-struct FeeBody {
-    /// `fee`, `refusal` or `free`.
-    decision: Option<String>,
-    /// The fee in cents (for `fee`); never charged by the register.
-    fee_cents: Option<i64>,
-    /// Why (GDPR 12(5): manifestly unfounded or excessive, or a further copy).
-    justification: Option<String>,
-}
-
-/// Record a fee or refusal decision on a repeat request, with its
-/// justification. Nothing is charged automatically.
-#[utoipa::path(post, path = "/requests/{id}/fee", tag = "requests", params(("id" = RequestId, Path)),
-    request_body = FeeBody, responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
-async fn fee(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<FeeBody>,
-) -> Result<Json<CaseView>, ApiError> {
-    let mut errors = Errors::new();
-    let decision = errors.take(parse_field::<FeeDecision>(
-        "decision",
-        body.decision.as_deref().unwrap_or(""),
-    ));
-    let justification = errors.take(parse_field::<Text>(
-        "justification",
-        body.justification.as_deref().unwrap_or(""),
-    ));
-    let (decision, justification) = errors.finish(|| Some((decision?, justification?)))?;
-    let fee = CaseChange::Fee {
-        decision,
-        cents: body.fee_cents,
-        justification: justification.to_string(),
-    };
-    change(&state, &caller, &id, fee).await
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-struct AnswerBody {
-    /// `fulfilled`, `partly` or `refused`.
-    outcome: Option<String>,
-    /// The answer; for a refusal, its reasons.
-    answer: Option<String>,
-}
-
-/// Answer the request. The answer is written to the requester; a refusal
-/// carries its reasons and the supervisory authority's details (R20).
-#[utoipa::path(post, path = "/requests/{id}/answer", tag = "requests", params(("id" = RequestId, Path)),
-    request_body = AnswerBody, responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
-async fn answer(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<AnswerBody>,
-) -> Result<Json<CaseView>, ApiError> {
-    let mut errors = Errors::new();
-    let outcome = errors.take(parse_field::<Outcome>(
-        "outcome",
-        body.outcome.as_deref().unwrap_or(""),
-    ));
-    let text = errors.take(parse_field::<Text>(
-        "answer",
-        body.answer.as_deref().unwrap_or(""),
-    ));
-    let (outcome, text) = errors.finish(|| Some((outcome?, text?)))?;
-    let answer = CaseChange::Answer {
-        outcome,
-        answer: text.to_string(),
-    };
-    let view = change(&state, &caller, &id, answer).await?;
-    tell_requester(
-        &state,
-        &caller,
-        &view.0.case,
-        letters::answer(&state.register, &view.0.case),
-    )
-    .await?;
-    Ok(view)
-}
-
-/// Close an answered case.
-#[utoipa::path(post, path = "/requests/{id}/close", tag = "requests", params(("id" = RequestId, Path)),
-    responses((status = 200, body = CaseView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn close(
-    state: State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<CaseView>, ApiError> {
-    change(&state, &caller, &id, CaseChange::Close).await
-}
-
-fn one<T>(result: Result<T, FieldError>) -> Result<T, ApiError> {
-    result.map_err(|e| ApiError::Invalid(e.into()))
-}
-
-async fn change(
-    State(s): &State<AppState>,
+/// Takes a step of the case (the API's and the web's): the policy, the
+/// change in one transaction, then the letter it owes the requester — the
+/// extension's reason, the answer (a refusal with the authority, R20).
+pub(crate) async fn take_step(
+    s: &AppState,
     caller: &Caller,
-    id: &str,
-    change: CaseChange,
-) -> Result<Json<CaseView>, ApiError> {
+    id: RequestId,
+    step: &str,
+    body: &StepBody,
+) -> Result<RequestCase, ApiError> {
     allow(caller, Resource::Requests, Access::Write)?;
-    let now = s.clock.now();
+    let change = step_change(step, body)?;
     let case = s
         .store
-        .change_request(&caller.actor(PURPOSE), now, path_id(id)?, None, change)
+        .change_request(&caller.actor(PURPOSE), s.clock.now(), id, None, change)
         .await?;
-    Ok(Json(CaseView::of(case, now.date())))
+    let letter = match step {
+        "extend" => Some(letters::extension(&s.register, &case)),
+        "answer" => Some(letters::answer(&s.register, &case)),
+        _ => None,
+    };
+    if let Some(mail) = letter {
+        tell_requester(s, caller, &case, mail).await?;
+    }
+    Ok(case)
+}
+
+/// One step of a case: `link` (the requester is this person: a request by
+/// email from an address on their record becomes verified; a repeat access
+/// request within 12 months is flagged), `verify` (how identity was
+/// established), `start`, `extend` (up to two further months, within the
+/// first month, with a reason written to the person), `fee` (a fee or
+/// refusal decision on a repeat, with its justification; nothing is
+/// charged), `answer` (written to the person; a refusal with its reasons
+/// and the supervisory authority, R20), `close`.
+#[utoipa::path(post, path = "/requests/{id}/{step}", tag = "requests",
+    params(("id" = RequestId, Path), ("step" = String, Path, description = "link, verify, start, extend, fee, answer or close")),
+    request_body = StepBody,
+    responses((status = 200, body = CaseView), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody),
+        (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn step(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, step)): Path<(String, String)>,
+    JsonBody(body): JsonBody<StepBody>,
+) -> Result<Json<CaseView>, ApiError> {
+    allow(&caller, Resource::Requests, Access::Write)?;
+    let case = take_step(&s, &caller, path_id(&id)?, &step, &body).await?;
+    Ok(Json(CaseView::of(case, s.clock.now().date())))
 }
 
 /// Sends `mail` about the case and records it in the case's history.

@@ -58,7 +58,12 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 9] = [
+const FILES: [(&str, &str, &str); 10] = [
+    (
+        "requests.ftl",
+        include_str!("../../locales/fi/requests.ftl"),
+        include_str!("../../locales/en/requests.ftl"),
+    ),
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),

@@ -27,6 +27,7 @@ mod person_marketing;
 mod person_marketing_forms;
 mod person_page;
 mod recipients;
+mod requests;
 mod start;
 
 use crate::http::AppState;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(disclosures::router())
         .merge(person_marketing_forms::router())
         .merge(marketing::router())
+        .merge(requests::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             errors::html_errors,

@@ -92,6 +92,7 @@ struct RecipientForm {
     safeguard_on: String,
     safeguard_detail: String,
     description: String,
+    notice_email: String,
     version: String,
 }
 
@@ -108,6 +109,7 @@ impl RecipientForm {
             safeguard_on: r.safeguard_on.map(|d| d.to_string()).unwrap_or_default(),
             safeguard_detail: r.safeguard_detail.clone().unwrap_or_default(),
             description: r.description.clone().unwrap_or_default(),
+            notice_email: r.notice_email.clone().unwrap_or_default(),
             version: r.version.to_string(),
         }
     }
@@ -121,6 +123,7 @@ impl RecipientForm {
             safeguard_on: some(&self.safeguard_on),
             safeguard_detail: some(&self.safeguard_detail),
             description: some(&self.description),
+            notice_email: some(&self.notice_email),
         }
     }
 }
@@ -139,7 +142,7 @@ struct FormPage {
     conflict: bool,
 }
 
-const SHOWN: [&str; 7] = [
+const SHOWN: [&str; 8] = [
     "name",
     "role",
     "country",
@@ -147,6 +150,7 @@ const SHOWN: [&str; 7] = [
     "safeguard_on",
     "safeguard_detail",
     "description",
+    "notice_email",
 ];
 
 fn form_page(

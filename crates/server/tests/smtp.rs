@@ -1,0 +1,87 @@
+//! Mail by SMTP against a real server (CI starts aiosmtpd and names it in
+//! `REKISTERI_TEST_SMTP`, with the maildir it delivers to in
+//! `REKISTERI_TEST_SMTP_MAILDIR`): the officer's deadline reminder (B4)
+//! leaves the app through lettre's SMTP exchange and arrives whole.
+
+mod common;
+
+use common::{Db, TestApp};
+use rekisteri::mail::Mailer;
+use rekisteri_domain::Role;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The SMTP server and its maildir, or `None` outside CI when not set.
+fn smtp_server() -> Option<(String, PathBuf)> {
+    match (
+        std::env::var("REKISTERI_TEST_SMTP"),
+        std::env::var("REKISTERI_TEST_SMTP_MAILDIR"),
+    ) {
+        (Ok(url), Ok(dir)) if !url.is_empty() => Some((url, PathBuf::from(dir))),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but REKISTERI_TEST_SMTP is not set: the SMTP path must be tested")
+        }
+        _ => None,
+    }
+}
+
+/// The delivered message containing `needle`, waiting up to 20 s.
+async fn delivered(maildir: &std::path::Path, needle: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(entries) = std::fs::read_dir(maildir.join("new")) {
+            for entry in entries.flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                if text.contains(needle) {
+                    return text;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "no message containing {needle} arrived in {}",
+        maildir.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b4_a_reminder_goes_to_the_officer_by_smtp() {
+    let Some((url, maildir)) = smtp_server() else {
+        eprintln!("skipped: set REKISTERI_TEST_SMTP to test the SMTP path");
+        return;
+    };
+    let app = TestApp::spawn(Db::Sqlite).await.expect("app");
+    let officer = app.user("tietosuoja", Role::PrivacyOfficer).await;
+    let case = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/requests",
+            Some(&officer),
+            None,
+            Some(json!({"kind": "access", "channel": "letter", "requester_name": "Sanni Smtp"})),
+        )
+        .await
+        .expect(201);
+    let id = case["id"].as_str().unwrap().to_string();
+    // The app's own state with SMTP configured, as `serve --smtp-url` makes it.
+    let mut state = app.state.clone();
+    state.mailer = Mailer::outbox(PathBuf::from("/nonexistent"), "rekisteri@example.fi")
+        .unwrap()
+        .with_smtp(&url)
+        .unwrap();
+    app.clock.advance_days(14);
+    assert_eq!(
+        rekisteri::deadlines::send_reminders(&state).await.unwrap(),
+        1
+    );
+    let message = delivered(&maildir, &id).await;
+    assert!(
+        message.contains("To: annika.kettunen@mediateko.fi"),
+        "{message}"
+    );
+    assert!(message.contains("From: rekisteri@example.fi"));
+    assert!(message.contains("2026-12-15"));
+    // Nothing went to the outbox folder: SMTP carried it.
+    assert!(app.outbox.list().await.unwrap().is_empty());
+}

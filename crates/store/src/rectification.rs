@@ -1,0 +1,276 @@
+//! Rectification (R17): the officer's corrections of a rectification
+//! case, applied to the person in one transaction, answering whom to tell:
+//! the sources of the wrong values and every recipient the person's data
+//! was disclosed to (from the disclosure log, Art. 19).
+
+use crate::requests::request_in;
+use crate::rows::{self, Arg, opt_text, provenance, text, ts};
+use crate::{Store, StoreError, audit};
+use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::ids::{ContactId, DisclosureId, PersonId, RecipientId, RequestId};
+use rekisteri_domain::rectification::{Corrected, Correction};
+use rekisteri_domain::request::{RequestCase, RequestKind};
+use rekisteri_domain::{Provenance, Source, Timestamp};
+use sqlx::{Any, Transaction};
+
+/// A recipient to tell, with the disclosures that reached it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRecipient {
+    pub id: RecipientId,
+    pub name: String,
+    /// Where notices go; none: a printable letter.
+    pub notice_email: Option<String>,
+    pub disclosures: Vec<(DisclosureId, Timestamp)>,
+}
+
+/// What a rectification did and whom to tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rectified {
+    pub case: RequestCase,
+    pub person_id: PersonId,
+    /// Each correction: what, the wrong value, the right one.
+    pub corrections: Vec<Correction>,
+    /// Where the wrong values came from (one per distinct source).
+    pub sources: Vec<Provenance>,
+    pub recipients: Vec<NoticeRecipient>,
+}
+
+/// The recipients that received the person's data, by name.
+pub(crate) async fn recipients_of_person(
+    tx: &mut Transaction<'static, Any>,
+    person: PersonId,
+) -> Result<Vec<NoticeRecipient>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT d.id, d.disclosed_at, r.id AS recipient_id, r.name, r.notice_email \
+         FROM disclosures d JOIN recipients r ON r.id = d.recipient_id \
+         JOIN disclosure_records dr ON dr.disclosure_id = d.id WHERE dr.person_id = $1 \
+         ORDER BY r.name, r.id, d.disclosed_at",
+    )
+    .bind(person.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out: Vec<NoticeRecipient> = Vec::new();
+    for row in rows {
+        let id: RecipientId = rows::parsed(&row, "recipient_id")?;
+        let disclosure = (rows::parsed(&row, "id")?, ts(&row, "disclosed_at")?);
+        match out.last_mut() {
+            Some(last) if last.id == id => last.disclosures.push(disclosure),
+            _ => out.push(NoticeRecipient {
+                id,
+                name: text(&row, "name")?,
+                notice_email: opt_text(&row, "notice_email")?,
+                disclosures: vec![disclosure],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Applies one correction; answers the wrong value's source, if any.
+async fn apply(
+    tx: &mut Transaction<'static, Any>,
+    person: PersonId,
+    index: usize,
+    c: &Correction,
+    detail: &str,
+    at: Timestamp,
+) -> Result<Option<Provenance>, StoreError> {
+    let own = Source::OwnNotice.code();
+    let (column, prefix) = match c.field {
+        Corrected::FirstName => ("first_name", "name"),
+        Corrected::LastName => ("last_name", "name"),
+        Corrected::Title => ("title", "title"),
+        Corrected::Contact(kind) => {
+            let old = match &c.from {
+                None => None,
+                Some(from) => {
+                    let row = sqlx::query(
+                        "SELECT id, source, source_detail, recorded_at FROM person_contacts \
+                         WHERE person_id = $1 AND kind = $2 AND value = $3",
+                    )
+                    .bind(person.to_string())
+                    .bind(kind.code())
+                    .bind(from.clone())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::field(
+                            &format!("corrections[{index}].from"),
+                            "is not one of the person's values of that kind",
+                        )
+                    })?;
+                    Some((rows::text(&row, "id")?, provenance(&row, "")?))
+                }
+            };
+            match (&old, &c.to) {
+                (Some((id, _)), Some(to)) => {
+                    sqlx::query(
+                        "UPDATE person_contacts SET value = $1, source = $2, source_detail = $3, recorded_at = $4 \
+                         WHERE id = $5",
+                    )
+                    .bind(to.clone())
+                    .bind(own)
+                    .bind(detail.to_string())
+                    .bind(at.micros())
+                    .bind(id.clone())
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                (Some((id, _)), None) => {
+                    sqlx::query("DELETE FROM person_contacts WHERE id = $1")
+                        .bind(id.clone())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                (None, Some(to)) => {
+                    sqlx::query(
+                        "INSERT INTO person_contacts (id, person_id, kind, position, value, source, source_detail, recorded_at) \
+                         SELECT $1, $2, $3, COALESCE(MAX(position), -1) + 1, $4, $5, $6, $7 FROM person_contacts WHERE person_id = $2",
+                    )
+                    .bind(ContactId::new(at).to_string())
+                    .bind(person.to_string())
+                    .bind(kind.code())
+                    .bind(to.clone())
+                    .bind(own)
+                    .bind(detail.to_string())
+                    .bind(at.micros())
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                (None, None) => {}
+            }
+            return Ok(old.map(|(_, p)| p));
+        }
+    };
+    // A name or the title: its source is the row's own.
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {prefix}_source AS source, {prefix}_source_detail AS source_detail, \
+         {prefix}_recorded_at AS recorded_at FROM people WHERE id = $1"
+    )))
+    .bind(person.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    let old = match rows::opt_text(&row, "source")? {
+        Some(_) => Some(provenance(&row, "")?),
+        None => None,
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE people SET {column} = $1, {prefix}_source = $2, {prefix}_source_detail = $3, \
+         {prefix}_recorded_at = $4 WHERE id = $5"
+    )))
+    .bind(c.to.clone())
+    .bind(own)
+    .bind(detail.to_string())
+    .bind(at.micros())
+    .bind(person.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(old)
+}
+
+impl Store {
+    /// Corrects, deletes or completes the person's data as a verified,
+    /// open rectification case asks (R17), in one transaction with the
+    /// case's history and the audit rows; answers whom to tell.
+    pub async fn rectify(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        request: RequestId,
+        corrections: Vec<Correction>,
+    ) -> Result<Rectified, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let case = request_in(&mut *tx, request).await?;
+        if case.kind != RequestKind::Rectification {
+            return Err(StoreError::field(
+                "kind",
+                "the request is not a rectification",
+            ));
+        }
+        if !case.status.is_open() {
+            return Err(StoreError::field("status", "the request is no longer open"));
+        }
+        if case.verified_at.is_none() {
+            return Err(StoreError::field(
+                "status",
+                "the requester's identity must be verified first",
+            ));
+        }
+        let person = case.person_id.ok_or_else(|| {
+            StoreError::field("person_id", "link the request to the person first")
+        })?;
+        let version = sqlx::query("SELECT version FROM people WHERE id = $1")
+            .bind(person.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        rows::bump_version(
+            &mut tx,
+            "people",
+            &person.to_string(),
+            rows::int(&version, "version")?,
+            at,
+        )
+        .await?;
+        let detail = format!("rectification request {request}");
+        let mut sources: Vec<Provenance> = Vec::new();
+        for (i, c) in corrections.iter().enumerate() {
+            if let Some(old) = apply(&mut tx, person, i, c, &detail, at).await?
+                && !sources
+                    .iter()
+                    .any(|s| s.source == old.source && s.source_detail == old.source_detail)
+            {
+                sources.push(old);
+            }
+        }
+        crate::people::reindex(&mut tx, person).await?;
+        let recipients = recipients_of_person(&mut tx, person).await?;
+        let fields: Vec<&str> = corrections.iter().map(|c| c.field.code()).collect();
+        sqlx::query(
+            "INSERT INTO request_events (id, request_id, at, user_id, event, note) VALUES ($1, $2, $3, $4, 'rectified', $5)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(request.to_string())
+        .bind(at.micros())
+        .bind(actor.user.map(|u| u.to_string()))
+        .bind(fields.join(", "))
+        .execute(&mut *tx)
+        .await?;
+        rows::bump_version(&mut tx, "requests", &request.to_string(), case.version, at).await?;
+        rows::update_record(
+            &mut tx,
+            "requests",
+            &request.to_string(),
+            vec![("status", Arg::Text("in_progress".into()))],
+        )
+        .await?;
+        audit::insert(
+            &mut tx,
+            &[
+                actor.entry(
+                    at,
+                    AuditAction::Update,
+                    RecordType::Person,
+                    person,
+                    Some(person),
+                ),
+                actor.entry(
+                    at,
+                    AuditAction::Update,
+                    RecordType::Request,
+                    request,
+                    Some(person),
+                ),
+            ],
+        )
+        .await?;
+        let case = request_in(&mut *tx, request).await?;
+        tx.commit().await?;
+        Ok(Rectified {
+            case,
+            person_id: person,
+            corrections,
+            sources,
+            recipients,
+        })
+    }
+}
