@@ -6,13 +6,15 @@
 //   REKISTERI_ADMIN_PASSWORD
 //   REKISTERI_STAFF_NAME       a ready staff user (own password, commitment)
 //   REKISTERI_STAFF_PASSWORD     for the scenarios run without scenario 1
+//   REKISTERI_OUTBOX           the app's mail outbox folder (the portal's links)
+//   REKISTERI_PORTAL_EMAIL     a person's email address, for the portal
 //   REKISTERI_E2E_ONLY         e.g. "6,7": run only these scenarios
 // Exits non-zero when a scenario fails; a failing page's screenshot goes to
 // e2e/artifacts/.
 
 import { chromium } from 'playwright-core';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -442,9 +444,101 @@ async function scenario7() {
   }
 }
 
+/** A mail's body, decoded (base64 or quoted-printable). */
+function mailBody(raw) {
+  const at = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, at).toLowerCase();
+  const body = raw.slice(at + 4);
+  if (head.includes('content-transfer-encoding: base64')) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (head.includes('content-transfer-encoding: quoted-printable')) {
+    const soft = body.replace(/=\r\n/g, '');
+    const bytes = [];
+    for (let i = 0; i < soft.length; i++) {
+      const hex = soft.slice(i + 1, i + 3);
+      if (soft[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+      } else bytes.push(soft.charCodeAt(i));
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+  return body;
+}
+
+/** The portal's link in the newest mail to `email` that `seen` does not hold. */
+async function portalLink(email, seen) {
+  const dir = env('REKISTERI_OUTBOX');
+  for (let i = 0; i < 50; i++) {
+    let files = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.eml') && !seen.has(f)).sort();
+    } catch {
+      files = [];
+    }
+    for (const file of files.reverse()) {
+      const raw = readFileSync(join(dir, file), 'latin1');
+      if (!raw.includes(`To: ${email}`)) continue;
+      seen.add(file);
+      const match = mailBody(Buffer.from(raw, 'latin1').toString('utf8')).match(/https?:\/\/\S+\/portal\/verify\/\S+/);
+      assert.ok(match, `a link in the mail ${file}`);
+      return new URL(match[0]).pathname;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no portal link for ${email} in ${dir}`);
+}
+
+/** 8. The privacy portal (R14, R15): a link by email, the visit it opens,
+ *  an access request whose report downloads, a marketing prohibition; in
+ *  Finnish and English, axe-core on each page. */
+async function scenario8() {
+  const email = env('REKISTERI_PORTAL_EMAIL');
+  const seen = new Set();
+  const before = axeFindings.length;
+  for (const [locale, lang, title] of [['fi-FI', 'fi', 'Tietosi asiakasrekisterissämme'], ['en-GB', 'en', 'Your data in our customer register']]) {
+    const context = await newContext(locale);
+    const page = await context.newPage();
+    await visit(page, '/portal');
+    assert.equal((await page.locator('h1').innerText()).trim(), title);
+    await page.locator('#email').fill(email);
+    await page.locator('input[name=wanted][value=access]').check();
+    await submit(page, '#email');
+    assert.equal(await page.locator('html').getAttribute('lang'), lang);
+    assert.ok(await page.locator('[role=status]').count(), 'the same answer for every address');
+    const link = await portalLink(email, seen);
+    await visit(page, link);
+    await submit(page, 'button.primary');
+    assert.match(page.url(), /\/portal\/request\/access/, `verified: ${page.url()}`);
+    await axe(page);
+    await submit(page, 'button.primary');
+    const id = (await page.locator('#case-id').innerText()).trim();
+    assert.match(id, /^[0-9a-f-]{36}$/, 'the case id is shown');
+    assert.ok((await page.locator('#case-deadline').innerText()).trim().length > 0, 'and its deadline');
+    const report = await page.request.get('/portal/report?format=json');
+    assert.equal(report.status(), 200, 'the report downloads');
+    const readable = await page.request.get('/portal/report?format=html');
+    assert.equal(readable.status(), 200, 'the readable report downloads');
+    assert.match(await readable.text(), /tietosuoja@om\.fi/, 'the report names the supervisory authority (R20)');
+    await visit(page, '/portal/home');
+    await visit(page, '/portal/request/rectification');
+    await visit(page, '/portal/marketing');
+    const box = page.locator('input[name=prohibit]:not([disabled])').first();
+    await box.check();
+    await submit(page, 'input[name=prohibit]');
+    assert.ok(await page.locator('.alert.ok').count(), `the prohibition is in force: ${await page.locator('main').innerText()}`);
+    await context.close();
+  }
+  const found = axeFindings.slice(before);
+  if (found.length) {
+    console.error(JSON.stringify(found, null, 2));
+    assert.fail(`${found.length} serious or critical accessibility violations on the portal`);
+  }
+  console.log(`  axe-core checked ${axeChecked.size} pages in all`);
+}
+
 // ----------------------------------------------------------------- runner
 
-const scenarios = [scenario1, scenario2, scenario3, scenario4, scenario5, scenario6, scenario7];
+const scenarios = [scenario1, scenario2, scenario3, scenario4, scenario5, scenario6, scenario7, scenario8];
 
 async function main() {
   mkdirSync(artifacts, { recursive: true });

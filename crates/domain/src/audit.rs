@@ -65,6 +65,10 @@ code_enum!(
         Disclosure = "disclosure",
         /// A data-subject request, a case (R14–R21).
         Request = "request",
+        /// A single-use link of the privacy portal, by its hash (R14).
+        PortalLink = "portal_link",
+        /// A verified visit to the privacy portal (R14).
+        PortalSession = "portal_session",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

@@ -101,6 +101,7 @@ record_id!(
     RecipientId,
     DisclosureId,
     RequestId,
+    PortalSessionId,
 );
 
 #[cfg(test)]

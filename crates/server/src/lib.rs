@@ -7,6 +7,7 @@ pub mod deadlines;
 pub mod http;
 pub mod letters;
 pub mod mail;
+pub mod portal;
 pub mod web;
 
 use rekisteri_domain::{Clock, Timestamp};

@@ -89,6 +89,8 @@ async fn scenarios(db: Db) {
     // A ready staff user, for the scenarios run without scenario 1.
     app.user_with_password("valmis", Role::Staff, STAFF_PASSWORD)
         .await;
+    // A person the privacy portal's scenario asks about by email.
+    common::create_person(&app, "Maija", "Portaali").await;
     let mut child = tokio::process::Command::new("node")
         .arg("e2e/scenarios.mjs")
         .current_dir(repo_root())
@@ -97,6 +99,8 @@ async fn scenarios(db: Db) {
         .env("REKISTERI_ADMIN_PASSWORD", &one_time)
         .env("REKISTERI_STAFF_NAME", "valmis")
         .env("REKISTERI_STAFF_PASSWORD", STAFF_PASSWORD)
+        .env("REKISTERI_OUTBOX", app.outbox.dir())
+        .env("REKISTERI_PORTAL_EMAIL", "maija.portaali@esimerkki.fi")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)

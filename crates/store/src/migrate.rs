@@ -69,6 +69,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_requests.sql"),
         postgres: include_str!("../migrations/postgres/0006_requests.sql"),
     },
+    Migration {
+        version: 9,
+        name: "portal",
+        shared: include_str!("../migrations/0009_portal.sql"),
+        sqlite: include_str!("../migrations/sqlite/0009_portal.sql"),
+        postgres: include_str!("../migrations/postgres/0009_portal.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

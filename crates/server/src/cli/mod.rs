@@ -89,6 +89,11 @@ pub enum Command {
         /// never beyond one month from receipt.
         #[arg(long, default_value_t = 21)]
         answer_within_days: u8,
+        /// The address people reach the register at, such as
+        /// https://rekisteri.example.fi: the privacy portal's links in mail
+        /// start with it (never with a request's Host). Default: http://BIND.
+        #[arg(long, env = "REKISTERI_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Create or update the database schema.
     Migrate,
@@ -255,6 +260,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             smtp_url,
             mail_from,
             answer_within_days,
+            public_url,
         } => {
             let parse = |flag: &str, raws: &[String]| {
                 raws.iter()
@@ -280,6 +286,13 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             state.answer_period = <AnswerPeriod as Parse>::parse(&answer_within_days.to_string())
                 .map_err(|m| anyhow::anyhow!("--answer-within-days {m}"))?;
             state.firewall = Arc::new(firewall);
+            let public_url = public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{bind}"));
+            if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+                anyhow::bail!("--public-url must start with https:// or http://");
+            }
+            state.portal = Arc::new(crate::portal::Portal::new(&public_url));
             state.sessions =
                 SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)
                     .map_err(|m| anyhow::anyhow!("--session-idle-minutes: {m}"))?;

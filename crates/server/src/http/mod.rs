@@ -19,9 +19,9 @@ pub mod permissions;
 pub mod policy;
 mod recipients;
 mod rectification;
-pub mod requests;
 pub mod report;
 mod report_csv;
+pub mod requests;
 mod search;
 pub mod session;
 pub(crate) mod users;
@@ -65,6 +65,8 @@ pub struct AppState {
     pub register: Arc<rekisteri_domain::controller::RegisterDetails>,
     /// How long a data-subject request may wait for its answer (R14).
     pub answer_period: rekisteri_domain::request::AnswerPeriod,
+    /// The public privacy portal: its address, rate limits and link work.
+    pub portal: Arc<crate::portal::Portal>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             mailer,
             register: Arc::default(),
             answer_period: Default::default(),
+            portal: Arc::new(crate::portal::Portal::new(DEFAULT_PUBLIC_URL)),
             store,
             clock,
             firewall: Arc::new(Firewall::default()),
@@ -90,6 +93,9 @@ pub fn default_time_zone() -> jiff::tz::TimeZone {
 }
 
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
+
+/// Where people reach the portal unless `serve --public-url` says otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// The organisation of the privacy notice this register was built for.
 pub const DEFAULT_ORGANISATION: &str = "MT Mediateko Oy";
@@ -122,7 +128,9 @@ pub struct ClientIp(pub std::net::IpAddr);
 pub struct Https(pub bool);
 
 /// Refuses requests from outside the allowed networks before any other
-/// work; `/healthz` stays open for load balancers (it shows nothing).
+/// work; `/healthz` stays open for load balancers (it shows nothing), and
+/// the public privacy portal (`/portal`, and the static files its pages
+/// use) for everyone: the staff interface and the API stay behind it.
 async fn firewall(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(ConnectInfo(peer)) = request
         .extensions()
@@ -140,8 +148,9 @@ async fn firewall(State(state): State<AppState>, mut request: Request, next: Nex
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
     let ip = client_ip(peer.ip(), forwarded, &state.firewall.trusted_proxies);
-    if request.uri().path() != "/healthz" && !state.firewall.allowed.iter().any(|n| n.contains(ip))
-    {
+    let path = request.uri().path();
+    let public = path == "/healthz" || crate::portal::is_public(path);
+    if !public && !state.firewall.allowed.iter().any(|n| n.contains(ip)) {
         return error::ApiError::Forbidden {
             code: "network",
             message:
@@ -275,6 +284,7 @@ pub fn app(state: AppState) -> Router {
         }),
     )
     .merge(crate::web::router(state.clone()))
+    .merge(crate::portal::router(state.clone()))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         auth::audit_refusals,

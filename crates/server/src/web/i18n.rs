@@ -58,7 +58,7 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 10] = [
+const FILES: [(&str, &str, &str); 11] = [
     (
         "requests.ftl",
         include_str!("../../locales/fi/requests.ftl"),
@@ -108,6 +108,9 @@ const FILES: [(&str, &str, &str); 10] = [
         "report.ftl",
         include_str!("../../locales/fi/report.ftl"),
         include_str!("../../locales/en/report.ftl"),
+        "portal.ftl",
+        include_str!("../../locales/fi/portal.ftl"),
+        include_str!("../../locales/en/portal.ftl"),
     ),
 ];
 
@@ -380,7 +383,7 @@ mod tests {
         }
         let root = concat!(env!("CARGO_MANIFEST_DIR"));
         let mut used = Vec::new();
-        for dir in ["templates", "src/web"] {
+        for dir in ["templates", "src/web", "src/portal"] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir") {
                 let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
                 // Code only: doc comments show calls with example ids.

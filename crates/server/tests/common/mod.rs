@@ -170,6 +170,7 @@ impl TestApp {
         let mailer = Mailer::outbox(outbox.clone(), "rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
+        state.portal = Arc::new(rekisteri::portal::Portal::new(&base));
         let router = app(state.clone());
         tokio::spawn(async move {
             axum::serve(
