@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod web;
 

@@ -69,6 +69,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_requests.sql"),
         postgres: include_str!("../migrations/postgres/0006_requests.sql"),
     },
+    Migration {
+        version: 7,
+        name: "erasure",
+        shared: include_str!("../migrations/0007_erasure.sql"),
+        sqlite: include_str!("../migrations/sqlite/0007_erasure.sql"),
+        postgres: include_str!("../migrations/postgres/0007_erasure.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

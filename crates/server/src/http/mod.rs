@@ -7,6 +7,7 @@ pub mod account;
 mod audit;
 pub mod auth;
 pub mod disclosures;
+pub mod erasure;
 pub mod error;
 pub mod extract;
 mod invoices;
@@ -248,7 +249,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(permissions::router())
                 .merge(marketing::router())
                 .merge(recipients::router())
-                .merge(disclosures::router()),
+                .merge(disclosures::router())
+                .merge(erasure::router()),
         )
         .split_for_parts()
 }

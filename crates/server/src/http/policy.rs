@@ -42,6 +42,9 @@ pub enum Resource {
     Recipients,
     /// Disclosures of personal data to recipients (R6).
     Disclosures,
+    /// Erasure and anonymisation of a person, and their holds (R8, R19,
+    /// R21): the privacy officer's, who answers the data subject.
+    Erasure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +66,8 @@ pub fn finds_restricted(user: &User) -> bool {
 /// organisations, orders and invoices. Staff read the recipients,
 /// restrictions (R18) and permission wordings; the admin and the privacy
 /// officer keep them. Everyone reads the purposes of processing; the admin
-/// configures them (R2).
+/// configures them (R2). Erasure and anonymisation are the privacy
+/// officer's alone (R8, R21).
 pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
     match (role, resource) {
@@ -77,6 +81,8 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (Role::Admin, Purposes) => true,
         (_, Purposes) => access == Access::Read,
         (Role::Staff, Recipients) => access == Access::Read,
+        (Role::PrivacyOfficer, Erasure) => true,
+        (_, Erasure) => false,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,
