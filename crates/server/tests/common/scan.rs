@@ -14,7 +14,7 @@ pub async fn tables(app: &TestApp) -> Vec<String> {
     let sql = match app.db {
         Db::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
         Db::Postgres => {
-            "SELECT table_name AS name FROM information_schema.tables \
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
              WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
         }
     };
@@ -31,7 +31,7 @@ async fn columns(app: &TestApp, table: &str) -> Vec<String> {
     let sql = match app.db {
         Db::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
         Db::Postgres => format!(
-            "SELECT column_name AS name FROM information_schema.columns \
+            "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
              WHERE table_schema = 'public' AND table_name = '{table}'"
         ),
     };
