@@ -13,7 +13,7 @@ mod disclosing;
 mod scan;
 
 use common::{Reply, TestApp, create_person, person_json};
-use disclosing::{disclosure, fi_recipient, rekisteri};
+use disclosing::{PASSWORD, disclosure, fi_recipient, rekisteri, web};
 use rekisteri_domain::{Clock, Role};
 use reqwest::Method;
 use scan::{find_anywhere, outbox_texts};
@@ -27,6 +27,7 @@ on_both_backends!(
     r8_a_tombstone_blocks_reimport_but_not_a_new_registration,
     r21_art19_recipients_of_disclosures_are_notified,
     r21_anonymisation_keeps_statistics_and_removes_identity,
+    r8_web_the_officer_sees_the_holds_and_erases_with_the_form,
 );
 
 async fn officer(app: &TestApp) -> String {
@@ -584,4 +585,44 @@ async fn r21_anonymisation_keeps_statistics_and_removes_identity(app: TestApp) {
     assert_eq!(app.count("erasure_tombstones").await, 1);
     let audit = app.audit().await;
     assert!(audit.iter().any(|r| r.0 == "anonymise" && r.2 == person));
+}
+
+async fn r8_web_the_officer_sees_the_holds_and_erases_with_the_form(app: TestApp) {
+    app.user_with_password("tietosuoja", Role::PrivacyOfficer, PASSWORD)
+        .await;
+    app.user_with_password("maija", Role::Staff, PASSWORD).await;
+    let officer = app.browser("tietosuoja", PASSWORD).await;
+    let staff = app.browser("maija", PASSWORD).await;
+    let (person, _) = create_person(&app, "Hilkka", "Lomakkeella").await;
+    let (id, etag, body) = invoice(&app, &person, "L-300", "open").await;
+    let path = format!("/people/{person}");
+    let form = format!(r#"action="/people/{person}/erasure""#);
+    // Staff see no erasure section, and may not post the form.
+    let page = web(&app, &staff, Method::GET, &path, &[]).await.text().await.unwrap();
+    assert!(page.contains("Lomakkeella") && !page.contains(&form));
+    let refused = web(&app, &staff, Method::POST, &format!("{path}/erasure"), &[("confirm", "yes")]).await;
+    assert_eq!(refused.status(), 403);
+    // The officer sees the hold (in Finnish) and the form.
+    let page = web(&app, &officer, Method::GET, &path, &[]).await.text().await.unwrap();
+    assert!(page.contains(&form), "{page}");
+    assert!(page.contains("Avoin lasku L-300"), "{page}");
+    // Without the confirmation nothing happens.
+    let unconfirmed = web(&app, &officer, Method::POST, &format!("{path}/erasure"), &[]).await;
+    assert_eq!(unconfirmed.status(), 422);
+    // Held: scheduled, and the page says so.
+    let held = web(&app, &officer, Method::POST, &format!("{path}/erasure"), &[("confirm", "yes")]).await;
+    assert_eq!(held.status(), 303);
+    let page = web(&app, &officer, Method::GET, &path, &[]).await.text().await.unwrap();
+    assert!(page.contains("Poistoa pyydetty"), "{page}");
+    // Paid: the scheduled erasure runs; the page is gone.
+    set_status(&app, &id, &etag, body, "paid").await;
+    assert_eq!(web(&app, &officer, Method::GET, &path, &[]).await.status(), 404);
+    // A person without holds is erased by the form at once.
+    let (other, _) = create_person(&app, "Heikki", "Heti").await;
+    let page = web(&app, &officer, Method::GET, &format!("/people/{other}"), &[]).await.text().await.unwrap();
+    assert!(page.contains("Mikään ei estä poistamista"), "{page}");
+    let done = web(&app, &officer, Method::POST, &format!("/people/{other}/erasure"), &[("confirm", "yes")]).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()["location"], "/people?erased=1");
+    assert_eq!(app.count("people").await, 0);
 }

@@ -58,7 +58,12 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 8] = [
+const FILES: [(&str, &str, &str); 9] = [
+    (
+        "erasure.ftl",
+        include_str!("../../locales/fi/erasure.ftl"),
+        include_str!("../../locales/en/erasure.ftl"),
+    ),
     (
         "main.ftl",
         include_str!("../../locales/fi/main.ftl"),
