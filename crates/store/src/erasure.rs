@@ -316,9 +316,17 @@ pub(crate) async fn forget_common(
     .collect();
     tombstones::lay(tx, at, &emails, request).await?;
     // The portal's sign-in links name the address.
-    for email in &emails {
-        sqlx::query("DELETE FROM portal_links WHERE LOWER(email) = $1")
-            .bind(email.as_str().to_lowercase())
+    for chunk in emails.chunks(1_000) {
+        let mut select = rows::Select::default();
+        select.filter_in(
+            "LOWER(email) IN (?)",
+            chunk
+                .iter()
+                .map(|e| rows::Arg::Text(e.as_str().to_lowercase()))
+                .collect(),
+        );
+        select
+            .build("DELETE FROM portal_links", "", Vec::new())
             .execute(&mut **tx)
             .await?;
     }

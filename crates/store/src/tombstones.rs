@@ -3,7 +3,7 @@
 //! mistake. The key is made on first use and kept in `erasure_keys`
 //! (migration 7 says why there).
 
-use crate::rows::{Arg, Select, text};
+use crate::rows::{Arg, Select, insert_records, text, text_or_null};
 use crate::{Store, StoreError};
 use rekisteri_domain::erasure::{Tombstone, TombstoneKey, tombstone_refuses};
 use rekisteri_domain::ids::RequestId;
@@ -67,17 +67,20 @@ pub(crate) async fn lay(
     let mut hashes: Vec<Tombstone> = emails.iter().map(|e| key.tombstone(e)).collect();
     hashes.sort();
     hashes.dedup();
-    for hash in hashes {
-        sqlx::query(
-            "INSERT INTO erasure_tombstones (email_hash, erased_at, request_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (email_hash) DO NOTHING",
-        )
-        .bind(hash.as_str().to_string())
-        .bind(at.micros())
-        .bind(request.map(|r| r.to_string()))
-        .execute(&mut **tx)
-        .await?;
-    }
+    // One query for those already laid, then one insert for the rest.
+    let there = laid(&mut **tx, &hashes).await?;
+    let rows = hashes
+        .iter()
+        .filter(|h| !there.contains(h.as_str()))
+        .map(|h| {
+            vec![
+                ("email_hash", Arg::Text(h.as_str().to_string())),
+                ("erased_at", Arg::Int(at.micros())),
+                ("request_id", text_or_null(request)),
+            ]
+        })
+        .collect();
+    insert_records(tx, "erasure_tombstones", rows).await?;
     Ok(())
 }
 
