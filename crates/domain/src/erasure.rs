@@ -35,7 +35,10 @@ pub enum Hold {
         due_on: Date,
     },
     /// An invoice passed to debt collection (R8).
-    DebtCollection { invoice_id: InvoiceId, number: String },
+    DebtCollection {
+        invoice_id: InvoiceId,
+        number: String,
+    },
     /// The person is an organisation's contact person (R19), until the
     /// link's end date (none: until the link is ended).
     OrganisationContact {
@@ -289,7 +292,11 @@ mod tests {
 
     #[test]
     fn r8_a_hold_answers_with_its_code_and_details() {
-        let held = holds(&[invoice("L-9", InvoiceStatus::Open)], &[], date("2026-11-24"));
+        let held = holds(
+            &[invoice("L-9", InvoiceStatus::Open)],
+            &[],
+            date("2026-11-24"),
+        );
         let json = serde_json::to_value(&held[0]).unwrap();
         assert_eq!(json["code"], "open_invoice");
         assert_eq!(json["number"], "L-9");

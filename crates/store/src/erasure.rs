@@ -236,12 +236,11 @@ pub(crate) async fn recipient_notices(
     let mut out: Vec<RecipientNotice> = Vec::new();
     for row in &rows {
         let recipient: RecipientId = parsed(row, "recipient_id")?;
-        let categories = parse_categories(&text(row, "categories")?).map_err(|e| {
-            sqlx::Error::ColumnDecode {
+        let categories =
+            parse_categories(&text(row, "categories")?).map_err(|e| sqlx::Error::ColumnDecode {
                 index: "categories".into(),
                 source: e.into(),
-            }
-        })?;
+            })?;
         let disclosure = NoticedDisclosure {
             disclosure_id: parsed(row, "id")?,
             disclosed_at: ts(row, "disclosed_at")?,
@@ -252,8 +251,7 @@ pub(crate) async fn recipient_notices(
             _ => out.push(RecipientNotice {
                 recipient_id: recipient,
                 recipient_name: text(row, "name")?,
-                notice_email: rows::opt_text(row, "notice_email")?
-                    .filter(|e| !e.trim().is_empty()),
+                notice_email: rows::opt_text(row, "notice_email")?.filter(|e| !e.trim().is_empty()),
                 disclosures: vec![disclosure],
             }),
         }
@@ -302,18 +300,17 @@ pub(crate) async fn forget_common(
     person: PersonId,
     request: Option<RequestId>,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let emails: Vec<Email> = sqlx::query(
-        "SELECT value FROM person_contacts WHERE person_id = $1 AND kind = 'email'",
-    )
-    .bind(person.to_string())
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| text(r, "value"))
-    .collect::<Result<Vec<_>, _>>()?
-    .iter()
-    .filter_map(|v| Email::parse(v).ok())
-    .collect();
+    let emails: Vec<Email> =
+        sqlx::query("SELECT value FROM person_contacts WHERE person_id = $1 AND kind = 'email'")
+            .bind(person.to_string())
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| text(r, "value"))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .filter_map(|v| Email::parse(v).ok())
+            .collect();
     tombstones::lay(tx, at, &emails, request).await?;
     // The portal's sign-in links name the address.
     for chunk in emails.chunks(1_000) {
@@ -403,7 +400,13 @@ async fn erase_now(
     .await?;
     entries.insert(
         0,
-        actor.entry(at, AuditAction::Erase, RecordType::Person, person, Some(person)),
+        actor.entry(
+            at,
+            AuditAction::Erase,
+            RecordType::Person,
+            person,
+            Some(person),
+        ),
     );
     audit::insert(tx, &entries).await?;
     Ok(notices)
@@ -561,4 +564,3 @@ impl Store {
         Ok(Some(ErasureOutcome::Erased { notices }))
     }
 }
-

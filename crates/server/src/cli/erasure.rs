@@ -88,11 +88,14 @@ pub async fn erasure(
             Ok(())
         }
         ErasureCommand::Person { id, as_user, mail } => {
-            let person =
-                PersonId::parse(id).map_err(|m| anyhow!("the person's id {m}"))?;
-            let actor =
-                acting_user(store, as_user, Resource::Erasure, Purpose::RegisterMaintenance)
-                    .await?;
+            let person = PersonId::parse(id).map_err(|m| anyhow!("the person's id {m}"))?;
+            let actor = acting_user(
+                store,
+                as_user,
+                Resource::Erasure,
+                Purpose::RegisterMaintenance,
+            )
+            .await?;
             let state = state(store, clock.clone(), data_dir, mail)?;
             let at = clock.now();
             let started = std::time::Instant::now();

@@ -153,7 +153,10 @@ async fn anonymise(
     let request = request_of(&body)?;
     let actor = caller.actor(Purpose::RegisterMaintenance);
     let at = s.clock.now();
-    let outcome = s.store.anonymise_person(&actor, at, person, request).await?;
+    let outcome = s
+        .store
+        .anonymise_person(&actor, at, person, request)
+        .await?;
     answer(&s, &actor, at, person, outcome, Kind::Anonymisation).await
 }
 
@@ -237,14 +240,17 @@ pub async fn after_erasure(
                 false
             }
         };
-        let disclosures: Vec<DisclosureId> = notice
-            .disclosures
-            .iter()
-            .map(|d| d.disclosure_id)
-            .collect();
+        let disclosures: Vec<DisclosureId> =
+            notice.disclosures.iter().map(|d| d.disclosure_id).collect();
         if sent {
             entries.extend(disclosures.iter().map(|d| {
-                actor.entry(at, AuditAction::Notify, RecordType::Disclosure, d, Some(person))
+                actor.entry(
+                    at,
+                    AuditAction::Notify,
+                    RecordType::Disclosure,
+                    d,
+                    Some(person),
+                )
             }));
         }
         notified.push(NoticeSent {

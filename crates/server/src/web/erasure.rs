@@ -71,7 +71,11 @@ pub async fn load(
     let now = s.clock.now();
     let holds = s
         .store
-        .erasure_holds(&page.caller.actor(Purpose::RegisterMaintenance), now, person)
+        .erasure_holds(
+            &page.caller.actor(Purpose::RegisterMaintenance),
+            now,
+            person,
+        )
         .await?;
     let scheduled = s
         .store
@@ -102,7 +106,10 @@ async fn erase(
     allow(&page.caller, Resource::Erasure, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     if form.confirm != "yes" {
-        return Err(ApiError::field("confirm", page.l.t("erasure-confirm-missing")));
+        return Err(ApiError::field(
+            "confirm",
+            page.l.t("erasure-confirm-missing"),
+        ));
     }
     let actor = page.caller.actor(Purpose::RegisterMaintenance);
     let at = s.clock.now();

@@ -240,11 +240,10 @@ async fn upload(
     }
     let file = upload.file;
     let detail_arg = (!detail.is_empty()).then(|| detail.clone());
-    let parsed = tokio::task::spawn_blocking(move || {
-        read_people_csv(&file, source, detail_arg.as_deref())
-    })
-    .await
-    .map_err(|_| ApiError::Internal)?;
+    let parsed =
+        tokio::task::spawn_blocking(move || read_people_csv(&file, source, detail_arg.as_deref()))
+            .await
+            .map_err(|_| ApiError::Internal)?;
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {

@@ -100,9 +100,7 @@ pub async fn outbox_texts(app: &TestApp) -> Vec<(String, String)> {
 /// A message's headers and its body decoded (lettre picks 7bit,
 /// quoted-printable or base64 by the text), so a search sees the words.
 pub fn decoded(message: &str) -> String {
-    let (head, body) = message
-        .split_once("\r\n\r\n")
-        .unwrap_or((message, ""));
+    let (head, body) = message.split_once("\r\n\r\n").unwrap_or((message, ""));
     let encoding = head
         .lines()
         .find_map(|l| l.strip_prefix("Content-Transfer-Encoding: "))
