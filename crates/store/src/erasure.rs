@@ -530,6 +530,16 @@ impl Store {
         at: Timestamp,
         person: PersonId,
     ) -> Result<Option<ErasureOutcome>, StoreError> {
+        // Most changes concern no one waiting: answer those from a read.
+        let waiting = sqlx::query(
+            "SELECT 1 AS one FROM scheduled_erasures WHERE person_id = $1 AND status = 'scheduled'",
+        )
+        .bind(person.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        if waiting.is_none() {
+            return Ok(None);
+        }
         let mut tx = self.write.begin().await?;
         let Some(waiting) = latest_scheduled(&mut tx, person)
             .await?
