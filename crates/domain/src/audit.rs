@@ -36,6 +36,14 @@ code_enum!(
         Disclose = "disclose",
         /// A restriction lifted (R18).
         Lift = "lift",
+        /// A person erased on request, or by retention (R8, R21).
+        Erase = "erase",
+        /// A person anonymised (R21).
+        Anonymise = "anonymise",
+        /// An erasure held (R8, R19) and scheduled for when the hold ends.
+        Schedule = "schedule",
+        /// A recipient notified of an erasure (GDPR Art. 19).
+        Notify = "notify",
     }
 );
 
@@ -69,6 +77,8 @@ code_enum!(
         PortalLink = "portal_link",
         /// A verified visit to the privacy portal (R14).
         PortalSession = "portal_session",
+        /// A scheduled erasure (R8).
+        Erasure = "erasure",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod billing;
 pub mod controller;
 pub mod disclosure;
+pub mod erasure;
 pub mod error;
 pub mod ids;
 pub mod login;

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod deadlines;
 pub mod http;
+pub mod jobs;
 pub mod letters;
 pub mod mail;
 pub mod portal;

@@ -61,6 +61,10 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
         // R18: restriction is recorded and lifted by the privacy officer
         // (or the admin).
         matches!(role, "admin" | "privacy_officer")
+    } else if path.ends_with("/erasure") || path.ends_with("/anonymisation") {
+        // R8, R21: erasure and anonymisation, and their holds, are the
+        // privacy officer's, who answers the data subject.
+        role == "privacy_officer"
     } else if path.starts_with("/api/v1/marketing") {
         matches!(role, "admin" | "staff" | "privacy_officer")
     } else if path.starts_with("/api/v1/users") || path == "/api/v1/settings" {

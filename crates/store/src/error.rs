@@ -15,6 +15,14 @@ pub enum StoreError {
     /// The operation conflicts with the register's state (a hold, a duplicate).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A conflict caused by one field of the input (an erased person's
+    /// email address, R8).
+    #[error("{field}: {message}")]
+    ConflictOn {
+        code: &'static str,
+        field: String,
+        message: String,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{0}")]

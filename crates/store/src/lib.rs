@@ -7,6 +7,7 @@
 //! is inserted in that same transaction. Reads are audited through
 //! [`audit::AuditWriter`], which groups many reads' rows into one commit.
 
+mod anonymise;
 pub mod audience;
 pub mod audit;
 mod audit_log;
@@ -15,6 +16,7 @@ mod challenges;
 mod connect;
 mod contacts;
 mod disclosures;
+mod erasure;
 mod error;
 mod import;
 mod logins;
@@ -35,12 +37,14 @@ mod rows;
 mod search;
 mod sessions;
 mod tokens;
+mod tombstones;
 mod users;
 
 pub use audit::ChainReport;
 pub use audit_log::{AuditFilter, AuditRecord};
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
+pub use erasure::{ErasureOutcome, NoticedDisclosure, RecipientNotice, ScheduledErasure};
 pub use error::StoreError;
 pub use logins::{Credentials, account_key, address_key};
 pub use migrate::{MIGRATIONS, Migration};
@@ -56,6 +60,7 @@ pub use report::{Coverage, TABLE_COVERAGE};
 pub use requests::{Candidate, CaseChange, RequestEvent, RequestFilter};
 pub use sessions::{NewSession, Session};
 pub use tokens::{TOKEN_CACHE_MICROS, TokenInfo, token_hash};
+pub use tombstones::ERASED_PERSON;
 pub use users::{Commitment, User, check_user_name};
 
 use sqlx::AnyPool;

@@ -70,11 +70,18 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_requests.sql"),
     },
     Migration {
-        version: 9,
+        version: 7,
+        name: "erasure",
+        shared: include_str!("../migrations/0007_erasure.sql"),
+        sqlite: include_str!("../migrations/sqlite/0007_erasure.sql"),
+        postgres: include_str!("../migrations/postgres/0007_erasure.sql"),
+    },
+    Migration {
+        version: 8,
         name: "portal",
-        shared: include_str!("../migrations/0009_portal.sql"),
-        sqlite: include_str!("../migrations/sqlite/0009_portal.sql"),
-        postgres: include_str!("../migrations/postgres/0009_portal.sql"),
+        shared: include_str!("../migrations/0008_portal.sql"),
+        sqlite: include_str!("../migrations/sqlite/0008_portal.sql"),
+        postgres: include_str!("../migrations/postgres/0008_portal.sql"),
     },
 ];
 

@@ -166,6 +166,8 @@ impl Store {
     ) -> Result<Person, StoreError> {
         let id = PersonId::new(at);
         let mut tx = self.write.begin().await?;
+        // R8: an erased person does not come back from a list or a partner.
+        crate::tombstones::refuse_erased(&mut tx, &new).await?;
         insert_person(&mut tx, actor, at, id, &new).await?;
         reindex(&mut tx, id).await?;
         audit::insert(&mut tx, &[entry(actor, at, AuditAction::Create, id)]).await?;

@@ -84,7 +84,7 @@ pub enum RecipientCommand {
 }
 
 /// The named user, if the policy lets them do this (role, commitment, enabled).
-async fn acting_user(
+pub(crate) async fn acting_user(
     store: &Store,
     name: &str,
     resource: Resource,

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod disclosures;
+pub mod erasure;
 pub mod marketing;
 pub mod transfer;
 
@@ -129,6 +130,11 @@ pub enum Command {
     Recipient {
         #[command(subcommand)]
         command: disclosures::RecipientCommand,
+    },
+    /// Erasure with holds (R8, R19, R21).
+    Erasure {
+        #[command(subcommand)]
+        command: erasure::ErasureCommand,
     },
     /// Fill the register with deterministic synthetic data.
     Demo {
@@ -379,6 +385,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         Command::Recipient { command } => {
             disclosures::recipient(store, clock.as_ref(), command).await
         }
+        Command::Erasure { command } => {
+            erasure::erasure(store, clock, &args.data_dir, command).await
+        }
         Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
     }
 }
@@ -393,6 +402,8 @@ async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?state.store.backend(), "Rekisteri is serving");
+    // R8, R19: erasures whose holds have ended run by themselves.
+    tokio::spawn(crate::jobs::run(state.clone()));
     let app = app(state);
     axum::serve(
         listener,

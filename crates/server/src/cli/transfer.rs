@@ -157,6 +157,8 @@ pub async fn import_people(
     let source = Source::parse(source).map_err(|m| anyhow::anyhow!("--source {m}"))?;
     let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let rows = read_people_csv(&data, source, source_detail)?;
+    // R8: an erased person's address is rejected like an invalid row.
+    let rows = store.refuse_erased_rows(rows).await?;
     let total = rows.len();
     let (valid, rejected) = sort_rows(rows);
     for r in &rejected {

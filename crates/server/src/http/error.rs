@@ -22,6 +22,17 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// 409 caused by one field of the input (`erased_person`, R8).
+    ConflictOn {
+        code: &'static str,
+        field: String,
+        message: String,
+    },
+    /// 409 `held`: holds prevent an erasure (R8, R19); the body names each.
+    Held {
+        message: String,
+        holds: Vec<rekisteri_domain::erasure::Hold>,
+    },
     /// 422: well-formed input that a rule of the register refuses (a
     /// recipient outside the EU/EEA without a safeguard): `code` names the
     /// rule, `field` what to change.
@@ -68,6 +79,27 @@ pub struct ErrorDetail {
     /// The version now stored, with `version_mismatch`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// With `held`: what prevents the erasure, each with its code
+    /// (`open_invoice`, `debt_collection`, `organisation_contact`) and message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holds: Option<Vec<HoldShown>>,
+}
+
+/// A hold as the API shows it: its code and details, and the reason in words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldShown {
+    #[serde(flatten)]
+    pub hold: rekisteri_domain::erasure::Hold,
+    pub message: String,
+}
+
+impl From<rekisteri_domain::erasure::Hold> for HoldShown {
+    fn from(hold: rekisteri_domain::erasure::Hold) -> Self {
+        Self {
+            message: hold.message(),
+            hold,
+        }
+    }
 }
 
 impl ApiError {
@@ -95,6 +127,15 @@ impl From<StoreError> for ApiError {
             StoreError::VersionMismatch { current } => Self::VersionMismatch { current },
             StoreError::Invalid(i) => Self::Invalid(i),
             StoreError::Conflict { code, message } => Self::Conflict { code, message },
+            StoreError::ConflictOn {
+                code,
+                field,
+                message,
+            } => Self::ConflictOn {
+                code,
+                field,
+                message,
+            },
             StoreError::Database(error) => {
                 // sqlx errors carry statements and constraint names, not values.
                 tracing::error!(%error, "database error");
@@ -115,6 +156,7 @@ fn detail(code: &str, message: impl Into<String>) -> ErrorDetail {
         field: None,
         fields: None,
         current_version: None,
+        holds: None,
     }
 }
 
@@ -149,6 +191,25 @@ impl IntoResponse for ApiError {
                 ),
             ),
             Self::Conflict { code, message } => (StatusCode::CONFLICT, detail(code, message)),
+            Self::ConflictOn {
+                code,
+                field,
+                message,
+            } => {
+                let mut d = detail(code, format!("{field}: {message}"));
+                d.fields = Some(vec![FieldError {
+                    field: field.clone(),
+                    code,
+                    message,
+                }]);
+                d.field = Some(field);
+                (StatusCode::CONFLICT, d)
+            }
+            Self::Held { message, holds } => {
+                let mut d = detail("held", message);
+                d.holds = Some(holds.into_iter().map(HoldShown::from).collect());
+                (StatusCode::CONFLICT, d)
+            }
             Self::Refused {
                 code,
                 field,

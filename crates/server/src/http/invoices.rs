@@ -108,5 +108,7 @@ async fn replace(
             new,
         )
         .await?;
+    // R8: a paid or credited invoice may end the hold of a scheduled erasure.
+    super::erasure::run_due_erasure_of(&s, invoice.person_id).await;
     Ok((etag(invoice.version), Json(invoice)))
 }

@@ -7,6 +7,7 @@ pub mod account;
 mod audit;
 pub mod auth;
 pub mod disclosures;
+pub mod erasure;
 pub mod error;
 pub mod extract;
 mod invoices;
@@ -267,7 +268,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(recipients::router())
                 .merge(disclosures::router())
                 .merge(requests::router())
-                .merge(rectification::router()),
+                .merge(rectification::router())
+                .merge(erasure::router()),
         )
         .split_for_parts()
 }

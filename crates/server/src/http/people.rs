@@ -234,6 +234,8 @@ async fn replace_link(
             new,
         )
         .await?;
+    // R19: an ended contact role may end the hold of a scheduled erasure.
+    super::erasure::run_due_erasure_of(&s, Some(person)).await;
     Ok((etag(link.version), Json(link)))
 }
 
@@ -247,14 +249,17 @@ async fn remove_link(
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, ApiError> {
     allow(&caller, Resource::Links, Access::Write)?;
+    let person: PersonId = path_id(&id)?;
     s.store
         .delete_link(
             &caller.actor(Purpose::RegisterMaintenance),
             s.clock.now(),
-            path_id(&id)?,
+            person,
             path_id(&link_id)?,
             version,
         )
         .await?;
+    // R19: a contact role removed may end the hold of a scheduled erasure.
+    super::erasure::run_due_erasure_of(&s, Some(person)).await;
     Ok(StatusCode::NO_CONTENT)
 }

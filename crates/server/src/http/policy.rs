@@ -47,6 +47,9 @@ pub enum Resource {
     /// A person's access report (R14) and portability export (R16):
     /// everything held on them, for the privacy officer and the admin.
     Reports,
+    /// Erasure and anonymisation of a person, and their holds (R8, R19,
+    /// R21): the privacy officer's, who answers the data subject.
+    Erasure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +71,8 @@ pub fn finds_restricted(user: &User) -> bool {
 /// organisations, orders and invoices. Staff read the recipients,
 /// restrictions (R18) and permission wordings; the admin and the privacy
 /// officer keep them. Everyone reads the purposes of processing; the admin
-/// configures them (R2).
+/// configures them (R2). Erasure and anonymisation are the privacy
+/// officer's alone (R8, R21).
 pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
     match (role, resource) {
@@ -86,6 +90,8 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (_, Requests) => false,
         (Role::Admin | Role::PrivacyOfficer, Reports) => true,
         (_, Reports) => false,
+        (Role::PrivacyOfficer, Erasure) => true,
+        (_, Erasure) => false,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,

@@ -58,11 +58,16 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 11] = [
+const FILES: [(&str, &str, &str); 12] = [
     (
         "requests.ftl",
         include_str!("../../locales/fi/requests.ftl"),
         include_str!("../../locales/en/requests.ftl"),
+    ),
+    (
+        "erasure.ftl",
+        include_str!("../../locales/fi/erasure.ftl"),
+        include_str!("../../locales/en/erasure.ftl"),
     ),
     (
         "main.ftl",
@@ -108,6 +113,8 @@ const FILES: [(&str, &str, &str); 11] = [
         "report.ftl",
         include_str!("../../locales/fi/report.ftl"),
         include_str!("../../locales/en/report.ftl"),
+    ),
+    (
         "portal.ftl",
         include_str!("../../locales/fi/portal.ftl"),
         include_str!("../../locales/en/portal.ftl"),

@@ -240,21 +240,21 @@ async fn upload(
     }
     let file = upload.file;
     let detail_arg = (!detail.is_empty()).then(|| detail.clone());
-    let parsed = tokio::task::spawn_blocking(move || {
-        read_people_csv(&file, source, detail_arg.as_deref()).map(|rows| {
-            let count = rows.len();
-            (count, sort_rows(rows))
-        })
-    })
-    .await
-    .map_err(|_| ApiError::Internal)?;
-    let (rows, (valid, rejected)) = match parsed {
+    let parsed =
+        tokio::task::spawn_blocking(move || read_people_csv(&file, source, detail_arg.as_deref()))
+            .await
+            .map_err(|_| ApiError::Internal)?;
+    let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {
             let message = page.l.t1("import-error-file", "reason", error);
             return again(page, message);
         }
     };
+    // R8: an erased person's address is rejected like an invalid row.
+    let parsed = s.store.refuse_erased_rows(parsed).await?;
+    let rows = parsed.len();
+    let (valid, rejected) = sort_rows(parsed);
     let refused = !rejected.is_empty() && !upload.skip_invalid;
     let owner = page.user().id;
     let id = s.imports.insert(Job {

@@ -207,5 +207,7 @@ async fn remove(
             version,
         )
         .await?;
+    // R19: a contact role removed may end the hold of a scheduled erasure.
+    crate::http::erasure::run_due_erasure_of(&s, Some(person)).await;
     Ok(see_other(&format!("/people/{person}")))
 }

@@ -11,6 +11,7 @@ mod assets;
 mod audit;
 mod billing;
 mod disclosures;
+mod erasure;
 pub mod errors;
 pub mod forms;
 pub mod i18n;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(invoices::router())
         .merge(recipients::router())
         .merge(disclosures::router())
+        .merge(erasure::router())
         .merge(person_marketing_forms::router())
         .merge(marketing::router())
         .merge(requests::router())

@@ -59,6 +59,8 @@ struct PersonPage {
     disclosures: super::disclosures::PersonDisclosures,
     // Marketing permissions and restriction (R15, R18): `person_permissions.html`.
     mk: Option<Marketing>,
+    /// The privacy officer's erasure section (R8): `person_erasure.html`.
+    erasure: Option<super::erasure::ErasurePart>,
 }
 
 impl PersonPage {
@@ -239,6 +241,7 @@ pub async fn render_person(
     history.sort_by_key(|e| std::cmp::Reverse(e.at));
     upcoming.extend(history);
     let mk = person_marketing::load(s, page, &person, forms).await?;
+    let erasure = super::erasure::load(s, page, id).await?;
     render(&PersonPage {
         nav: Some(page.nav("people")),
         may_write: page.nav.may("people", true),
@@ -251,6 +254,7 @@ pub async fn render_person(
         timeline: upcoming,
         disclosures,
         mk,
+        erasure,
     })
 }
 

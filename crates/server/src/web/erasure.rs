@@ -1,0 +1,123 @@
+//! The person page's erasure section (R8, R19, R21), for the privacy
+//! officer only: what holds the erasure now, an erasure waiting for its
+//! holds, and the form that erases (a confirmation box, the CSRF field of
+//! `Posted`). The form runs the API's store call and after-work; held, the
+//! erasure is scheduled and the page shows it.
+
+use super::i18n::Locale;
+use super::page::{Page, Posted};
+use super::see_other;
+use crate::http::AppState;
+use crate::http::erasure::{Kind, after_erasure};
+use crate::http::error::ApiError;
+use crate::http::extract::path_id;
+use crate::http::policy::{Access, Resource, allow};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::post;
+use rekisteri_domain::Purpose;
+use rekisteri_domain::erasure::Hold;
+use rekisteri_domain::ids::PersonId;
+use rekisteri_store::ErasureOutcome;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/people/{id}/erasure", post(erase))
+}
+
+/// What the section shows.
+pub struct ErasurePart {
+    /// Each hold in the user's language.
+    pub holds: Vec<String>,
+    /// An erasure waiting for its holds: since when.
+    pub scheduled_since: Option<String>,
+    pub csrf: String,
+}
+
+fn hold_text(l: &Locale, hold: &Hold) -> String {
+    match hold {
+        Hold::OpenInvoice { number, due_on, .. } => format!(
+            "{} ({})",
+            l.t1("erasure-hold-open-invoice", "number", number),
+            l.t1("erasure-due", "date", l.date(due_on))
+        ),
+        Hold::DebtCollection { number, .. } => {
+            l.t1("erasure-hold-debt-collection", "number", number)
+        }
+        Hold::OrganisationContact {
+            organisation_name,
+            until,
+            ..
+        } => {
+            let role = l.t1("erasure-hold-contact", "organisation", organisation_name);
+            match until {
+                Some(until) => format!("{role} ({})", l.t1("erasure-until", "date", l.date(until))),
+                None => role,
+            }
+        }
+    }
+}
+
+/// The section, if the user may erase (the privacy officer).
+pub async fn load(
+    s: &AppState,
+    page: &Page,
+    person: PersonId,
+) -> Result<Option<ErasurePart>, ApiError> {
+    if allow(&page.caller, Resource::Erasure, Access::Write).is_err() {
+        return Ok(None);
+    }
+    let now = s.clock.now();
+    let holds = s
+        .store
+        .erasure_holds(
+            &page.caller.actor(Purpose::RegisterMaintenance),
+            now,
+            person,
+        )
+        .await?;
+    let scheduled = s
+        .store
+        .scheduled_erasure(person)
+        .await?
+        .filter(|e| e.status == "scheduled");
+    Ok(Some(ErasurePart {
+        holds: holds.iter().map(|h| hold_text(&page.l, h)).collect(),
+        scheduled_since: scheduled.map(|e| page.l.time(&e.requested_at)),
+        csrf: page.nav.csrf.clone(),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EraseForm {
+    /// The confirmation box: `yes` when ticked.
+    confirm: String,
+}
+
+/// `POST /people/{id}/erasure`: erased, to the people list; held, back to
+/// the person, whose page shows the erasure scheduled.
+async fn erase(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted { page, form }: Posted<EraseForm>,
+) -> Result<Response, ApiError> {
+    allow(&page.caller, Resource::Erasure, Access::Write)?;
+    let person: PersonId = path_id(&id)?;
+    if form.confirm != "yes" {
+        return Err(ApiError::field(
+            "confirm",
+            page.l.t("erasure-confirm-missing"),
+        ));
+    }
+    let actor = page.caller.actor(Purpose::RegisterMaintenance);
+    let at = s.clock.now();
+    match s.store.erase_person(&actor, at, person, None).await? {
+        ErasureOutcome::Held { .. } => Ok(see_other(&format!("/people/{person}#erasure-h"))),
+        ErasureOutcome::Erased { notices } => {
+            after_erasure(&s, &actor, at, person, notices, Kind::Erasure).await;
+            Ok(see_other("/people?erased=1"))
+        }
+    }
+}

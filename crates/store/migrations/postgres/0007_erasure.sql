@@ -1,0 +1,1 @@
+-- PostgreSQL's part of migration 7: nothing of its own.

@@ -1,1 +1,0 @@
--- PostgreSQL's part of migration 9: nothing of its own.

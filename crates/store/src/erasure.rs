@@ -1,0 +1,578 @@
+//! Erasure with holds (R8, R19, R21). One write transaction re-checks the
+//! holds; held, it schedules the erasure for when the holds end; else it
+//! removes the person and every row about them, keeps what the accounting
+//! law keeps without the person, minimises the data-subject requests (the
+//! proof that the right was answered stays), lays a tombstone per email
+//! address, and writes audit rows with ids only.
+//!
+//! What stays, and why:
+//! - invoices and orders: number, dates, amounts, lines; `person_id` and the
+//!   free `source_detail` cleared (accounting law, R8);
+//! - `requests`: kind, channel, status, dates, outcome; the requester's
+//!   name, email, address, their words, the answer's text and every free
+//!   note cleared (and the events' notes);
+//! - `disclosure_records`: the proof of a disclosure, ids only (the
+//!   disclosure, the record type and id, the person's id): nothing in them
+//!   names the person once the person's rows are gone;
+//! - the audit log: append-only and ids only; it is never rewritten.
+
+use crate::rows::{self, int, opt_date, opt_parsed, opt_ts, parsed, text, ts};
+use crate::{Store, StoreError, audit, tombstones};
+use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
+use rekisteri_domain::billing::InvoiceStatus;
+use rekisteri_domain::disclosure::{DataCategory, parse_categories};
+use rekisteri_domain::erasure::{
+    ContactRole, Hold, InvoiceStanding, hold_codes, holds as holds_on,
+};
+use rekisteri_domain::ids::{DisclosureId, PersonId, RecipientId, RequestId, UserId};
+use rekisteri_domain::values::{Email, Parse};
+use rekisteri_domain::{Date, Timestamp};
+use serde::Serialize;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
+use utoipa::ToSchema;
+
+/// One disclosure a recipient is told about (GDPR Art. 19).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct NoticedDisclosure {
+    pub disclosure_id: DisclosureId,
+    pub disclosed_at: Timestamp,
+    pub categories: Vec<DataCategory>,
+}
+
+/// A recipient that received the person's data, to be notified of the
+/// erasure (Art. 19): by email to `notice_email`, else by a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RecipientNotice {
+    pub recipient_id: RecipientId,
+    pub recipient_name: String,
+    pub notice_email: Option<String>,
+    pub disclosures: Vec<NoticedDisclosure>,
+}
+
+/// An erasure waiting for its holds to end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ScheduledErasure {
+    pub id: String,
+    pub person_id: PersonId,
+    pub requested_at: Timestamp,
+    pub requested_by: Option<UserId>,
+    pub request_id: Option<RequestId>,
+    /// The codes of the holds when last checked.
+    pub holds: Vec<String>,
+    /// `scheduled` or `done`.
+    pub status: String,
+    pub checked_at: Timestamp,
+    pub done_at: Option<Timestamp>,
+}
+
+/// What an erasure (or anonymisation) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErasureOutcome {
+    /// Done; these recipients are to be notified (Art. 19).
+    Erased { notices: Vec<RecipientNotice> },
+    /// Holds prevent it; an erasure is scheduled for when they end
+    /// (anonymisation is not scheduled: `None`).
+    Held {
+        holds: Vec<Hold>,
+        scheduled: Option<ScheduledErasure>,
+    },
+}
+
+/// The person's holds today, from what is stored.
+pub(crate) async fn read_holds(
+    conn: &mut AnyConnection,
+    person: PersonId,
+    today: Date,
+) -> Result<Vec<Hold>, StoreError> {
+    let invoices = sqlx::query(
+        "SELECT id, number, status, due_on FROM invoices WHERE person_id = $1 AND status IN ('open', 'debt_collection') \
+         ORDER BY due_on, number",
+    )
+    .bind(person.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(InvoiceStanding {
+            id: parsed(r, "id")?,
+            number: text(r, "number")?,
+            status: parsed::<InvoiceStatus>(r, "status")?,
+            due_on: parsed(r, "due_on")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let roles = sqlx::query(
+        "SELECT l.organisation_id, o.name, l.is_contact_person, l.started_on, l.ended_on \
+         FROM person_organisations l JOIN organisations o ON o.id = l.organisation_id \
+         WHERE l.person_id = $1 AND l.is_contact_person = 1 ORDER BY o.name",
+    )
+    .bind(person.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ContactRole {
+            organisation_id: parsed(r, "organisation_id")?,
+            organisation_name: text(r, "name")?,
+            is_contact_person: int(r, "is_contact_person")? == 1,
+            started_on: opt_date(r, "started_on")?,
+            ended_on: opt_date(r, "ended_on")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(holds_on(&invoices, &roles, today))
+}
+
+const SCHEDULED_COLUMNS: &str =
+    "id, person_id, requested_at, requested_by, request_id, holds, status, checked_at, done_at";
+
+fn scheduled_from_row(row: &sqlx::any::AnyRow) -> Result<ScheduledErasure, sqlx::Error> {
+    Ok(ScheduledErasure {
+        id: text(row, "id")?,
+        person_id: parsed(row, "person_id")?,
+        requested_at: ts(row, "requested_at")?,
+        requested_by: opt_parsed(row, "requested_by")?,
+        request_id: opt_parsed(row, "request_id")?,
+        holds: text(row, "holds")?
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+        status: text(row, "status")?,
+        checked_at: ts(row, "checked_at")?,
+        done_at: opt_ts(row, "done_at")?,
+    })
+}
+
+/// The person's latest scheduled erasure (waiting or done).
+async fn latest_scheduled(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Option<ScheduledErasure>, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {SCHEDULED_COLUMNS} FROM scheduled_erasures WHERE person_id = $1 \
+         ORDER BY (CASE WHEN status = 'scheduled' THEN 0 ELSE 1 END), requested_at DESC, id DESC LIMIT 1"
+    )))
+    .bind(person.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.as_ref().map(scheduled_from_row).transpose()?)
+}
+
+/// Schedules the erasure (or brings the waiting one's holds up to date).
+async fn schedule(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    person: PersonId,
+    request: Option<RequestId>,
+    holds: &[Hold],
+) -> Result<ScheduledErasure, StoreError> {
+    let codes = hold_codes(holds);
+    let waiting = latest_scheduled(tx, person)
+        .await?
+        .filter(|s| s.status == "scheduled");
+    let id = match waiting {
+        Some(s) => {
+            sqlx::query(
+                "UPDATE scheduled_erasures SET holds = $1, checked_at = $2, \
+                 request_id = COALESCE(request_id, $3) WHERE id = $4",
+            )
+            .bind(codes)
+            .bind(at.micros())
+            .bind(request.map(|r| r.to_string()))
+            .bind(s.id.clone())
+            .execute(&mut **tx)
+            .await?;
+            s.id
+        }
+        None => {
+            let id = uuid::Uuid::now_v7().to_string();
+            sqlx::query(
+                "INSERT INTO scheduled_erasures (id, person_id, requested_at, requested_by, request_id, holds, status, checked_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $3)",
+            )
+            .bind(id.clone())
+            .bind(person.to_string())
+            .bind(at.micros())
+            .bind(actor.user.map(|u| u.to_string()))
+            .bind(request.map(|r| r.to_string()))
+            .bind(codes)
+            .execute(&mut **tx)
+            .await?;
+            id
+        }
+    };
+    audit::insert(
+        tx,
+        &[actor.entry(
+            at,
+            AuditAction::Schedule,
+            RecordType::Erasure,
+            &id,
+            Some(person),
+        )],
+    )
+    .await?;
+    latest_scheduled(tx, person)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The recipients that received the person's data, with the disclosures.
+pub(crate) async fn recipient_notices(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Vec<RecipientNotice>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.recipient_id, r.name, r.notice_email, d.disclosed_at, d.categories \
+         FROM disclosures d JOIN recipients r ON r.id = d.recipient_id \
+         WHERE d.id IN (SELECT disclosure_id FROM disclosure_records WHERE person_id = $1) \
+         ORDER BY r.name, d.recipient_id, d.disclosed_at, d.id",
+    )
+    .bind(person.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<RecipientNotice> = Vec::new();
+    for row in &rows {
+        let recipient: RecipientId = parsed(row, "recipient_id")?;
+        let categories =
+            parse_categories(&text(row, "categories")?).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "categories".into(),
+                source: e.into(),
+            })?;
+        let disclosure = NoticedDisclosure {
+            disclosure_id: parsed(row, "id")?,
+            disclosed_at: ts(row, "disclosed_at")?,
+            categories,
+        };
+        match out.last_mut() {
+            Some(last) if last.recipient_id == recipient => last.disclosures.push(disclosure),
+            _ => out.push(RecipientNotice {
+                recipient_id: recipient,
+                recipient_name: text(row, "name")?,
+                notice_email: rows::opt_text(row, "notice_email")?.filter(|e| !e.trim().is_empty()),
+                disclosures: vec![disclosure],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of a table's rows about the person.
+async fn ids_of(
+    conn: &mut AnyConnection,
+    table: &str,
+    person: PersonId,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query(AssertSqlSafe(format!(
+        "SELECT id FROM {table} WHERE person_id = $1"
+    )))
+    .bind(person.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| text(r, "id"))
+    .collect::<Result<_, _>>()?)
+}
+
+/// Runs `sql` with the person's id as `$1`.
+async fn exec(
+    tx: &mut Transaction<'static, Any>,
+    sql: &str,
+    person: PersonId,
+) -> Result<(), StoreError> {
+    sqlx::query(AssertSqlSafe(sql.to_string()))
+        .bind(person.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// What erasure and anonymisation share, inside their transaction: the
+/// tombstones, the requests minimised, the portal's links, the kept
+/// orders' and invoices' free source words; and the audit rows of the
+/// orders and invoices kept.
+pub(crate) async fn forget_common(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    person: PersonId,
+    request: Option<RequestId>,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let emails: Vec<Email> =
+        sqlx::query("SELECT value FROM person_contacts WHERE person_id = $1 AND kind = 'email'")
+            .bind(person.to_string())
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| text(r, "value"))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .filter_map(|v| Email::parse(v).ok())
+            .collect();
+    tombstones::lay(tx, at, &emails, request).await?;
+    // The portal's sign-in links and verified visits name the address.
+    for chunk in emails.chunks(1_000) {
+        let mut select = rows::Select::default();
+        select.filter_in(
+            "LOWER(email) IN (?)",
+            chunk
+                .iter()
+                .map(|e| rows::Arg::Text(e.as_str().to_lowercase()))
+                .collect(),
+        );
+        for table in ["portal_links", "portal_sessions"] {
+            select
+                .build(&format!("DELETE FROM {table}"), "", Vec::new())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    // The cases stay as proof that the right was answered; the words go.
+    exec(
+        tx,
+        "UPDATE request_events SET note = NULL WHERE request_id IN (SELECT id FROM requests WHERE person_id = $1)",
+        person,
+    )
+    .await?;
+    exec(
+        tx,
+        "UPDATE requests SET requester_name = NULL, requester_email = NULL, requester_address = NULL, \
+         details = NULL, identity_note = NULL, answer = NULL, extension_reason = NULL, \
+         fee_justification = NULL WHERE person_id = $1",
+        person,
+    )
+    .await?;
+    let mut entries = Vec::new();
+    for (table, record) in [
+        ("invoices", RecordType::Invoice),
+        ("orders", RecordType::Order),
+    ] {
+        for id in ids_of(tx, table, person).await? {
+            entries.push(actor.entry(at, AuditAction::Update, record, id, Some(person)));
+        }
+    }
+    Ok(entries)
+}
+
+/// Erases the person inside `tx`, the holds already found to be none.
+async fn erase_now(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    person: PersonId,
+    request: Option<RequestId>,
+) -> Result<Vec<RecipientNotice>, StoreError> {
+    let notices = recipient_notices(tx, person).await?;
+    let mut entries = forget_common(tx, actor, at, person, request).await?;
+    // Accounting law keeps these, without the person (R8).
+    for table in ["invoices", "orders"] {
+        exec(
+            tx,
+            &format!(
+                "UPDATE {table} SET person_id = NULL, source_detail = NULL, version = version + 1, \
+                 updated_at = {} WHERE person_id = $1",
+                at.micros()
+            ),
+            person,
+        )
+        .await?;
+    }
+    // Every other row about the person, set-based (the foreign keys would
+    // cascade; naming each table keeps the list of what goes in one place).
+    for sql in [
+        "DELETE FROM search_index WHERE person_id = $1",
+        "DELETE FROM notes WHERE person_id = $1",
+        "DELETE FROM permission_events WHERE person_id = $1",
+        "DELETE FROM restrictions WHERE person_id = $1",
+        "DELETE FROM person_organisations WHERE person_id = $1",
+        "DELETE FROM person_contacts WHERE person_id = $1",
+        "DELETE FROM people WHERE id = $1",
+    ] {
+        exec(tx, sql, person).await?;
+    }
+    sqlx::query(
+        "UPDATE scheduled_erasures SET status = 'done', done_at = $1, checked_at = $1, holds = '' \
+         WHERE person_id = $2 AND status = 'scheduled'",
+    )
+    .bind(at.micros())
+    .bind(person.to_string())
+    .execute(&mut **tx)
+    .await?;
+    entries.insert(
+        0,
+        actor.entry(
+            at,
+            AuditAction::Erase,
+            RecordType::Person,
+            person,
+            Some(person),
+        ),
+    );
+    audit::insert(tx, &entries).await?;
+    Ok(notices)
+}
+
+/// The person exists (the row is locked for this transaction on PostgreSQL).
+pub(crate) async fn must_exist(
+    tx: &mut Transaction<'static, Any>,
+    person: PersonId,
+) -> Result<(), StoreError> {
+    let lock = match crate::Backend::of(tx) {
+        crate::Backend::Postgres => " FOR UPDATE",
+        crate::Backend::Sqlite => "",
+    };
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT id FROM people WHERE id = $1{lock}"
+    )))
+    .bind(person.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|_| ())
+    .ok_or(StoreError::NotFound)
+}
+
+impl Store {
+    /// What holds the person's erasure today (R8, R19); audited as a read.
+    pub async fn erasure_holds(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+    ) -> Result<Vec<Hold>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let exists = sqlx::query("SELECT id FROM people WHERE id = $1")
+            .bind(person.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let holds = read_holds(&mut conn, person, at.date()).await?;
+        drop(conn);
+        self.audit
+            .record(vec![actor.entry(
+                at,
+                AuditAction::Read,
+                RecordType::Person,
+                person,
+                Some(person),
+            )])
+            .await?;
+        Ok(holds)
+    }
+
+    /// The person's erasure waiting for its holds, or the last one done.
+    pub async fn scheduled_erasure(
+        &self,
+        person: PersonId,
+    ) -> Result<Option<ScheduledErasure>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        latest_scheduled(&mut conn, person).await
+    }
+
+    /// Erases the person (R8, R21) in one transaction, unless a hold
+    /// applies: then the erasure is scheduled for when the holds end and
+    /// the answer names them. See the module's text for what stays.
+    pub async fn erase_person(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+        request: Option<RequestId>,
+    ) -> Result<ErasureOutcome, StoreError> {
+        let mut tx = self.write.begin().await?;
+        must_exist(&mut tx, person).await?;
+        let holds = read_holds(&mut tx, person, at.date()).await?;
+        if !holds.is_empty() {
+            let scheduled = schedule(&mut tx, actor, at, person, request, &holds).await?;
+            tx.commit().await?;
+            return Ok(ErasureOutcome::Held {
+                holds,
+                scheduled: Some(scheduled),
+            });
+        }
+        let notices = erase_now(&mut tx, actor, at, person, request).await?;
+        tx.commit().await?;
+        Ok(ErasureOutcome::Erased { notices })
+    }
+
+    /// Runs every scheduled erasure whose holds have ended; those still
+    /// held stay scheduled (their holds brought up to date, unaudited: the
+    /// check reads nothing out). A person gone meanwhile closes theirs.
+    pub async fn run_due_erasures(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Vec<(PersonId, ErasureOutcome)>, StoreError> {
+        let waiting: Vec<PersonId> = sqlx::query(
+            "SELECT DISTINCT person_id FROM scheduled_erasures WHERE status = 'scheduled' ORDER BY person_id",
+        )
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| parsed(r, "person_id"))
+        .collect::<Result<_, _>>()?;
+        let mut done = Vec::new();
+        for person in waiting {
+            if let Some(outcome) = self.run_due_erasure_of(actor, at, person).await? {
+                done.push((person, outcome));
+            }
+        }
+        Ok(done)
+    }
+
+    /// Runs the person's scheduled erasure if its holds have ended (after
+    /// an invoice is paid or a contact role ends); `None` when nothing was
+    /// scheduled or it is still held.
+    pub async fn run_due_erasure_of(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        person: PersonId,
+    ) -> Result<Option<ErasureOutcome>, StoreError> {
+        // Most changes concern no one waiting: answer those from a read.
+        let waiting = sqlx::query(
+            "SELECT 1 AS one FROM scheduled_erasures WHERE person_id = $1 AND status = 'scheduled'",
+        )
+        .bind(person.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        if waiting.is_none() {
+            return Ok(None);
+        }
+        let mut tx = self.write.begin().await?;
+        let Some(waiting) = latest_scheduled(&mut tx, person)
+            .await?
+            .filter(|s| s.status == "scheduled")
+        else {
+            return Ok(None);
+        };
+        if must_exist(&mut tx, person).await.is_err() {
+            sqlx::query(
+                "UPDATE scheduled_erasures SET status = 'done', done_at = $1, checked_at = $1 WHERE id = $2",
+            )
+            .bind(at.micros())
+            .bind(waiting.id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let holds = read_holds(&mut tx, person, at.date()).await?;
+        if !holds.is_empty() {
+            sqlx::query("UPDATE scheduled_erasures SET holds = $1, checked_at = $2 WHERE id = $3")
+                .bind(hold_codes(&holds))
+                .bind(at.micros())
+                .bind(waiting.id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let notices = erase_now(&mut tx, actor, at, person, waiting.request_id).await?;
+        tx.commit().await?;
+        Ok(Some(ErasureOutcome::Erased { notices }))
+    }
+}
