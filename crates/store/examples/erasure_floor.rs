@@ -21,7 +21,8 @@ use std::time::Instant;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: erasure_floor fill DATA_DIR PERSON NOTES ORDERS CONTACTS | delete DATA_DIR PERSON";
+    let usage =
+        "usage: erasure_floor fill DATA_DIR PERSON NOTES ORDERS CONTACTS | delete DATA_DIR PERSON";
     let (command, dir, person) = match args.as_slice() {
         [c, d, p, ..] => (c.as_str(), d, p.clone()),
         _ => return Err(usage.into()),
