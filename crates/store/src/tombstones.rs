@@ -68,7 +68,7 @@ pub(crate) async fn lay(
     hashes.sort();
     hashes.dedup();
     // One query for those already laid, then one insert for the rest.
-    let there = laid(&mut **tx, &hashes).await?;
+    let there = laid(tx, &hashes).await?;
     let rows = hashes
         .iter()
         .filter(|h| !there.contains(h.as_str()))
@@ -136,7 +136,7 @@ pub(crate) async fn refuse_erased(
         return Ok(());
     };
     let hashes: Vec<Tombstone> = emails.iter().map(|e| key.tombstone(e)).collect();
-    let found = laid(&mut **tx, &hashes).await?;
+    let found = laid(tx, &hashes).await?;
     match hashes.iter().position(|h| found.contains(h.as_str())) {
         None => Ok(()),
         Some(i) => Err(StoreError::ConflictOn {
