@@ -100,6 +100,7 @@ impl Nav {
             "recipients" => Resource::Recipients,
             "disclosures" => Resource::Disclosures,
             "marketing" => Resource::Audience,
+            "reports" => Resource::Reports,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };
