@@ -428,26 +428,20 @@ impl AccessReport {
     /// events by when given, restrictions by start, disclosures and
     /// requests oldest first (the store reads them in any order).
     pub fn ordered(mut self) -> Self {
-        self.orders
-            .sort_by(|a, b| (a.ordered_on, a.id).cmp(&(b.ordered_on, b.id)));
-        self.invoices
-            .sort_by(|a, b| (a.issued_on, a.id).cmp(&(b.issued_on, b.id)));
-        self.notes
-            .sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        self.orders.sort_by_key(|x| (x.ordered_on, x.id));
+        self.invoices.sort_by_key(|x| (x.issued_on, x.id));
+        self.notes.sort_by_key(|x| (x.created_at, x.id));
         self.permissions.sort_by(|a, b| {
             (a.given_at, a.provenance.recorded_at).cmp(&(b.given_at, b.provenance.recorded_at))
         });
-        self.restrictions
-            .sort_by(|a, b| (a.starts_at, a.id).cmp(&(b.starts_at, b.id)));
-        self.disclosures
-            .sort_by(|a, b| (a.disclosed_at, a.id).cmp(&(b.disclosed_at, b.id)));
+        self.restrictions.sort_by_key(|x| (x.starts_at, x.id));
+        self.disclosures.sort_by_key(|x| (x.disclosed_at, x.id));
         for d in &mut self.disclosures {
             d.records.sort_by(|a, b| {
                 (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id))
             });
         }
-        self.requests
-            .sort_by(|a, b| (a.received_at, a.id).cmp(&(b.received_at, b.id)));
+        self.requests.sort_by_key(|x| (x.received_at, x.id));
         for r in &mut self.requests {
             r.events.sort_by_key(|e| e.at);
         }

@@ -100,3 +100,5 @@ rpt-controller = Controller
 rpt-contact = Contact person for the register
 rpt-authority = Supervisory authority
 rpt-complaint = If you think your data is processed unlawfully, you may complain to:
+# The person page's link for the privacy officer and the admin.
+person-action-report = Download access report

@@ -100,3 +100,5 @@ rpt-controller = Rekisterinpitäjä
 rpt-contact = Rekisteriasioiden yhteyshenkilö
 rpt-authority = Valvontaviranomainen
 rpt-complaint = Jos katsot, että tietojasi käsitellään lainvastaisesti, voit tehdä valituksen:
+# The person page's link for the privacy officer and the admin.
+person-action-report = Lataa tarkastusote

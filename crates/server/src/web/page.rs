@@ -101,6 +101,7 @@ impl Nav {
             "disclosures" => Resource::Disclosures,
             "marketing" => Resource::Audience,
             "requests" => Resource::Requests,
+            "reports" => Resource::Reports,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };

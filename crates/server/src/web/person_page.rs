@@ -54,6 +54,8 @@ struct PersonPage {
     show_notes: bool,
     may_write: bool,
     may_order: bool,
+    /// R14: the privacy officer and the admin download the access report.
+    may_report: bool,
     timeline: Vec<Entry>,
     /// R6: the section of `person_disclosures.html`.
     disclosures: super::disclosures::PersonDisclosures,
@@ -246,6 +248,7 @@ pub async fn render_person(
         nav: Some(page.nav("people")),
         may_write: page.nav.may("people", true),
         may_order: page.nav.may("orders", true),
+        may_report: page.nav.may("reports", false),
         l: page.l.clone(),
         p: person,
         links,
