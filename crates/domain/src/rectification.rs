@@ -22,6 +22,17 @@ pub enum Corrected {
 }
 
 impl Corrected {
+    /// The category of disclosed data the field belongs to (R6): a
+    /// recipient hears only of corrections to what it received (Art. 19).
+    pub fn category(self) -> crate::disclosure::DataCategory {
+        use crate::disclosure::DataCategory;
+        match self {
+            Self::FirstName | Self::LastName | Self::Title => DataCategory::Name,
+            Self::Contact(ContactKind::BillingAddress) => DataCategory::BillingDetails,
+            Self::Contact(_) => DataCategory::ContactDetails,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::FirstName => "first_name",

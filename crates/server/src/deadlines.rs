@@ -12,7 +12,12 @@ pub async fn send_reminders(state: &AppState) -> anyhow::Result<usize> {
     let mut sent = 0;
     for (case, reminder) in due {
         let mail = letters::reminder(&state.register, &case, reminder);
-        state.mailer.send(&mail, now).await?;
+        // One failing message must not hold back the others; it is tried
+        // again on the next round (not marked sent).
+        if let Err(error) = state.mailer.send(&mail, now).await {
+            tracing::error!(%error, request = %case.id, "a deadline reminder could not be sent");
+            continue;
+        }
         state.store.mark_reminded(now, case.id, reminder).await?;
         sent += 1;
     }

@@ -6,6 +6,7 @@
 use crate::mail::{Addressee, Mail};
 use rekisteri_domain::Provenance;
 use rekisteri_domain::controller::RegisterDetails;
+use rekisteri_domain::rectification::Correction;
 use rekisteri_domain::request::{Reminder, RequestCase};
 use rekisteri_store::{NoticeRecipient, Rectified};
 
@@ -117,11 +118,9 @@ pub fn reminder(register: &RegisterDetails, case: &RequestCase, reminder: Remind
     }
 }
 
-/// The lines of a rectification: what, the wrong value, the right one.
-fn corrections_text(rectified: &Rectified) -> String {
-    rectified
-        .corrections
-        .iter()
+/// The lines of the corrections chosen: what, the wrong value, the right one.
+fn corrections_text<'a>(corrections: impl Iterator<Item = &'a Correction>) -> String {
+    corrections
         .map(|c| {
             format!(
                 "- {}: {} → {}",
@@ -144,12 +143,17 @@ pub fn to_source(source: &Provenance) -> Addressee {
     }
 }
 
-/// R17: the source of a wrong value is told of its correction.
+/// R17: the source of wrong values is told of their corrections — of
+/// those values only.
 pub fn rectification_to_source(
     register: &RegisterDetails,
     rectified: &Rectified,
     source: &Provenance,
+    corrections: &[usize],
 ) -> Mail {
+    let own = corrections
+        .iter()
+        .filter_map(|i| rectified.corrections.get(*i));
     Mail {
         to: to_source(source),
         subject: format!(
@@ -161,26 +165,32 @@ pub fn rectification_to_source(
              Pyydämme korjaamaan tiedot myös omiin rekistereihinne.\n\
              Personal data you supplied to us has been rectified at the data subject's request (GDPR Art. 16). \
              Please correct your own records too.\n\n{}\n\n{}",
-            corrections_text(rectified),
+            corrections_text(own),
             signature(register)
         ),
         about: Some(rectified.person_id),
     }
 }
 
-/// R17, Art. 19: a recipient of the person's data is told of its correction.
+/// R17, Art. 19: a recipient of the person's data is told of the
+/// corrections of what it received; `None` when it received none of it.
 pub fn rectification_to_recipient(
     register: &RegisterDetails,
     rectified: &Rectified,
     recipient: &NoticeRecipient,
-) -> Mail {
+) -> Option<Mail> {
+    let received = |c: &&Correction| recipient.categories.contains(&c.field.category());
+    if !rectified.corrections.iter().any(|c| received(&c)) {
+        return None;
+    }
+    let theirs = rectified.corrections.iter().filter(received);
     let disclosures = recipient
         .disclosures
         .iter()
         .map(|(id, at)| format!("- {id} ({})", at.date()))
         .collect::<Vec<_>>()
         .join("\n");
-    Mail {
+    Some(Mail {
         to: match &recipient.notice_email {
             Some(email) => Addressee::Email(email.clone()),
             None => Addressee::Letter(recipient.name.clone()),
@@ -192,9 +202,9 @@ pub fn rectification_to_recipient(
         body: format!(
             "Teille luovutettuja henkilötietoja on oikaistu (EU 2016/679, 16 ja 19 art.). Luovutukset:\n\
              Personal data disclosed to you has been rectified (GDPR Art. 16 and 19). Disclosures:\n{disclosures}\n\n{}\n\n{}",
-            corrections_text(rectified),
+            corrections_text(theirs),
             signature(register)
         ),
         about: Some(rectified.person_id),
-    }
+    })
 }

@@ -127,6 +127,16 @@ async fn r14_a_request_by_email_from_an_address_on_record_is_verified_and_on_the
         linked["status"], "received",
         "a different address proves nothing"
     );
+    // Identity is recorded by hand only as the officer's own finding.
+    let claimed = as_officer(
+        &app,
+        &po,
+        &format!("/api/v1/requests/{id}/verify"),
+        Some(json!({"method": "portal_link"})),
+    )
+    .await
+    .expect(422);
+    assert_eq!(claimed["error"]["field"], "method");
     // Not identified: it can only be refused, not fulfilled.
     let early = as_officer(
         &app,
@@ -406,6 +416,27 @@ async fn b4_the_officer_is_reminded_seven_and_two_days_before_the_deadline(app: 
     }
     assert!(mails[0].contains("Reminder: 7 days"));
     assert!(mails[1].contains("Reminder: 2 days"));
+    // An extension's new deadline gets its own reminders.
+    let board = as_officer(&app, &po, "/api/v1/requests?open=true", None)
+        .await
+        .expect(200);
+    let id = board[0]["id"].as_str().unwrap();
+    as_officer(
+        &app,
+        &po,
+        &format!("/api/v1/requests/{id}/extend"),
+        Some(json!({"extended_to": "2027-01-20", "reason": "Arkisto on suljettu."})),
+    )
+    .await
+    .expect(200);
+    app.clock.advance_days(29);
+    assert_eq!(remind().await.unwrap(), 0);
+    app.clock.advance_days(1);
+    assert_eq!(
+        remind().await.unwrap(),
+        1,
+        "seven days before the new deadline"
+    );
 }
 
 async fn r17_a_rectification_tells_the_source_and_two_recipients(app: TestApp) {
@@ -453,6 +484,19 @@ async fn r17_a_rectification_tells_the_source_and_two_recipients(app: TestApp) {
         .await
         .expect(201);
     }
+    // A third got billing details only: nothing of it is corrected.
+    let (laskutus, _) = recipient(
+        &app,
+        &admin,
+        json!({"name": "Laskutus Oy", "role": "processor", "country": "FI"}),
+    )
+    .await;
+    app.post(
+        "/api/v1/disclosures",
+        disclosure(&laskutus, &["billing_details"], &[&person]),
+    )
+    .await
+    .expect(201);
     let case = receive(
         &app,
         &po,
@@ -529,8 +573,22 @@ async fn r17_a_rectification_tells_the_source_and_two_recipients(app: TestApp) {
     assert_eq!(now["emails"][0]["value"], "reijo@uusi.fi");
     // The letters: the wrong and the right value, the disclosures by id.
     let mails = outbox(&app).await;
-    assert_eq!(mails.len(), 4);
-    assert!(mails.iter().all(|m| m.contains("+358403334444")));
+    assert_eq!(
+        mails.len(),
+        4,
+        "the billing-only recipient holds nothing corrected"
+    );
+    // Each source hears of its own values only; recipients of what they got.
+    let to_partner = mails
+        .iter()
+        .find(|m| m.contains("To: tiedot@kumppani.fi"))
+        .expect("the partner's email");
+    assert!(to_partner.contains("reijo@uusi.fi") && !to_partner.contains("+358403334444"));
+    let to_service = mails
+        .iter()
+        .find(|m| m.contains("Osoitepalvelu Oy") && m.contains("+358403334444"))
+        .expect("the update service's letter");
+    assert!(!to_service.contains("reijo@uusi.fi"), "{to_service}");
     let to_perinta = mails
         .iter()
         .find(|m| m.contains("To: ilmoitukset@perinta.fi"))

@@ -328,6 +328,34 @@ pub(crate) async fn forget_common(
                 .execute(&mut **tx)
                 .await?;
         }
+        // Cases never linked to the person (an address on several records,
+        // or not matched yet) name them by the address: their words go too.
+        let mut unlinked = rows::Select::default();
+        unlinked.filter_in(
+            "person_id IS NULL AND LOWER(requester_email) IN (?)",
+            chunk
+                .iter()
+                .map(|e| rows::Arg::Text(e.as_str().to_lowercase()))
+                .collect(),
+        );
+        unlinked
+            .build(
+                "UPDATE request_events SET note = NULL WHERE request_id IN (SELECT id FROM requests",
+                ")",
+                Vec::new(),
+            )
+            .execute(&mut **tx)
+            .await?;
+        unlinked
+            .build(
+                "UPDATE requests SET requester_name = NULL, requester_email = NULL, requester_address = NULL, \
+                 details = NULL, identity_note = NULL, answer = NULL, extension_reason = NULL, \
+                 fee_justification = NULL",
+                "",
+                Vec::new(),
+            )
+            .execute(&mut **tx)
+            .await?;
     }
     // The cases stay as proof that the right was answered; the words go.
     exec(

@@ -7,6 +7,7 @@ use crate::requests::request_in;
 use crate::rows::{self, Arg, opt_text, provenance, text, ts};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::disclosure::{DataCategory, parse_categories};
 use rekisteri_domain::ids::{ContactId, DisclosureId, PersonId, RecipientId, RequestId};
 use rekisteri_domain::rectification::{Corrected, Correction};
 use rekisteri_domain::request::{RequestCase, RequestKind};
@@ -21,6 +22,8 @@ pub struct NoticeRecipient {
     /// Where notices go; none: a printable letter.
     pub notice_email: Option<String>,
     pub disclosures: Vec<(DisclosureId, Timestamp)>,
+    /// Every category of the person's data it received.
+    pub categories: Vec<DataCategory>,
 }
 
 /// What a rectification did and whom to tell.
@@ -30,8 +33,9 @@ pub struct Rectified {
     pub person_id: PersonId,
     /// Each correction: what, the wrong value, the right one.
     pub corrections: Vec<Correction>,
-    /// Where the wrong values came from (one per distinct source).
-    pub sources: Vec<Provenance>,
+    /// Where the wrong values came from (one per distinct source), each
+    /// with the corrections (indexes into `corrections`) of its values.
+    pub sources: Vec<(Provenance, Vec<usize>)>,
     pub recipients: Vec<NoticeRecipient>,
 }
 
@@ -41,7 +45,7 @@ pub(crate) async fn recipients_of_person(
     person: PersonId,
 ) -> Result<Vec<NoticeRecipient>, StoreError> {
     let rows = sqlx::query(
-        "SELECT DISTINCT d.id, d.disclosed_at, r.id AS recipient_id, r.name, r.notice_email \
+        "SELECT DISTINCT d.id, d.disclosed_at, d.categories, r.id AS recipient_id, r.name, r.notice_email \
          FROM disclosures d JOIN recipients r ON r.id = d.recipient_id \
          JOIN disclosure_records dr ON dr.disclosure_id = d.id WHERE dr.person_id = $1 \
          ORDER BY r.name, r.id, d.disclosed_at",
@@ -53,13 +57,23 @@ pub(crate) async fn recipients_of_person(
     for row in rows {
         let id: RecipientId = rows::parsed(&row, "recipient_id")?;
         let disclosure = (rows::parsed(&row, "id")?, ts(&row, "disclosed_at")?);
+        let categories = parse_categories(&text(&row, "categories")?)
+            .map_err(|e| StoreError::Config(format!("a disclosure's categories: {e}")))?;
         match out.last_mut() {
-            Some(last) if last.id == id => last.disclosures.push(disclosure),
+            Some(last) if last.id == id => {
+                last.disclosures.push(disclosure);
+                for c in categories {
+                    if !last.categories.contains(&c) {
+                        last.categories.push(c);
+                    }
+                }
+            }
             _ => out.push(NoticeRecipient {
                 id,
                 name: text(&row, "name")?,
                 notice_email: opt_text(&row, "notice_email")?,
                 disclosures: vec![disclosure],
+                categories,
             }),
         }
     }
@@ -212,14 +226,17 @@ impl Store {
         )
         .await?;
         let detail = format!("rectification request {request}");
-        let mut sources: Vec<Provenance> = Vec::new();
+        let mut sources: Vec<(Provenance, Vec<usize>)> = Vec::new();
         for (i, c) in corrections.iter().enumerate() {
-            if let Some(old) = apply(&mut tx, person, i, c, &detail, at).await?
-                && !sources
-                    .iter()
-                    .any(|s| s.source == old.source && s.source_detail == old.source_detail)
-            {
-                sources.push(old);
+            let Some(old) = apply(&mut tx, person, i, c, &detail, at).await? else {
+                continue;
+            };
+            let same = |s: &&mut (Provenance, Vec<usize>)| {
+                s.0.source == old.source && s.0.source_detail == old.source_detail
+            };
+            match sources.iter_mut().find(same) {
+                Some((_, of_source)) => of_source.push(i),
+                None => sources.push((old, vec![i])),
             }
         }
         crate::people::reindex(&mut tx, person).await?;

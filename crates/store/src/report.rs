@@ -110,6 +110,30 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
              expired within hours",
         ),
     ),
+    (
+        "portal_sessions",
+        Coverage::Transient(
+            "the portal's verified visits: a hash and the address proved, 30 minutes long, gone a \
+             day after",
+        ),
+    ),
+    (
+        "scheduled_erasures",
+        Coverage::Derived(
+            "an erasure waiting for its holds to end: the person's id and the holds' codes, whose \
+             request and holds (invoices, organisation links) are in the report",
+        ),
+    ),
+    (
+        "erasure_tombstones",
+        Coverage::Derived(
+            "keyed hashes of erased people's addresses: no person remains to report on",
+        ),
+    ),
+    (
+        "erasure_keys",
+        Coverage::NotPersonal("the key of the tombstones' hashes"),
+    ),
 ];
 
 /// The row's decode errors, as the store reports them.

@@ -209,8 +209,11 @@ async fn link(
         ("person_id", Arg::Text(person.to_string())),
         ("repeat_of", text_or_null(repeat)),
     ];
+    // Identity proved for one person proves nothing for another: a case
+    // linked elsewhere starts its verification again.
+    let relinked = case.person_id.is_some_and(|p| p != person);
     let by_email = case.channel == rekisteri_domain::request::RequestChannel::Email
-        && case.verified_at.is_none();
+        && (case.verified_at.is_none() || relinked);
     let verified = match &case.requester_email {
         Some(email) if by_email => email_on_record(tx, person, email).await?,
         _ => false,
@@ -222,7 +225,17 @@ async fn link(
                 "identity_method",
                 Arg::Text(IdentityMethod::EmailOnRecord.code().into()),
             ),
+            ("identity_note", Arg::Null),
             ("verified_at", Arg::Int(at.micros())),
+            ("verified_by", Arg::Null),
+        ]);
+    } else if relinked {
+        values.extend([
+            ("status", Arg::Text(RequestStatus::Received.code().into())),
+            ("identity_method", Arg::Null),
+            ("identity_note", Arg::Null),
+            ("verified_at", Arg::NullInt),
+            ("verified_by", Arg::Null),
         ]);
     }
     rows::update_record(tx, "requests", &case.id.to_string(), values).await?;
@@ -431,6 +444,9 @@ impl Store {
                     ("extended_to", Arg::Text(to.to_string())),
                     ("extension_reason", Arg::Text(reason.clone())),
                     ("extended_at", Arg::Int(at.micros())),
+                    // The new deadline gets its own reminders (B4).
+                    ("reminded_7_at", Arg::NullInt),
+                    ("reminded_2_at", Arg::NullInt),
                 ];
                 (values, "extended", Some(format!("to {to}")))
             }

@@ -74,20 +74,23 @@ async fn rectify(
         .await?;
     let mut mails: Vec<(&'static str, Mail)> = Vec::new();
     let mut internal = Vec::new();
-    for source in &rectified.sources {
+    for (source, corrections) in &rectified.sources {
         if matches!(
             source.source,
             Source::OwnNotice | Source::Registration | Source::StaffEntry
         ) {
             internal.push(source.source.code());
         } else {
-            let mail = letters::rectification_to_source(&s.register, &rectified, source);
+            let mail =
+                letters::rectification_to_source(&s.register, &rectified, source, corrections);
             mails.push(("source", mail));
         }
     }
     for recipient in &rectified.recipients {
-        let mail = letters::rectification_to_recipient(&s.register, &rectified, recipient);
-        mails.push(("recipient", mail));
+        if let Some(mail) = letters::rectification_to_recipient(&s.register, &rectified, recipient)
+        {
+            mails.push(("recipient", mail));
+        }
     }
     let mut notices = Vec::new();
     for (to_whom, mail) in mails {

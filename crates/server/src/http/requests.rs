@@ -165,7 +165,7 @@ async fn candidates(
 pub struct StepBody {
     /// `link`: the person the requester is.
     pub person_id: Option<String>,
-    /// `verify`: `officer_recorded` (default), `email_on_record` or `portal_link`.
+    /// `verify`: `officer_recorded` (the default and the only one recorded by hand).
     pub method: Option<String>,
     /// `verify`: how identity was established (required when the officer records it).
     pub note: Option<String>,
@@ -207,6 +207,15 @@ fn step_change(step: &str, b: &StepBody) -> Result<CaseChange, ApiError> {
                 b.method.as_deref().unwrap_or("officer_recorded"),
             ));
             let note = errors.take(parse_optional::<Text>("note", b.note.as_deref()));
+            // The portal's link and an address on record are the register's
+            // own findings; by hand the officer records how it was done.
+            if method.is_some_and(|m| m != IdentityMethod::OfficerRecorded) {
+                errors.push(rekisteri_domain::FieldError::invalid(
+                    "method",
+                    "only officer_recorded is recorded by hand; the portal's link and an address on \
+                     record are the register's own",
+                ));
+            }
             method.zip(note).map(|(method, note)| CaseChange::Verify {
                 method,
                 note: note.map(|n| n.to_string()),

@@ -392,5 +392,16 @@ async fn message(
             ApiError::Internal
         })?
         .ok_or(ApiError::NotFound)?;
+    // A letter may hold personal data: reading it is audited (B1).
+    let about = crate::mail::Outbox::about(&file);
+    s.store
+        .record_audit(vec![page.caller.actor(PURPOSE).entry(
+            s.clock.now(),
+            rekisteri_domain::audit::AuditAction::Read,
+            rekisteri_domain::audit::RecordType::Request,
+            format!("outbox:{file}"),
+            about,
+        )])
+        .await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bytes).into_response())
 }
