@@ -8,7 +8,7 @@ use rekisteri_domain::Provenance;
 use rekisteri_domain::controller::RegisterDetails;
 use rekisteri_domain::rectification::Correction;
 use rekisteri_domain::request::{Reminder, RequestCase};
-use rekisteri_store::{NoticeRecipient, Rectified};
+use rekisteri_store::{RecipientNotice, Rectified};
 
 /// Where a letter to the requester goes: their email, else a printable
 /// letter to their name and address.
@@ -177,9 +177,15 @@ pub fn rectification_to_source(
 pub fn rectification_to_recipient(
     register: &RegisterDetails,
     rectified: &Rectified,
-    recipient: &NoticeRecipient,
+    recipient: &RecipientNotice,
 ) -> Option<Mail> {
-    let received = |c: &&Correction| recipient.categories.contains(&c.field.category());
+    let received = |c: &&Correction| {
+        let category = c.field.category();
+        recipient
+            .disclosures
+            .iter()
+            .any(|d| d.categories.contains(&category))
+    };
     if !rectified.corrections.iter().any(|c| received(&c)) {
         return None;
     }
@@ -187,13 +193,13 @@ pub fn rectification_to_recipient(
     let disclosures = recipient
         .disclosures
         .iter()
-        .map(|(id, at)| format!("- {id} ({})", at.date()))
+        .map(|d| format!("- {} ({})", d.disclosure_id, d.disclosed_at.date()))
         .collect::<Vec<_>>()
         .join("\n");
     Some(Mail {
         to: match &recipient.notice_email {
             Some(email) => Addressee::Email(email.clone()),
-            None => Addressee::Letter(recipient.name.clone()),
+            None => Addressee::Letter(recipient.recipient_name.clone()),
         },
         subject: format!(
             "Luovutettujen tietojen oikaisu / Rectification of disclosed data ({})",

@@ -35,6 +35,12 @@ async fn as_officer(app: &TestApp, token: &str, path: &str, body: Option<Value>)
     app.send(method, path, Some(token), None, body).await
 }
 
+/// One step of the case `id` (`verify`, `extend`, `answer`, …), as the officer.
+async fn step(app: &TestApp, token: &str, id: &str, name: &str, body: Value) -> common::Reply {
+    let path = format!("/api/v1/requests/{id}/{name}");
+    as_officer(app, token, &path, Some(body)).await
+}
+
 async fn receive(app: &TestApp, token: &str, body: Value) -> Value {
     as_officer(app, token, "/api/v1/requests", Some(body))
         .await
@@ -115,53 +121,40 @@ async fn r14_a_request_by_email_from_an_address_on_record_is_verified_and_on_the
     .expect(200);
     assert_eq!(candidates[0]["person_id"], person.as_str(), "{candidates}");
     assert_eq!(candidates[0]["matched_on"], "name");
-    let linked = as_officer(
-        &app,
-        &po,
-        &format!("/api/v1/requests/{id}/link"),
-        Some(json!({"person_id": person})),
-    )
-    .await
-    .expect(200);
+    let linked = step(&app, &po, id, "link", json!({"person_id": person}))
+        .await
+        .expect(200);
     assert_eq!(
         linked["status"], "received",
         "a different address proves nothing"
     );
     // Identity is recorded by hand only as the officer's own finding.
-    let claimed = as_officer(
-        &app,
-        &po,
-        &format!("/api/v1/requests/{id}/verify"),
-        Some(json!({"method": "portal_link"})),
-    )
-    .await
-    .expect(422);
+    let claimed = step(&app, &po, id, "verify", json!({"method": "portal_link"}))
+        .await
+        .expect(422);
     assert_eq!(claimed["error"]["field"], "method");
     // Not identified: it can only be refused, not fulfilled.
-    let early = as_officer(
+    let early = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/answer"),
-        Some(json!({"outcome": "fulfilled", "answer": "Poistettu."})),
+        id,
+        "answer",
+        json!({"outcome": "fulfilled", "answer": "Poistettu."}),
     )
     .await
     .expect(422);
     assert_eq!(early["error"]["field"], "outcome");
-    let no_note = as_officer(
+    let no_note = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/verify"),
-        Some(json!({"method": "officer_recorded"})),
+        id,
+        "verify",
+        json!({"method": "officer_recorded"}),
     )
     .await
     .expect(422);
     assert_eq!(no_note["error"]["field"], "identity_note");
-    as_officer(
-        &app,
-        &po,
-        &format!("/api/v1/requests/{id}/verify"),
-        Some(json!({"method": "officer_recorded", "note": "soitettu takaisin rekisterissä olevaan numeroon"})),
-    )
+    step(&app, &po, id, "verify", json!({"method": "officer_recorded", "note": "soitettu takaisin rekisterissä olevaan numeroon"}))
     .await
     .expect(200);
     // The board: open cases, the nearest deadline first, with days left.
@@ -216,11 +209,12 @@ async fn r14_a_repeat_access_request_is_flagged_and_the_fee_is_the_officers_deci
     assert_eq!(first["repeat"], false);
     // No fee without a repeat.
     let id = first["id"].as_str().unwrap();
-    let refused = as_officer(
+    let refused = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/fee"),
-        Some(json!({"decision": "fee", "fee_cents": 2000, "justification": "toinen kopio"})),
+        id,
+        "fee",
+        json!({"decision": "fee", "fee_cents": 2000, "justification": "toinen kopio"}),
     )
     .await
     .expect(422);
@@ -236,21 +230,17 @@ async fn r14_a_repeat_access_request_is_flagged_and_the_fee_is_the_officers_deci
     assert_eq!(second["repeat_of"], id);
     let second_id = second["id"].as_str().unwrap();
     // The officer may decide a fee, with its amount and justification …
-    let no_amount = as_officer(
+    let no_amount = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{second_id}/fee"),
-        Some(json!({"decision": "fee", "justification": "toinen kopio 12 kuukauden sisällä"})),
+        second_id,
+        "fee",
+        json!({"decision": "fee", "justification": "toinen kopio 12 kuukauden sisällä"}),
     )
     .await
     .expect(422);
     assert_eq!(no_amount["error"]["field"], "fee_cents");
-    let decided = as_officer(
-        &app,
-        &po,
-        &format!("/api/v1/requests/{second_id}/fee"),
-        Some(json!({"decision": "fee", "fee_cents": 1500, "justification": "toinen kopio 12 kuukauden sisällä"})),
-    )
+    let decided = step(&app, &po, second_id, "fee", json!({"decision": "fee", "fee_cents": 1500, "justification": "toinen kopio 12 kuukauden sisällä"}))
     .await
     .expect(200);
     assert_eq!(
@@ -295,11 +285,12 @@ async fn r14_r20_an_extension_and_a_refusal_are_written_to_the_person(app: TestA
     .await;
     let id = case["id"].as_str().unwrap();
     // Beyond two further months: refused, naming the field and the limit.
-    let far = as_officer(
+    let far = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/extend"),
-        Some(json!({"extended_to": "2027-02-25", "reason": "laaja aineisto"})),
+        id,
+        "extend",
+        json!({"extended_to": "2027-02-25", "reason": "laaja aineisto"}),
     )
     .await
     .expect(422);
@@ -311,20 +302,22 @@ async fn r14_r20_an_extension_and_a_refusal_are_written_to_the_person(app: TestA
             .contains("2027-02-24"),
         "{far}"
     );
-    let no_reason = as_officer(
+    let no_reason = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/extend"),
-        Some(json!({"extended_to": "2027-01-20"})),
+        id,
+        "extend",
+        json!({"extended_to": "2027-01-20"}),
     )
     .await
     .expect(422);
     assert_eq!(no_reason["error"]["field"], "reason");
-    let extended = as_officer(
+    let extended = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/extend"),
-        Some(json!({"extended_to": "2027-01-20", "reason": "Tiedot on haettava arkistosta."})),
+        id,
+        "extend",
+        json!({"extended_to": "2027-01-20", "reason": "Tiedot on haettava arkistosta."}),
     )
     .await
     .expect(200);
@@ -337,11 +330,12 @@ async fn r14_r20_an_extension_and_a_refusal_are_written_to_the_person(app: TestA
     assert!(mails[0].contains("2027-01-20"));
     // After the first month no extension may be told any more.
     app.clock.advance_days(31);
-    let late = as_officer(
+    let late = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/extend"),
-        Some(json!({"extended_to": "2027-02-10", "reason": "lisää aikaa"})),
+        id,
+        "extend",
+        json!({"extended_to": "2027-02-10", "reason": "lisää aikaa"}),
     )
     .await
     .expect(422);
@@ -352,11 +346,12 @@ async fn r14_r20_an_extension_and_a_refusal_are_written_to_the_person(app: TestA
             .contains("first month")
     );
     // A refusal gives its reasons and the supervisory authority (R20).
-    let answered = as_officer(
+    let answered = step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/answer"),
-        Some(json!({"outcome": "refused", "answer": "Henkilöllisyyttä ei voitu todentaa."})),
+        id,
+        "answer",
+        json!({"outcome": "refused", "answer": "Henkilöllisyyttä ei voitu todentaa."}),
     )
     .await
     .expect(200);
@@ -369,14 +364,7 @@ async fn r14_r20_an_extension_and_a_refusal_are_written_to_the_person(app: TestA
         "{refusal}"
     );
     assert!(refusal.contains("tietosuoja@om.fi"));
-    as_officer(
-        &app,
-        &po,
-        &format!("/api/v1/requests/{id}/close"),
-        Some(json!({})),
-    )
-    .await
-    .expect(200);
+    step(&app, &po, id, "close", json!({})).await.expect(200);
     let board = as_officer(&app, &po, "/api/v1/requests?open=true", None)
         .await
         .expect(200);
@@ -421,11 +409,12 @@ async fn b4_the_officer_is_reminded_seven_and_two_days_before_the_deadline(app: 
         .await
         .expect(200);
     let id = board[0]["id"].as_str().unwrap();
-    as_officer(
+    step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/extend"),
-        Some(json!({"extended_to": "2027-01-20", "reason": "Arkisto on suljettu."})),
+        id,
+        "extend",
+        json!({"extended_to": "2027-01-20", "reason": "Arkisto on suljettu."}),
     )
     .await
     .expect(200);
@@ -515,11 +504,12 @@ async fn r17_a_rectification_tells_the_source_and_two_recipients(app: TestApp) {
         .await
         .expect(422);
     assert_eq!(early["error"]["field"], "status");
-    as_officer(
+    step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/verify"),
-        Some(json!({"note": "allekirjoitettu kirje"})),
+        id,
+        "verify",
+        json!({"note": "allekirjoitettu kirje"}),
     )
     .await
     .expect(200);
@@ -629,14 +619,7 @@ async fn r18_a_restriction_case_takes_the_person_off_every_audience(app: TestApp
     .await;
     assert_eq!(case["status"], "verified");
     let id = case["id"].as_str().unwrap();
-    as_officer(
-        &app,
-        &po,
-        &format!("/api/v1/requests/{id}/start"),
-        Some(json!({})),
-    )
-    .await
-    .expect(200);
+    step(&app, &po, id, "start", json!({})).await.expect(200);
     as_officer(
         &app,
         &po,
@@ -645,11 +628,12 @@ async fn r18_a_restriction_case_takes_the_person_off_every_audience(app: TestApp
     )
     .await
     .expect(201);
-    as_officer(
+    step(
         &app,
         &po,
-        &format!("/api/v1/requests/{id}/answer"),
-        Some(json!({"outcome": "fulfilled", "answer": "Käsittelyä on rajoitettu."})),
+        id,
+        "answer",
+        json!({"outcome": "fulfilled", "answer": "Käsittelyä on rajoitettu."}),
     )
     .await
     .expect(200);

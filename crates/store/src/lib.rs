@@ -55,7 +55,7 @@ pub use permissions::PermissionHistory;
 pub use portal::{LinkOutcome, NewPortalLink, PortalLink, PortalSession};
 pub use purposes::PurposeSetting;
 pub use recipients::RecipientFilter;
-pub use rectification::{NoticeRecipient, Rectified};
+pub use rectification::Rectified;
 pub use report::{Coverage, TABLE_COVERAGE};
 pub use requests::{Candidate, CaseChange, RequestEvent, RequestFilter};
 pub use sessions::{NewSession, Session};

@@ -3,28 +3,16 @@
 //! the sources of the wrong values and every recipient the person's data
 //! was disclosed to (from the disclosure log, Art. 19).
 
+use crate::erasure::RecipientNotice;
 use crate::requests::request_in;
-use crate::rows::{self, Arg, opt_text, provenance, text, ts};
+use crate::rows::{self, Arg, provenance};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
-use rekisteri_domain::disclosure::{DataCategory, parse_categories};
-use rekisteri_domain::ids::{ContactId, DisclosureId, PersonId, RecipientId, RequestId};
+use rekisteri_domain::ids::{ContactId, PersonId, RequestId};
 use rekisteri_domain::rectification::{Corrected, Correction};
 use rekisteri_domain::request::{RequestCase, RequestKind};
 use rekisteri_domain::{Provenance, Source, Timestamp};
 use sqlx::{Any, Transaction};
-
-/// A recipient to tell, with the disclosures that reached it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoticeRecipient {
-    pub id: RecipientId,
-    pub name: String,
-    /// Where notices go; none: a printable letter.
-    pub notice_email: Option<String>,
-    pub disclosures: Vec<(DisclosureId, Timestamp)>,
-    /// Every category of the person's data it received.
-    pub categories: Vec<DataCategory>,
-}
 
 /// What a rectification did and whom to tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,48 +24,8 @@ pub struct Rectified {
     /// Where the wrong values came from (one per distinct source), each
     /// with the corrections (indexes into `corrections`) of its values.
     pub sources: Vec<(Provenance, Vec<usize>)>,
-    pub recipients: Vec<NoticeRecipient>,
-}
-
-/// The recipients that received the person's data, by name.
-pub(crate) async fn recipients_of_person(
-    tx: &mut Transaction<'static, Any>,
-    person: PersonId,
-) -> Result<Vec<NoticeRecipient>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT d.id, d.disclosed_at, d.categories, r.id AS recipient_id, r.name, r.notice_email \
-         FROM disclosures d JOIN recipients r ON r.id = d.recipient_id \
-         JOIN disclosure_records dr ON dr.disclosure_id = d.id WHERE dr.person_id = $1 \
-         ORDER BY r.name, r.id, d.disclosed_at",
-    )
-    .bind(person.to_string())
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut out: Vec<NoticeRecipient> = Vec::new();
-    for row in rows {
-        let id: RecipientId = rows::parsed(&row, "recipient_id")?;
-        let disclosure = (rows::parsed(&row, "id")?, ts(&row, "disclosed_at")?);
-        let categories = parse_categories(&text(&row, "categories")?)
-            .map_err(|e| StoreError::Config(format!("a disclosure's categories: {e}")))?;
-        match out.last_mut() {
-            Some(last) if last.id == id => {
-                last.disclosures.push(disclosure);
-                for c in categories {
-                    if !last.categories.contains(&c) {
-                        last.categories.push(c);
-                    }
-                }
-            }
-            _ => out.push(NoticeRecipient {
-                id,
-                name: text(&row, "name")?,
-                notice_email: opt_text(&row, "notice_email")?,
-                disclosures: vec![disclosure],
-                categories,
-            }),
-        }
-    }
-    Ok(out)
+    /// The recipients of the person's data, as erasure's notices find them.
+    pub recipients: Vec<RecipientNotice>,
 }
 
 /// Applies one correction; answers the wrong value's source, if any.
@@ -240,7 +188,7 @@ impl Store {
             }
         }
         crate::people::reindex(&mut tx, person).await?;
-        let recipients = recipients_of_person(&mut tx, person).await?;
+        let recipients = crate::erasure::recipient_notices(&mut tx, person).await?;
         let fields: Vec<&str> = corrections.iter().map(|c| c.field.code()).collect();
         sqlx::query(
             "INSERT INTO request_events (id, request_id, at, user_id, event, note) VALUES ($1, $2, $3, $4, 'rectified', $5)",

@@ -11,7 +11,7 @@ use super::extract::{Caller, JsonBody, path_id};
 use super::policy::{Access, Resource, allow};
 use super::requests::{CaseView, PURPOSE};
 use crate::letters;
-use crate::mail::{Addressee, Delivery, Mail};
+use crate::mail::{Addressee, Mail};
 use axum::Json;
 use axum::extract::{Path, State};
 use rekisteri_domain::Source;
@@ -94,13 +94,13 @@ async fn rectify(
     }
     let mut notices = Vec::new();
     for (to_whom, mail) in mails {
-        let delivery = s.mailer.send(&mail, now).await.map_err(|error| {
+        s.mailer.send(&mail, now).await.map_err(|error| {
             tracing::error!(%error, request = %rectified.case.id, "a rectification notice could not be sent");
             ApiError::Internal
         })?;
-        let (by, address) = match (&mail.to, &delivery) {
-            (Addressee::Email(a), Delivery::Smtp | Delivery::Outbox(_)) => ("email", a.clone()),
-            (Addressee::Letter(a), _) => ("letter", a.clone()),
+        let (by, address) = match &mail.to {
+            Addressee::Email(a) => ("email", a.clone()),
+            Addressee::Letter(a) => ("letter", a.clone()),
         };
         notices.push(Notice {
             to_whom,
