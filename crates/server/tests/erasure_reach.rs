@@ -133,6 +133,20 @@ async fn r21_erasure_reaches_every_table_and_derived_data(app: TestApp) {
     .execute(app.store.write_pool())
     .await
     .unwrap();
+    // A case never linked to the person names them by address only.
+    app.send(
+        Method::POST,
+        "/api/v1/requests",
+        Some(&officer),
+        None,
+        Some(
+            json!({"kind": "access", "channel": "email", "requester_name": "Ilmatar Ahventaival",
+                    "requester_email": "Ilmatar.Ahventaival@esimerkki.fi",
+                    "details": "Mitä tietoja Ilmattaresta on?"}),
+        ),
+    )
+    .await
+    .expect(201);
     // Mail about the person on disk (R21: derived data).
     let mailer =
         rekisteri::mail::Mailer::outbox(app.outbox.dir().to_path_buf(), "rekisteri@example.fi")
