@@ -11,8 +11,8 @@
 //! Usage: report_bench DATA_DIR ROWS [R]
 
 use rekisteri::SystemClock;
-use rekisteri::http::report::{ReportFormat, render};
-use rekisteri::web::i18n::{Lang, Locale};
+use rekisteri::i18n::{Lang, Locale};
+use rekisteri::services::report::{ReportFormat, render};
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::billing::{OrderDraft, OrderLineDraft};
 use rekisteri_domain::controller::RegisterDetails;
@@ -110,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     let [light, heavy] = [&page.items[0], &page.items[1]].map(|p| p.id);
     add_rows(&store, heavy, rows).await?;
     let register = RegisterDetails::default();
-    let tz = Arc::new(rekisteri::http::default_time_zone());
+    let tz = Arc::new(rekisteri::state::default_time_zone());
     let report = |person| {
         let (store, register) = (store.clone(), register.clone());
         async move {

@@ -3,8 +3,8 @@
 //! R19; the deadline reminders of data-subject requests, B4); [`run`]
 //! repeats it while the server serves.
 
-use crate::http::AppState;
-use crate::http::erasure::{Kind, after_erasure};
+use crate::services::erasure::{Kind, after_erasure};
+use crate::state::AppState;
 use rekisteri_domain::Purpose;
 use rekisteri_domain::audit::Actor;
 use rekisteri_store::ErasureOutcome;
@@ -34,7 +34,7 @@ pub async fn tick(state: &AppState) -> Result<Tick, rekisteri_store::StoreError>
             done.erased += 1;
         }
     }
-    done.reminded = crate::deadlines::send_reminders(state)
+    done.reminded = crate::services::deadlines::send_reminders(state)
         .await
         .map_err(|e| rekisteri_store::StoreError::Config(format!("deadline reminders: {e}")))?;
     Ok(done)

@@ -1,13 +1,25 @@
-//! Rekisteri's edges: the HTTP API ([`http`]), the web interface ([`web`]) and the
-//! command line ([`cli`]).
+//! Rekisteri's server: the composition root ([`app`], [`state`]), the
+//! service layer every edge shares ([`services`]), and the edges — the HTTP
+//! API ([`http`]), the staff pages ([`web`]), the privacy portal
+//! ([`portal`]), the command line ([`cli`]) and the job runner ([`jobs`]),
+//! siblings that never import each other.
 //! The rules live in `rekisteri-domain`, the data in `rekisteri-store`.
 
-pub mod cli;
-pub mod deadlines;
-pub mod http;
-pub mod jobs;
+pub mod app;
+pub mod caller;
+pub mod error;
+pub mod extract;
+pub mod i18n;
 pub mod letters;
 pub mod mail;
+pub mod pages;
+pub mod policy;
+pub mod services;
+pub mod state;
+
+pub mod cli;
+pub mod http;
+pub mod jobs;
 pub mod portal;
 pub mod web;
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Db, TestApp, cli, create_person, person_json};
-use rekisteri::http::Firewall;
+use rekisteri::state::Firewall;
 use rekisteri_domain::Clock;
 use rekisteri_domain::network::Network;
 use rekisteri_domain::values::Parse;

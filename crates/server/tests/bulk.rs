@@ -4,7 +4,8 @@
 mod common;
 
 use common::TestApp;
-use rekisteri::cli::transfer::{import_in_one_transaction, read_people_csv, sort_rows};
+use rekisteri::cli::transfer::import_in_one_transaction;
+use rekisteri::services::imports::{read_people_csv, sort_rows};
 use rekisteri_domain::Source;
 
 on_both_backends!(

@@ -16,7 +16,7 @@ use listing::{audience, event, officer, wording};
 use portal::{
     Visitor, arrive, ask, case_id, get, link_to, mail_to, post, post_raw, verified, verify,
 };
-use rekisteri::http::Firewall;
+use rekisteri::state::Firewall;
 use rekisteri_domain::network::Network;
 use rekisteri_domain::values::Parse;
 use serde_json::{Value, json};

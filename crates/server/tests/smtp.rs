@@ -72,7 +72,9 @@ async fn b4_a_reminder_goes_to_the_officer_by_smtp() {
         .unwrap();
     app.clock.advance_days(14);
     assert_eq!(
-        rekisteri::deadlines::send_reminders(&state).await.unwrap(),
+        rekisteri::services::deadlines::send_reminders(&state)
+            .await
+            .unwrap(),
         1
     );
     let message = delivered(&maildir, &id).await;

@@ -3,7 +3,7 @@
 //! admin` prints a one-time password that must be changed at first login.
 //! The command line acts for no user; the audit log says so.
 
-use crate::http::auth::random_secret;
+use crate::caller::random_secret;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use rekisteri_domain::audit::Actor;

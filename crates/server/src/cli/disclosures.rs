@@ -5,10 +5,10 @@
 //! and its audit rows in one transaction, and the file written is what
 //! that transaction read.
 
-use crate::http::disclosures::DisclosureMade;
-use crate::http::error::ApiError;
-use crate::http::extract::Caller;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::extract::Caller;
+use crate::policy::{Access, Resource, allow};
+use crate::services::disclosures::DisclosureMade;
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 use rekisteri_domain::audit::Actor;

@@ -4,10 +4,10 @@
 //! the outbox or sent by SMTP).
 
 use crate::cli::disclosures::acting_user;
-use crate::http::AppState;
-use crate::http::erasure::{Kind, after_erasure};
-use crate::http::policy::Resource;
 use crate::mail::Mailer;
+use crate::policy::Resource;
+use crate::services::erasure::{Kind, after_erasure};
+use crate::state::AppState;
 use anyhow::{anyhow, bail};
 use clap::Subcommand;
 use rekisteri_domain::ids::PersonId;

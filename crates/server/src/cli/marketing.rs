@@ -3,7 +3,7 @@
 //! audited by the store with the purpose named (R2).
 
 use super::ExportFormat;
-use crate::http::marketing::{
+use crate::services::marketing::{
     AudienceEntry, CSV_HEADER, csv_record, json_entry, json_head, json_tail, start_export,
     write_csv,
 };

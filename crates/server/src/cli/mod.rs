@@ -19,8 +19,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::SystemClock;
-use crate::http::{AppState, Firewall, app};
+use crate::app::app;
 use crate::mail::Mailer;
+use crate::state::{AppState, Firewall};
 use rekisteri_domain::network::Network;
 use rekisteri_domain::request::AnswerPeriod;
 
@@ -66,10 +67,10 @@ pub enum Command {
         #[arg(long, default_value_t = 720)]
         session_absolute_minutes: i64,
         /// The organisation keeping the register (no password may be built on it).
-        #[arg(long, env = "REKISTERI_ORGANISATION", default_value = crate::http::DEFAULT_ORGANISATION)]
+        #[arg(long, env = "REKISTERI_ORGANISATION", default_value = crate::state::DEFAULT_ORGANISATION)]
         organisation_name: String,
         /// The time zone the web interface shows and reads times in.
-        #[arg(long, env = "REKISTERI_TIME_ZONE", default_value = crate::http::DEFAULT_TIME_ZONE)]
+        #[arg(long, env = "REKISTERI_TIME_ZONE", default_value = crate::state::DEFAULT_TIME_ZONE)]
         time_zone: String,
         /// Where mail is written when no SMTP server is configured, and
         /// printable letters always; default: `outbox` in --data-dir.
@@ -298,7 +299,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
                 anyhow::bail!("--public-url must start with https:// or http://");
             }
-            state.portal = Arc::new(crate::portal::Portal::new(&public_url));
+            state.portal = Arc::new(crate::services::portal::Portal::new(&public_url));
             state.sessions =
                 SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)
                     .map_err(|m| anyhow::anyhow!("--session-idle-minutes: {m}"))?;

@@ -2,19 +2,18 @@
 //! API tokens and second factor. Every role may manage its own account;
 //! another user's session or token is simply not found.
 
-use super::AppState;
-use super::auth::{Caller, random_secret};
-use super::error::{ApiError, ErrorBody};
-use super::extract::{JsonBody, path_id};
-use super::policy::{Access, Resource, allow};
+use crate::caller::{Caller, random_secret};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{JsonBody, path_id};
+use crate::policy::{Access, Resource, allow};
+use crate::services::accounts::{ACCOUNT, check_current_password, hash_new_password};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rekisteri_domain::ids::{SessionId, TokenId};
-use rekisteri_domain::login::ThrottleRule;
-use rekisteri_domain::password::{self, NewPassword};
-use rekisteri_domain::{Purpose, Timestamp, totp};
-use rekisteri_store::{Session, TokenInfo, User, account_key};
+use rekisteri_domain::{Timestamp, totp};
+use rekisteri_store::{Session, TokenInfo, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,68 +31,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm_second_factor))
 }
 
-pub(crate) const ACCOUNT: Purpose = Purpose::RegisterMaintenance;
-
 /// The caller's own account.
 #[utoipa::path(get, path = "/me", tag = "account", responses((status = 200, body = User)))]
 async fn me(caller: Caller) -> Result<Json<User>, ApiError> {
     allow(&caller, Resource::Account, Access::Read)?;
     Ok(Json(caller.user))
-}
-
-/// Verifies a password against a stored Argon2id hash off the async
-/// threads. Without a hash (an unknown user, or one without a password) it
-/// verifies against a dummy hash, so the answer takes as long and is false.
-pub async fn password_matches(raw: &str, hash: Option<String>) -> Result<bool, ApiError> {
-    let raw = raw.to_string();
-    let known = hash.is_some();
-    let hash = hash.unwrap_or_else(|| password::dummy_hash().to_string());
-    let matches = tokio::task::spawn_blocking(move || password::verify_password(&raw, &hash))
-        .await
-        .map_err(|_| ApiError::Internal)?;
-    Ok(known && matches)
-}
-
-/// Checks the caller's current password (off the async threads); a wrong
-/// one counts as a failed login, so a stolen session cannot guess it.
-pub async fn check_current_password(
-    s: &AppState,
-    caller: &Caller,
-    raw: &str,
-) -> Result<(), ApiError> {
-    let now = s.clock.now();
-    let key = account_key(&caller.user.name);
-    if let Some(retry_after) = s.store.throttle(&key).await?.wait_seconds(now) {
-        return Err(ApiError::TooManyAttempts { retry_after });
-    }
-    let credentials = s.store.credentials_of(caller.user.id).await?;
-    if password_matches(raw, credentials.password_hash).await? {
-        return Ok(());
-    }
-    s.store
-        .record_login_failure(
-            &caller.actor(ACCOUNT),
-            now,
-            &[(key, ThrottleRule::ACCOUNT)],
-            "current_password",
-        )
-        .await?;
-    Err(ApiError::field("current_password", "is wrong"))
-}
-
-/// A new password, checked against the rules and hashed off the async threads.
-pub(crate) async fn hash_new_password(
-    s: &AppState,
-    user_name: &str,
-    raw: &str,
-    field: &str,
-) -> Result<String, ApiError> {
-    let context = [s.organisation_name.as_ref(), user_name];
-    let new = NewPassword::parse(raw, &context).map_err(|m| ApiError::field(field, m))?;
-    tokio::task::spawn_blocking(move || password::hash_password(&new))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|_| ApiError::Internal)
 }
 
 #[derive(Deserialize, ToSchema)]

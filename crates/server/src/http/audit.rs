@@ -1,9 +1,9 @@
 //! `/audit`: the privacy officer's check that the audit log is intact (B1).
 
-use super::AppState;
-use super::auth::Caller;
-use super::error::ApiError;
-use super::policy::{Access, Resource, allow};
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;

@@ -3,20 +3,18 @@
 //! records the disclosure in one transaction, and answers both: there is no
 //! other way for data to leave through the API to a third party.
 
-use super::AppState;
-use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, JsonBody, path_id};
-use super::policy::{Access, Resource, allow};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Caller, JsonBody, path_id};
+use crate::policy::{Access, Resource, allow};
+use crate::services::disclosures::{DisclosureMade, disclosure_error};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use rekisteri_domain::disclosure::{DisclosedData, Disclosure, DisclosureChannel, DisclosureDraft};
+use rekisteri_domain::Purpose;
+use rekisteri_domain::disclosure::{Disclosure, DisclosureChannel, DisclosureDraft};
 use rekisteri_domain::ids::{DisclosureId, PersonId};
-use rekisteri_domain::{Invalid, Purpose};
-use rekisteri_store::StoreError;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,37 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create))
         .routes(routes!(read))
         .routes(routes!(of_person))
-}
-
-/// A disclosure made: its record, and the data sent.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DisclosureMade {
-    pub disclosure: Disclosure,
-    pub data: DisclosedData,
-}
-
-/// The codes of a recipient that may not receive (R7).
-const REFUSALS: [&str; 3] = [
-    "no_safeguard",
-    "safeguard_not_in_force",
-    "recipient_retired",
-];
-
-/// A store error of a disclosure as the API answers it: a recipient that
-/// may not receive is a 422 with the rule's code, naming `recipient_id`.
-pub fn disclosure_error(e: StoreError) -> ApiError {
-    if let StoreError::Invalid(Invalid(errors)) = &e
-        && let [one] = errors.as_slice()
-        && one.field == "recipient_id"
-        && let Some(code) = REFUSALS.iter().find(|c| **c == one.code)
-    {
-        return ApiError::Refused {
-            code,
-            field: "recipient_id",
-            message: one.message.clone(),
-        };
-    }
-    e.into()
 }
 
 /// Disclose the chosen categories of these people to a recipient (R6). The

@@ -1,11 +1,12 @@
 //! `/invoices`. Invoices are accounting records: they are credited, never
 //! deleted; open ones and those in debt collection hold erasure (R8).
 
-use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
 use super::orders::BillingQuery;
-use super::policy::{Access, Resource, allow};
-use super::{AppState, ListOf, Paging};
+use super::{ListOf, Paging};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -109,6 +110,6 @@ async fn replace(
         )
         .await?;
     // R8: a paid or credited invoice may end the hold of a scheduled erasure.
-    super::erasure::run_due_erasure_of(&s, invoice.person_id).await;
+    crate::services::erasure::run_due_erasure_of(&s, invoice.person_id).await;
     Ok((etag(invoice.version), Json(invoice)))
 }

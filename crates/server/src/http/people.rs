@@ -1,9 +1,10 @@
 //! `/people` and `/people/{id}/organisations`.
 
-use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
-use super::policy::{Access, Resource, allow, may_filter_by_contact, person_view};
-use super::{AppState, ListOf, Paging};
+use super::{ListOf, Paging};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
+use crate::policy::{Access, Resource, allow, may_filter_by_contact, person_view};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -56,7 +57,7 @@ async fn list(
         email: q.email.map(|e| e.trim().to_string()),
         last_name_prefix: q.last_name,
         organisation_id: q.organisation_id,
-        without_restricted: lookup && !crate::http::policy::finds_restricted(&caller.user),
+        without_restricted: lookup && !crate::policy::finds_restricted(&caller.user),
     };
     let mut page = s
         .store
@@ -235,7 +236,7 @@ async fn replace_link(
         )
         .await?;
     // R19: an ended contact role may end the hold of a scheduled erasure.
-    super::erasure::run_due_erasure_of(&s, Some(person)).await;
+    crate::services::erasure::run_due_erasure_of(&s, Some(person)).await;
     Ok((etag(link.version), Json(link)))
 }
 
@@ -260,6 +261,6 @@ async fn remove_link(
         )
         .await?;
     // R19: a contact role removed may end the hold of a scheduled erasure.
-    super::erasure::run_due_erasure_of(&s, Some(person)).await;
+    crate::services::erasure::run_due_erasure_of(&s, Some(person)).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,24 +1,22 @@
 //! A person's marketing permissions (R15, R21), the wordings they are given
 //! on, and restriction of processing (R18).
 
-use super::AppState;
-use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, JsonBody, Query, path_id};
-use super::policy::{Access, Resource, allow};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Caller, JsonBody, Query, path_id};
+use crate::policy::{Access, Resource, allow};
+use crate::services::permissions::Permissions;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use rekisteri_domain::ids::{PersonId, RestrictionId, UserId};
-use rekisteri_domain::marketing::{
-    Channel, LegalDefault, MarketingPurpose, PermissionState, current_state, decide, default_for,
-};
+use rekisteri_domain::marketing::{Channel, MarketingPurpose};
 use rekisteri_domain::permission::{PermissionDraft, PermissionRecord, Wording, WordingDraft};
 use rekisteri_domain::person::ContactKind;
 use rekisteri_domain::restriction::{Restriction, RestrictionDraft, RestrictionScope};
 use rekisteri_domain::values::parse_optional;
 use rekisteri_domain::{Purpose, Timestamp};
-use rekisteri_store::PermissionHistory;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -29,79 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(permissions, record))
         .routes(routes!(restrictions, restrict, lift))
         .routes(routes!(wordings, put_wording))
-}
-
-/// Who the person is to the company, as the marketing rules ask.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StandingView {
-    /// Acts in a role at an organisation today: B2B rules (opt-out).
-    pub organisation_role: bool,
-    /// Has an order not cancelled: the existing-customer exception applies.
-    pub existing_customer: bool,
-    /// Processing is restricted (R18): contacted by no one.
-    pub restricted: bool,
-}
-
-/// A channel and purpose now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PermissionNow {
-    pub channel: Channel,
-    pub purpose: MarketingPurpose,
-    /// The latest event's state; absent when the person has said nothing.
-    pub state: Option<PermissionState>,
-    /// What the law assumes without an event: `opt_in` or `opt_out`.
-    pub default: &'static str,
-    /// `granted`, `not_objected`, `no_consent`, `withdrawn`, `prohibited`, `restricted`.
-    pub decision: &'static str,
-    /// Whether the person may be contacted so.
-    pub may_contact: bool,
-}
-
-/// A person's permissions: the state of every channel and purpose, and the
-/// whole history, newest first, with the wordings referenced.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Permissions {
-    pub person_id: PersonId,
-    pub standing: StandingView,
-    pub current: Vec<PermissionNow>,
-    pub history: Vec<PermissionRecord>,
-    pub wordings: Vec<Wording>,
-}
-
-impl Permissions {
-    pub fn new(person_id: PersonId, h: PermissionHistory) -> Self {
-        let events: Vec<_> = h.events.iter().map(PermissionRecord::event).collect();
-        let mut current = Vec::new();
-        for channel in Channel::ALL {
-            for purpose in MarketingPurpose::ALL {
-                let decision = decide(&events, *channel, *purpose, h.standing);
-                current.push(PermissionNow {
-                    channel: *channel,
-                    purpose: *purpose,
-                    state: current_state(&events, *channel, *purpose),
-                    default: match default_for(*channel, *purpose, h.standing) {
-                        LegalDefault::OptIn => "opt_in",
-                        LegalDefault::OptOut => "opt_out",
-                    },
-                    decision: decision.code(),
-                    may_contact: decision.allows(),
-                });
-            }
-        }
-        let mut history = h.events;
-        history.reverse();
-        Self {
-            person_id,
-            standing: StandingView {
-                organisation_role: h.standing.organisation_role,
-                existing_customer: h.standing.existing_customer,
-                restricted: h.standing.restricted,
-            },
-            current,
-            history,
-            wordings: h.wordings,
-        }
-    }
 }
 
 /// A person's permissions now and their history (R15).

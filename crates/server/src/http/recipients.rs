@@ -3,10 +3,11 @@
 //! the admin and the privacy officer keep it. `DELETE` retires: a retired
 //! recipient stays for the disclosure log and receives nothing more.
 
-use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
-use super::policy::{Access, Resource, allow};
-use super::{AppState, ListOf, Paging};
+use super::{ListOf, Paging};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Caller, IfMatch, JsonBody, Query, etag, path_id};
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

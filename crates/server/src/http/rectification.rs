@@ -5,13 +5,13 @@
 //! letters in the outbox. Sources that are the person themself or our own
 //! staff are recorded in the case, not written to.
 
-use super::AppState;
-use super::error::{ApiError, ErrorBody};
-use super::extract::{Caller, JsonBody, path_id};
-use super::policy::{Access, Resource, allow};
-use super::requests::{CaseView, PURPOSE};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Caller, JsonBody, path_id};
 use crate::letters;
 use crate::mail::{Addressee, Mail};
+use crate::policy::{Access, Resource, allow};
+use crate::services::requests::{CaseView, PURPOSE};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use rekisteri_domain::Source;

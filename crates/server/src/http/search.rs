@@ -1,10 +1,10 @@
 //! `/search?q=`: people, organisations and notes (B6), Finnish and English.
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::Caller;
-use super::extract::Query;
-use super::policy::{Access, Resource, allow, finds_restricted};
+use crate::error::ApiError;
+use crate::extract::Caller;
+use crate::extract::Query;
+use crate::policy::{Access, Resource, allow, finds_restricted};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use rekisteri_domain::Purpose;

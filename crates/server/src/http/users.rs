@@ -3,17 +3,17 @@
 //! every session and token at once), unlocking after failed logins, the
 //! confidentiality commitments, and requiring a second factor of everyone.
 
-use super::AppState;
-use super::auth::Caller;
-use super::error::{ApiError, ErrorBody};
-use super::extract::{JsonBody, path_id};
-use super::policy::{Access, Resource, allow};
+use crate::caller::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{JsonBody, path_id};
+use crate::policy::{Access, Resource, allow};
+use crate::services::accounts::{ADMIN, not_self, one_time_credentials, role};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rekisteri_domain::ids::UserId;
+use rekisteri_domain::Date;
 use rekisteri_domain::values::Parse;
-use rekisteri_domain::{Date, Purpose, Role, password};
 use rekisteri_store::{Commitment, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -33,8 +33,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(commitments, record_commitment))
         .routes(routes!(settings, change_settings))
 }
-
-pub(crate) const ADMIN: Purpose = Purpose::RegisterMaintenance;
 
 /// Every user, by name.
 #[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = Vec<User>)))]
@@ -57,17 +55,6 @@ pub struct UserWithPassword {
     pub user: User,
     /// Shown once. The user logs in with it and must then choose their own.
     pub one_time_password: String,
-}
-
-pub(crate) fn role(raw: &str) -> Result<Role, ApiError> {
-    Role::parse(raw).map_err(|m| ApiError::field("role", m))
-}
-
-pub(crate) async fn one_time_credentials() -> Result<(String, String), ApiError> {
-    tokio::task::spawn_blocking(password::one_time_credentials)
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|_| ApiError::Internal)
 }
 
 /// Adds a user with a one-time password.
@@ -110,18 +97,6 @@ async fn read(
 ) -> Result<Json<User>, ApiError> {
     allow(&caller, Resource::Users, Access::Read)?;
     Ok(Json(s.store.user(path_id(&id)?).await?))
-}
-
-/// An administrator may not lock themselves out by their own hand.
-pub(crate) fn not_self(caller: &Caller, id: UserId) -> Result<(), ApiError> {
-    if caller.user.id == id {
-        Err(ApiError::Conflict {
-            code: "own_account",
-            message: "ask another administrator to change your own role or access".into(),
-        })
-    } else {
-        Ok(())
-    }
 }
 
 #[derive(Deserialize, ToSchema)]

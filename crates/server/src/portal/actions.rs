@@ -8,10 +8,10 @@
 
 use super::report::{ReportFormat, report_download};
 use super::{Frame, PortalForm, SESSION_COOKIE, Verified, set_cookie};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::web::forms::field_message;
-use crate::web::i18n::Locale;
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::i18n::field_message;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

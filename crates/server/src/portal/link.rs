@@ -3,14 +3,14 @@
 //! only to an address on someone's record; the link's page, whose button
 //! (a POST: mail scanners only fetch) spends it and opens a verified visit.
 
-use super::limits::Key;
 use super::{Frame, PortalForm, SESSION_COOKIE, Visitor, set_cookie};
-use crate::http::AppState;
-use crate::http::auth::random_secret;
-use crate::http::error::ApiError;
+use crate::caller::random_secret;
+use crate::error::ApiError;
+use crate::i18n::field_message;
+use crate::i18n::{Lang, Locale};
 use crate::mail::{Addressee, Mail};
-use crate::web::forms::field_message;
-use crate::web::i18n::{Lang, Locale};
+use crate::services::limits::Key;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -7,10 +7,10 @@
 
 use super::actions::{confirm, open_case};
 use super::{Frame, PortalForm, Verified};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::permissions::Permissions;
-use crate::web::i18n::Locale;
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::services::permissions::Permissions;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;

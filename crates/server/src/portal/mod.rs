@@ -17,16 +17,16 @@
 //! reach `/portal` (and the static files), nothing else (`http::firewall`).
 
 mod actions;
-pub mod limits;
 mod link;
 mod marketing;
 pub mod report;
 
-use crate::http::auth::{random_secret, same_origin};
-use crate::http::error::ApiError;
-use crate::http::{AppState, ClientIp};
-use crate::web::i18n::{Lang, Locale};
-use crate::web::page::{PageSlot, browser_locale};
+use crate::caller::{random_secret, same_origin};
+use crate::error::ApiError;
+use crate::i18n::{Lang, Locale};
+use crate::pages::{PageSlot, browser_locale, render, see_other};
+use crate::services::limits;
+use crate::state::{AppState, ClientIp};
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
@@ -42,60 +42,13 @@ use rekisteri_domain::portal::RateLimit;
 use rekisteri_domain::{Purpose, Timestamp};
 use rekisteri_store::PortalSession;
 use serde::de::DeserializeOwned;
-use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use subtle::ConstantTimeEq;
 
 /// The verified visit's cookie.
 pub const SESSION_COOKIE: &str = "__Host-rekisteri-portal";
 /// The double-submitted CSRF cookie of the portal's forms.
 pub const CSRF_COOKIE: &str = "__Host-rekisteri-portal-csrf";
-
-/// The portal's own state: where its links point, its rate limits, and the
-/// link requests still being worked on after their answer.
-pub struct Portal {
-    /// The address people reach the portal at (`serve --public-url`): the
-    /// links in mail start with it, never with a request's `Host`.
-    pub public_url: String,
-    pub limiter: limits::Limiter,
-    in_flight: AtomicUsize,
-    settled: tokio::sync::Notify,
-}
-
-impl Portal {
-    pub fn new(public_url: &str) -> Self {
-        Self {
-            public_url: public_url.trim_end_matches('/').to_string(),
-            limiter: limits::Limiter::default(),
-            in_flight: AtomicUsize::new(0),
-            settled: tokio::sync::Notify::new(),
-        }
-    }
-
-    /// Runs a link request's work after its answer has gone.
-    fn spawn(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        let portal = self.clone();
-        tokio::spawn(async move {
-            work.await;
-            portal.in_flight.fetch_sub(1, Ordering::SeqCst);
-            portal.settled.notify_waiters();
-        });
-    }
-
-    /// Waits until every link request answered so far has been worked on
-    /// (tests, and a server shutting down).
-    pub async fn settled(&self) {
-        loop {
-            let notified = self.settled.notified();
-            if self.in_flight.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            let _ = tokio::time::timeout(std::time::Duration::from_millis(50), notified).await;
-        }
-    }
-}
 
 /// Every page of the portal, under its own error pages.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -221,7 +174,7 @@ impl Visitor {
 
     /// A page, with the CSRF cookie when it is new.
     pub fn page(&self, template: &impl Template, status: StatusCode) -> Result<Response, ApiError> {
-        let mut response = crate::web::render(template)?;
+        let mut response = render(template)?;
         *response.status_mut() = status;
         if self.fresh_csrf {
             set_cookie(&mut response, CSRF_COOKIE, &self.csrf, None);
@@ -232,7 +185,7 @@ impl Visitor {
     /// A redirect within the portal, in the visitor's language.
     pub fn go(&self, path: &str) -> Response {
         let sep = if path.contains('?') { '&' } else { '?' };
-        crate::web::see_other(&format!("{path}{sep}lang={}", self.l.lang()))
+        see_other(&format!("{path}{sep}lang={}", self.l.lang()))
     }
 }
 
@@ -406,7 +359,7 @@ async fn errors(State(state): State<AppState>, mut request: Request, next: Next)
         status: status.as_u16(),
         l,
     };
-    match crate::web::render(&page) {
+    match render(&page) {
         Ok(mut response) => {
             *response.status_mut() = status;
             if let Some(v) = retry_after {

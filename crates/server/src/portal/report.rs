@@ -1,12 +1,12 @@
 //! The report a verified visitor downloads (R14, R16).
 //!
 //! The visitor gets the same access report the privacy officer downloads
-//! (`crate::http::report::respond`), audited with no staff user.
+//! (`crate::services::report::respond`), audited with no staff user.
 
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::report::{ReportFormat as Format, respond};
-use crate::web::i18n::Lang;
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::services::report::{ReportFormat as Format, respond};
+use crate::state::AppState;
 use axum::response::Response;
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::ids::PersonId;

@@ -5,15 +5,15 @@
 //! the same checks, the same store calls, the same audit purpose.
 
 use super::forms::FormErrors;
-use super::i18n::{Lang, Locale};
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::account::{ACCOUNT, check_current_password, hash_new_password};
-use crate::http::auth::random_secret;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
+use crate::caller::random_secret;
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::{Lang, Locale};
+use crate::policy::{Access, Resource, allow};
+use crate::services::accounts::{ACCOUNT, check_current_password, hash_new_password};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};

@@ -4,11 +4,11 @@
 //! and the ten recovery codes once; or removing the factor.
 
 use super::FormErrors;
-use crate::http::AppState;
-use crate::http::account::{ACCOUNT, check_current_password};
-use crate::http::error::ApiError;
-use crate::http::policy::{Access, Resource, allow};
-use crate::web::i18n::Locale;
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::accounts::{ACCOUNT, check_current_password};
+use crate::state::AppState;
 use crate::web::page::{Nav, Page, Posted};
 use crate::web::{render, see_other};
 use askama::Template;

@@ -6,14 +6,14 @@
 //! call, same audit purpose.
 
 use super::forms::FormErrors;
-use super::i18n::Locale;
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
-use crate::http::users::{ADMIN, not_self, one_time_credentials, role};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::accounts::{ADMIN, not_self, one_time_credentials, role};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};

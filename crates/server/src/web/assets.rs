@@ -2,7 +2,7 @@
 //! 0BSD, `static/htmx.LICENSE`), the style sheet and the small script that
 //! adds keyboard moves to search. Nothing is fetched from elsewhere.
 
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -3,12 +3,12 @@
 //! first, paged by sequence number — and the check of its hash chain
 //! (`?verify=1`, as `GET /audit/verify`).
 
-use super::i18n::Locale;
 use super::page::{Nav, Page};
 use super::render;
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};

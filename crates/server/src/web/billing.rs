@@ -5,14 +5,14 @@
 //! `http/orders.rs`: the financial partner reads, never writes.
 
 use super::forms::{FormErrors, field_message};
-use super::i18n::{Lang, Locale};
 use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::{Lang, Locale};
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};

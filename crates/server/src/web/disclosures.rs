@@ -6,15 +6,15 @@
 //! sees none of it (R4).
 
 use super::forms::{Choice, FormErrors, some};
-use super::i18n::Locale;
 use super::organisations::render_status;
 use super::page::{Nav, Page, Posted};
 use super::person_page::Entry;
-use crate::http::AppState;
-use crate::http::disclosures::{DisclosureMade, disclosure_error};
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::disclosures::{DisclosureMade, disclosure_error};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};

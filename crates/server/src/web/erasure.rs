@@ -4,14 +4,14 @@
 //! `Posted`). The form runs the API's store call and after-work; held, the
 //! erasure is scheduled and the page shows it.
 
-use super::i18n::Locale;
 use super::page::{Page, Posted};
 use super::see_other;
-use crate::http::AppState;
-use crate::http::erasure::{Kind, after_erasure};
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::erasure::{Kind, after_erasure};
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;

@@ -4,10 +4,10 @@
 //! password, a second factor), the "no commitment recorded yet" notice,
 //! and otherwise a page in the user's language saying what went wrong.
 
-use super::i18n::Locale;
 use super::page::{Nav, PageSlot, browser_locale};
 use super::render;
-use crate::http::AppState;
+use crate::i18n::Locale;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

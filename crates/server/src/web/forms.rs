@@ -3,66 +3,12 @@
 //! template, `form_field.html`, draws them all with their labels, errors
 //! and `aria-describedby`); the select of data sources (R5).
 
-use super::i18n::Locale;
-use crate::http::error::ApiError;
+use crate::error::ApiError;
+use crate::i18n::Locale;
+pub use crate::i18n::{field_message, slug};
+use rekisteri_domain::Invalid;
 use rekisteri_domain::provenance::Source;
-use rekisteri_domain::{FieldError, Invalid};
 use std::collections::BTreeMap;
-
-/// A message id from an English message: lowercase, every run of other
-/// characters than ASCII letters and digits one `-`.
-pub fn slug(message: &str) -> String {
-    let mut out = String::new();
-    for c in message.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
-
-/// The field error's message in the user's language: the Fluent message
-/// `v-<slug of the English message>`, a few messages with a value in
-/// them, and the English message when no translation exists.
-pub fn field_message(l: &Locale, e: &FieldError) -> String {
-    if e.code == "required" && e.message == "is required" {
-        return l.t("field-required");
-    }
-    if let Some(text) = l.try_t(&format!("v-{}", slug(&e.message))) {
-        return text;
-    }
-    let m = e.message.as_str();
-    if let Some(n) = m
-        .strip_prefix("must be at most ")
-        .and_then(|r| r.strip_suffix(" characters"))
-    {
-        return l.t1("v-too-long", "max", n);
-    }
-    if let Some(n) = m
-        .strip_prefix("must be at least ")
-        .and_then(|r| r.strip_suffix(" characters"))
-    {
-        return l.t1("v-too-short", "min", n);
-    }
-    if let Some(c) = m.strip_prefix("has a character that is not allowed: ") {
-        return l.t1("v-character-not-allowed", "char", c);
-    }
-    if let Some(kind) = m.strip_prefix("is required for a ") {
-        return l.t1("v-required-for", "kind", l.code("kind", kind));
-    }
-    if m.starts_with("is not a web address") {
-        return l.t("v-is-not-a-web-address");
-    }
-    if let Some(codes) = m.strip_prefix("must be one of: ") {
-        return l.t1("v-must-be-one-of", "codes", codes);
-    }
-    e.message.clone()
-}
 
 /// The form field a domain field path belongs to: `emails[1]` → `emails`,
 /// `addresses[0].postal_code` → `postal_code`.
@@ -279,7 +225,8 @@ pub fn some(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web::i18n::Lang;
+    use crate::i18n::Lang;
+    use rekisteri_domain::FieldError;
     use std::sync::Arc;
 
     const ZONE: &str = "Europe/Helsinki";

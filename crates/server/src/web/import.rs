@@ -5,33 +5,27 @@
 //! errors are listed with their line; unless the user chose to skip them,
 //! nothing is imported while any row has an error.
 
-use super::i18n::Locale;
 use super::page::{Nav, Page};
 use super::{render, see_other};
-use crate::cli::transfer::{Rejected, import_batches, read_people_csv, sort_rows};
-use crate::http::AppState;
-use crate::http::auth::SameOrigin;
-use crate::http::error::ApiError;
-use crate::http::policy::{Access, Resource, allow};
+use crate::caller::SameOrigin;
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::imports::{Job, JobStatus, import_batches, read_people_csv, sort_rows};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use rekisteri_domain::ids::UserId;
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Purpose, Source};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// The largest file the import page takes.
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
-
-/// How many finished jobs are kept for their pages, and for how long.
-const KEEP_JOBS: usize = 50;
-const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,98 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/import/{job}", get(job_page))
         .route("/import/{job}/report.csv", get(report))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
-}
-
-/// Where an import stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Running,
-    Done,
-    Failed,
-    /// Rows had errors and the user did not skip them: nothing imported.
-    Refused,
-}
-
-impl JobStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            JobStatus::Running => "running",
-            JobStatus::Done => "done",
-            JobStatus::Failed => "failed",
-            JobStatus::Refused => "refused",
-        }
-    }
-}
-
-/// One import: whose, how far, and the rows left out.
-#[derive(Debug, Clone)]
-pub struct Job {
-    owner: UserId,
-    started: Instant,
-    /// Data rows in the file.
-    pub rows: usize,
-    /// People to import (the valid rows).
-    pub total: usize,
-    pub done: usize,
-    pub status: JobStatus,
-    pub rejected: Arc<Vec<Rejected>>,
-}
-
-impl Job {
-    pub fn rejected_count(&self) -> i64 {
-        i64::try_from(self.rejected.len()).unwrap_or(i64::MAX)
-    }
-
-    pub fn row_count(&self) -> i64 {
-        i64::try_from(self.rows).unwrap_or(i64::MAX)
-    }
-
-    pub fn max(&self) -> usize {
-        self.total.max(1)
-    }
-}
-
-/// The imports of this server process, by a random id. Only their owner
-/// sees them.
-#[derive(Default)]
-pub struct ImportJobs {
-    jobs: Mutex<HashMap<String, Job>>,
-}
-
-impl ImportJobs {
-    fn insert(&self, job: Job) -> String {
-        let id = format!("{:032x}", rand::random::<u128>());
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.retain(|_, j| j.status == JobStatus::Running || j.started.elapsed() < KEEP_FOR);
-            while jobs.len() >= KEEP_JOBS {
-                let oldest = jobs
-                    .iter()
-                    .filter(|(_, j)| j.status != JobStatus::Running)
-                    .min_by_key(|(_, j)| j.started)
-                    .map(|(k, _)| k.clone());
-                match oldest {
-                    Some(k) => jobs.remove(&k),
-                    None => break,
-                };
-            }
-            jobs.insert(id.clone(), job);
-        }
-        id
-    }
-
-    fn update(&self, id: &str, change: impl FnOnce(&mut Job)) {
-        if let Ok(mut jobs) = self.jobs.lock()
-            && let Some(job) = jobs.get_mut(id)
-        {
-            change(job);
-        }
-    }
-
-    /// The job, if `user` started it.
-    fn get(&self, id: &str, user: UserId) -> Option<Job> {
-        let jobs = self.jobs.lock().ok()?;
-        jobs.get(id).filter(|j| j.owner == user).cloned()
-    }
 }
 
 /// A rejected row's reason in the page's language, translated as every

@@ -4,14 +4,14 @@
 //! `create_link` and `remove_link` in `http/people.rs`.
 
 use super::forms::FormErrors;
-use super::i18n::Locale;
 use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::see_other;
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -208,6 +208,6 @@ async fn remove(
         )
         .await?;
     // R19: a contact role removed may end the hold of a scheduled erasure.
-    crate::http::erasure::run_due_erasure_of(&s, Some(person)).await;
+    crate::services::erasure::run_due_erasure_of(&s, Some(person)).await;
     Ok(see_other(&format!("/people/{person}")))
 }

@@ -4,13 +4,14 @@
 //! second factor, the password page hands the browser a short-lived
 //! challenge cookie and the code is asked for on a page of its own.
 
-use super::i18n::Locale;
 use super::page::{Nav, Posted, browser_locale};
 use super::{render, see_other};
-use crate::http::auth::{SESSION_COOKIE, SameOrigin, random_secret};
-use crate::http::error::ApiError;
-use crate::http::session::{LoginAttempt, set_cookie};
-use crate::http::{AppState, ClientIp};
+use crate::caller::set_cookie;
+use crate::caller::{SESSION_COOKIE, SameOrigin, random_secret};
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::services::accounts::LoginAttempt;
+use crate::state::{AppState, ClientIp};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -8,14 +8,14 @@
 //! with; the administrator and the privacy officer add new ones.
 
 use super::forms::{Choice, Field, FormErrors, Input, some};
-use super::i18n::Locale;
 use super::page::{Nav, Page, Posted};
 use super::person_marketing::Select;
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::marketing::{csv_body, start_export};
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::marketing::{csv_body, start_export};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};

@@ -14,7 +14,6 @@ mod disclosures;
 mod erasure;
 pub mod errors;
 pub mod forms;
-pub mod i18n;
 pub mod import;
 mod invoices;
 mod links;
@@ -31,11 +30,9 @@ mod recipients;
 mod requests;
 mod start;
 
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use askama::Template;
+pub(crate) use crate::pages::{render, see_other};
+use crate::state::AppState;
 use axum::Router;
-use axum::response::{Html, IntoResponse, Response};
 
 /// Every page of the interface.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -71,20 +68,4 @@ pub fn uploads(state: AppState) -> Router<AppState> {
         state,
         errors::html_errors,
     ))
-}
-
-/// A template rendered to a page.
-pub fn render(template: &impl Template) -> Result<Response, ApiError> {
-    match template.render() {
-        Ok(html) => Ok(Html(html).into_response()),
-        Err(error) => {
-            tracing::error!(%error, "template failed");
-            Err(ApiError::Internal)
-        }
-    }
-}
-
-/// A redirect after a form (303: the browser GETs the target).
-pub fn see_other(to: &str) -> Response {
-    axum::response::Redirect::to(to).into_response()
 }

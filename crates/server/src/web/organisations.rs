@@ -4,13 +4,13 @@
 //! as `http/organisations.rs`.
 
 use super::forms::FormErrors;
-use super::i18n::Locale;
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow, person_view};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow, person_view};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};

@@ -5,113 +5,15 @@
 //! and the request's origin before the handler sees anything, so no form
 //! handler can forget it.
 
-use super::i18n::{Lang, Locale};
-use crate::http::AppState;
-use crate::http::auth::{Caller, CsrfToken, csrf_matches, same_origin};
-use crate::http::error::ApiError;
-use crate::http::policy::{Access, Resource, allows};
+use crate::caller::{Caller, CsrfToken, csrf_matches, same_origin};
+use crate::error::ApiError;
+use crate::i18n::{Lang, Locale};
+pub use crate::pages::{Nav, PageSlot, browser_locale};
+use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
-use rekisteri_domain::Role;
 use rekisteri_store::User;
 use serde::de::DeserializeOwned;
-use std::sync::{Arc, Mutex};
-
-/// The language a request turned out to want, and the frame of its page:
-/// the error pages (`super::errors`) speak it too.
-#[derive(Clone, Default)]
-pub struct PageSlot(Arc<Mutex<Option<Frame>>>);
-
-/// A page's language and frame.
-type Frame = (Locale, Option<Nav>);
-
-impl PageSlot {
-    pub fn set(&self, l: &Locale, nav: Option<&Nav>) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some((l.clone(), nav.cloned()));
-        }
-    }
-
-    pub fn get(&self) -> Option<(Locale, Option<Nav>)> {
-        self.0.lock().ok()?.clone()
-    }
-}
-
-/// The language of a request without a user: `?lang=` on the page, else
-/// the browser's.
-pub fn browser_locale(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Locale {
-    let asked = query
-        .unwrap_or_default()
-        .split('&')
-        .find_map(|p| p.strip_prefix("lang="))
-        .and_then(Lang::parse);
-    let lang = asked.unwrap_or_else(|| {
-        Lang::from_accept_language(
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        )
-    });
-    Locale::new(lang, state.time_zone.clone())
-}
-
-/// The frame of a signed-in page: who, what they may open, the CSRF token
-/// of the session for the forms.
-#[derive(Clone, Debug)]
-pub struct Nav {
-    pub user_name: String,
-    pub role: Role,
-    pub csrf: String,
-    /// The section the page belongs to (`start`, `people`, …), for the menu.
-    pub section: &'static str,
-    /// Whether the menu shows personal data at all (a commitment is
-    /// recorded and no account step is pending).
-    pub registers: bool,
-}
-
-impl Nav {
-    fn of(caller: &Caller) -> Self {
-        Self {
-            user_name: caller.user.name.clone(),
-            role: caller.user.role,
-            csrf: caller
-                .session
-                .as_ref()
-                .map(|s| s.csrf_token.clone())
-                .unwrap_or_default(),
-            section: "",
-            registers: caller.user.commitment_signed_on.is_some()
-                && !caller.password_change_pending()
-                && !caller.second_factor_missing(),
-        }
-    }
-
-    pub fn may(&self, resource: &str, write: bool) -> bool {
-        let resource = match resource {
-            "people" => Resource::People,
-            "organisations" => Resource::Organisations,
-            "orders" => Resource::Orders,
-            "invoices" => Resource::Invoices,
-            "notes" => Resource::Notes,
-            "search" => Resource::Search,
-            "users" => Resource::Users,
-            "audit" => Resource::Audit,
-            "recipients" => Resource::Recipients,
-            "disclosures" => Resource::Disclosures,
-            "marketing" => Resource::Audience,
-            "requests" => Resource::Requests,
-            "reports" => Resource::Reports,
-            _ => Resource::Account,
-        };
-        let access = if write { Access::Write } else { Access::Read };
-        (self.registers || !resource.is_personal_data()) && allows(self.role, resource, access)
-    }
-
-    pub fn is(&self, section: &str) -> bool {
-        self.section == section
-    }
-}
 
 /// A signed-in user looking at a page.
 pub struct Page {

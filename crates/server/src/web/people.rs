@@ -4,13 +4,13 @@
 //! person page ([`super::person_page`]).
 
 use super::forms::{Choice, Field, FormErrors, Input, lines, some, source_choices};
-use super::i18n::Locale;
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow, person_view};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow, person_view};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -63,7 +63,7 @@ async fn list(
         last_name_prefix: (!prefix.is_empty()).then(|| prefix.clone()),
         organisation_id: None,
         without_restricted: !prefix.is_empty()
-            && !crate::http::policy::finds_restricted(&page.caller.user),
+            && !crate::policy::finds_restricted(&page.caller.user),
     };
     let request = PageRequest {
         after: q.after.filter(|a| !a.is_empty()),

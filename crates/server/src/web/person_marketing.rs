@@ -8,12 +8,12 @@
 //! The forms' handlers live in [`super::person_marketing_forms`].
 
 use super::forms::{Choice, Field, FormErrors, Input, source_choices};
-use super::i18n::Locale;
 use super::page::Page;
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::permissions::Permissions;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::permissions::Permissions;
+use crate::state::AppState;
 use rekisteri_domain::ids::UserId;
 use rekisteri_domain::marketing::{Channel, MarketingPurpose, PermissionState};
 use rekisteri_domain::person::{ContactKind, Person};

@@ -9,10 +9,10 @@ use super::forms::{FormErrors, some};
 use super::page::{Page, Posted};
 use super::person_marketing::{Forms, LiftForm, PermissionForm, RestrictForm};
 use super::see_other;
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -221,8 +221,8 @@ async fn lift(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Lang, Locale};
     use crate::web::forms::field_message;
-    use crate::web::i18n::{Lang, Locale};
     use rekisteri_domain::Timestamp;
     use rekisteri_domain::permission::WordingDraft;
     use std::sync::Arc;

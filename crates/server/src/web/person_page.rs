@@ -4,14 +4,14 @@
 //! view only (R4): no contact details, no notes, no links, no marketing
 //! permissions or restriction ([`super::person_marketing`]).
 
-use super::i18n::Locale;
 use super::page::{Nav, Page};
 use super::person_marketing::{self, Forms, Marketing};
 use super::render;
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow, person_view};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow, person_view};
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;

@@ -5,14 +5,14 @@
 //! configured. The same policy, store calls and `take_step` as the API.
 
 use super::forms::{Choice, FormErrors, some};
-use super::i18n::Locale;
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::path_id;
-use crate::http::policy::{Access, Resource, allow};
-use crate::http::requests::{CaseView, PURPOSE, StepBody, take_step};
+use crate::error::ApiError;
+use crate::extract::path_id;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::services::requests::{CaseView, PURPOSE, StepBody, take_step};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};

@@ -2,12 +2,12 @@
 //! the register's recent changes; a search box) and search, whose results
 //! follow the typing when htmx runs and come with the form's GET otherwise.
 
-use super::i18n::Locale;
 use super::page::{Nav, Page};
 use super::render;
-use crate::http::AppState;
-use crate::http::error::ApiError;
-use crate::http::policy::{Access, Resource, allow};
+use crate::error::ApiError;
+use crate::i18n::Locale;
+use crate::policy::{Access, Resource, allow};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -207,7 +207,7 @@ async fn search(
                     SearchHitKind::Organisation,
                     SearchHitKind::Note,
                 ],
-                !crate::http::policy::finds_restricted(&page.caller.user),
+                !crate::policy::finds_restricted(&page.caller.user),
             )
             .await?
     };

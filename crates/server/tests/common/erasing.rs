@@ -68,6 +68,6 @@ pub async fn tick(app: &TestApp) -> usize {
     let mailer =
         rekisteri::mail::Mailer::outbox(app.outbox.dir().to_path_buf(), "rekisteri@example.fi")
             .unwrap();
-    let state = rekisteri::http::AppState::new(app.store.clone(), app.clock.clone(), mailer);
+    let state = rekisteri::state::AppState::new(app.store.clone(), app.clock.clone(), mailer);
     rekisteri::jobs::tick(&state).await.unwrap().erased
 }

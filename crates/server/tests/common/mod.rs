@@ -4,8 +4,9 @@
 
 #![allow(dead_code)]
 
-use rekisteri::http::{AppState, Firewall, app};
+use rekisteri::app::app;
 use rekisteri::mail::{Mailer, Outbox};
+use rekisteri::state::{AppState, Firewall};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, ManualClock, Role, Timestamp};
 use rekisteri_store::{DatabaseUrl, Store};
@@ -170,7 +171,7 @@ impl TestApp {
         let mailer = Mailer::outbox(outbox.clone(), "rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
-        state.portal = Arc::new(rekisteri::portal::Portal::new(&base));
+        state.portal = Arc::new(rekisteri::services::portal::Portal::new(&base));
         let router = app(state.clone());
         tokio::spawn(async move {
             axum::serve(

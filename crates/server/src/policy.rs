@@ -3,8 +3,8 @@
 //! confidentiality commitment, a one-time password still to change and a
 //! second factor still to set up are looked at here and nowhere else.
 
-use super::error::ApiError;
-use super::extract::Caller;
+use crate::error::ApiError;
+use crate::extract::Caller;
 use rekisteri_domain::Role;
 use rekisteri_domain::person::Person;
 use rekisteri_store::User;

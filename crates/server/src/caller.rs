@@ -2,11 +2,11 @@
 //! its CSRF token. The answer is a [`Caller`]; what the caller may do is
 //! the policy's to decide. Refusals are audited here, in one place.
 
-use super::error::ApiError;
-use super::{AppState, ClientIp, Https};
+use crate::error::ApiError;
+use crate::state::{AppState, ClientIp, Https};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
@@ -319,5 +319,14 @@ impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         same_origin(parts).map(|()| SameOrigin)
+    }
+}
+
+/// The cookie: `__Host-` (this origin, path `/`), HttpOnly, Secure (the
+/// browser still sends it to `http://localhost`), SameSite=Lax.
+pub fn set_cookie(response: &mut Response, value: &str) {
+    let cookie = format!("{value}; Path=/; HttpOnly; Secure; SameSite=Lax");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
     }
 }

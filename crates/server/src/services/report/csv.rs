@@ -2,7 +2,7 @@
 //! report, in a zip (deflate). Every cell a spreadsheet could run as a
 //! formula is defused ([`safe_cell`]).
 
-use super::marketing::safe_cell;
+use crate::services::marketing::safe_cell;
 use ::zip::write::SimpleFileOptions;
 use rekisteri_domain::Provenance;
 use rekisteri_domain::report::AccessReport;

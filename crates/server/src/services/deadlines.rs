@@ -2,8 +2,8 @@
 //! (the register's contact person) gets an email 7 and 2 days before each
 //! open case's deadline, once each; the background job runs this.
 
-use crate::http::AppState;
 use crate::letters;
+use crate::state::AppState;
 
 /// Sends every reminder owed now; answers how many went.
 pub async fn send_reminders(state: &AppState) -> anyhow::Result<usize> {

@@ -6,7 +6,7 @@
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use jiff::tz::TimeZone;
-use rekisteri_domain::{Date, Timestamp};
+use rekisteri_domain::{Date, FieldError, Timestamp};
 use std::sync::{Arc, LazyLock};
 
 /// A language of the interface.
@@ -61,63 +61,63 @@ impl Lang {
 const FILES: [(&str, &str, &str); 12] = [
     (
         "requests.ftl",
-        include_str!("../../locales/fi/requests.ftl"),
-        include_str!("../../locales/en/requests.ftl"),
+        include_str!("../locales/fi/requests.ftl"),
+        include_str!("../locales/en/requests.ftl"),
     ),
     (
         "erasure.ftl",
-        include_str!("../../locales/fi/erasure.ftl"),
-        include_str!("../../locales/en/erasure.ftl"),
+        include_str!("../locales/fi/erasure.ftl"),
+        include_str!("../locales/en/erasure.ftl"),
     ),
     (
         "main.ftl",
-        include_str!("../../locales/fi/main.ftl"),
-        include_str!("../../locales/en/main.ftl"),
+        include_str!("../locales/fi/main.ftl"),
+        include_str!("../locales/en/main.ftl"),
     ),
     (
         "errors.ftl",
-        include_str!("../../locales/fi/errors.ftl"),
-        include_str!("../../locales/en/errors.ftl"),
+        include_str!("../locales/fi/errors.ftl"),
+        include_str!("../locales/en/errors.ftl"),
     ),
     (
         "records.ftl",
-        include_str!("../../locales/fi/records.ftl"),
-        include_str!("../../locales/en/records.ftl"),
+        include_str!("../locales/fi/records.ftl"),
+        include_str!("../locales/en/records.ftl"),
     ),
     (
         "admin.ftl",
-        include_str!("../../locales/fi/admin.ftl"),
-        include_str!("../../locales/en/admin.ftl"),
+        include_str!("../locales/fi/admin.ftl"),
+        include_str!("../locales/en/admin.ftl"),
     ),
     (
         "business.ftl",
-        include_str!("../../locales/fi/business.ftl"),
-        include_str!("../../locales/en/business.ftl"),
+        include_str!("../locales/fi/business.ftl"),
+        include_str!("../locales/en/business.ftl"),
     ),
     (
         "import.ftl",
-        include_str!("../../locales/fi/import.ftl"),
-        include_str!("../../locales/en/import.ftl"),
+        include_str!("../locales/fi/import.ftl"),
+        include_str!("../locales/en/import.ftl"),
     ),
     (
         "disclosures.ftl",
-        include_str!("../../locales/fi/disclosures.ftl"),
-        include_str!("../../locales/en/disclosures.ftl"),
+        include_str!("../locales/fi/disclosures.ftl"),
+        include_str!("../locales/en/disclosures.ftl"),
     ),
     (
         "marketing.ftl",
-        include_str!("../../locales/fi/marketing.ftl"),
-        include_str!("../../locales/en/marketing.ftl"),
+        include_str!("../locales/fi/marketing.ftl"),
+        include_str!("../locales/en/marketing.ftl"),
     ),
     (
         "report.ftl",
-        include_str!("../../locales/fi/report.ftl"),
-        include_str!("../../locales/en/report.ftl"),
+        include_str!("../locales/fi/report.ftl"),
+        include_str!("../locales/en/report.ftl"),
     ),
     (
         "portal.ftl",
-        include_str!("../../locales/fi/portal.ftl"),
-        include_str!("../../locales/en/portal.ftl"),
+        include_str!("../locales/fi/portal.ftl"),
+        include_str!("../locales/en/portal.ftl"),
     ),
 ];
 
@@ -309,6 +309,61 @@ impl Locale {
             Lang::En => format!("{sign}€{whole}.{fraction:02}"),
         }
     }
+}
+
+/// A message id from an English message: lowercase, every run of other
+/// characters than ASCII letters and digits one `-`.
+pub fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// The field error's message in the user's language: the Fluent message
+/// `v-<slug of the English message>`, a few messages with a value in
+/// them, and the English message when no translation exists.
+pub fn field_message(l: &Locale, e: &FieldError) -> String {
+    if e.code == "required" && e.message == "is required" {
+        return l.t("field-required");
+    }
+    if let Some(text) = l.try_t(&format!("v-{}", slug(&e.message))) {
+        return text;
+    }
+    let m = e.message.as_str();
+    if let Some(n) = m
+        .strip_prefix("must be at most ")
+        .and_then(|r| r.strip_suffix(" characters"))
+    {
+        return l.t1("v-too-long", "max", n);
+    }
+    if let Some(n) = m
+        .strip_prefix("must be at least ")
+        .and_then(|r| r.strip_suffix(" characters"))
+    {
+        return l.t1("v-too-short", "min", n);
+    }
+    if let Some(c) = m.strip_prefix("has a character that is not allowed: ") {
+        return l.t1("v-character-not-allowed", "char", c);
+    }
+    if let Some(kind) = m.strip_prefix("is required for a ") {
+        return l.t1("v-required-for", "kind", l.code("kind", kind));
+    }
+    if m.starts_with("is not a web address") {
+        return l.t("v-is-not-a-web-address");
+    }
+    if let Some(codes) = m.strip_prefix("must be one of: ") {
+        return l.t1("v-must-be-one-of", "codes", codes);
+    }
+    e.message.clone()
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Extractors shared by the API's handlers: JSON bodies whose errors name
-//! the field, `If-Match`, and ETags. (The caller is [`super::auth::Caller`].)
+//! the field, `If-Match`, and ETags. (The caller is [`crate::caller::Caller`].)
 
-pub use super::auth::Caller;
-use super::error::ApiError;
+pub use crate::caller::Caller;
+use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};

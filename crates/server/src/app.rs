@@ -1,0 +1,142 @@
+//! The composition root: the API, the staff pages, the portal and the
+//! health check merged into one router, behind the firewall (R11) and the
+//! security headers.
+
+use crate::caller;
+use crate::error::ApiError;
+use crate::state::{AppState, ClientIp, Https};
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rekisteri_domain::network::client_ip;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The whole application: the API, its document, and the health check.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = crate::http::api();
+    let doc = Arc::new(doc);
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .merge(crate::web::router(state.clone()))
+    .merge(crate::portal::router(state.clone()))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        caller::audit_refusals,
+    ))
+    .route("/healthz", get(|| async { "ok" }))
+    .layer(tower_http::limit::RequestBodyLimitLayer::new(
+        2 * 1024 * 1024,
+    ))
+    // The import page's upload is the one body allowed past 2 MB: its
+    // routes are merged after that limit, with their own.
+    .merge(
+        crate::web::uploads(state.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                caller::audit_refusals,
+            ))
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                crate::web::import::UPLOAD_LIMIT,
+            )),
+    )
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        firewall,
+    ))
+    .layer(axum::middleware::map_response(security_headers))
+    .with_state(state)
+}
+
+/// Responses may carry personal data: no cache keeps them (only the static
+/// files say otherwise), no page frames them, and only this server's own
+/// files run as scripts or style pages: no inline script, no inline style.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // `same-origin`, not `no-referrer`: under `no-referrer` browsers send
+    // `Origin: null` with this site's own form posts, and the CSRF origin
+    // check must see them. Other sites still get no referrer.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+/// Refuses requests from outside the allowed networks before any other
+/// work; `/healthz` stays open for load balancers (it shows nothing), and
+/// the public privacy portal (`/portal`, and the static files its pages
+/// use) for everyone: the staff interface and the API stay behind it.
+async fn firewall(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(ConnectInfo(peer)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    else {
+        return ApiError::Forbidden {
+            code: "network",
+            message: "the client's address is unknown".into(),
+        }
+        .into_response();
+    };
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer.ip(), forwarded, &state.firewall.trusted_proxies);
+    let path = request.uri().path();
+    let public = path == "/healthz" || crate::portal::is_public(path);
+    if !public && !state.firewall.allowed.iter().any(|n| n.contains(ip)) {
+        return ApiError::Forbidden {
+            code: "network",
+            message:
+                "this network may not use the register (R11); ask an administrator to allow it"
+                    .into(),
+        }
+        .into_response();
+    }
+    let from_proxy = state
+        .firewall
+        .trusted_proxies
+        .iter()
+        .any(|n| n.contains(peer.ip()));
+    let https = from_proxy
+        && request
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    request.extensions_mut().insert(ClientIp(ip));
+    request.extensions_mut().insert(Https(https));
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}

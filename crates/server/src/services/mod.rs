@@ -1,0 +1,16 @@
+//! The service layer: every operation that more than one edge performs
+//! (the API, the staff pages, the portal, the command line, the jobs). A
+//! service takes the state and an actor, decides nothing about HTTP
+//! routing, and calls the store; edges call services and never each other.
+
+pub mod accounts;
+pub mod deadlines;
+pub mod disclosures;
+pub mod erasure;
+pub mod imports;
+pub mod limits;
+pub mod marketing;
+pub mod permissions;
+pub mod portal;
+pub mod report;
+pub mod requests;
