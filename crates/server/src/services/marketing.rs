@@ -270,6 +270,8 @@ pub fn write_csv(buf: &mut Vec<u8>, record: &[String; 8]) {
     }
 }
 
+type Chunk = Result<Bytes, std::io::Error>;
+
 #[cfg(test)]
 mod tests {
     use super::safe_cell;
@@ -287,5 +289,3 @@ mod tests {
         assert_eq!(safe_cell("Virtanen"), "Virtanen");
     }
 }
-
-type Chunk = Result<Bytes, std::io::Error>;
