@@ -44,6 +44,8 @@ code_enum!(
         Schedule = "schedule",
         /// A recipient notified of an erasure (GDPR Art. 19).
         Notify = "notify",
+        /// A failed job put back in the queue by the admin.
+        Retry = "retry",
     }
 );
 
@@ -79,6 +81,10 @@ code_enum!(
         PortalSession = "portal_session",
         /// A scheduled erasure (R8).
         Erasure = "erasure",
+        /// A job of the durable queue.
+        Job = "job",
+        /// A letter the register wrote (the outbox).
+        Mail = "mail",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

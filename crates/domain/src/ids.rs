@@ -102,6 +102,10 @@ record_id!(
     DisclosureId,
     RequestId,
     PortalSessionId,
+    /// A job of the durable queue.
+    JobId,
+    /// A letter the register wrote (the `mail` table).
+    MailId,
 );
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub async fn tick(state: &AppState) -> Result<Tick, rekisteri_store::StoreError>
     let at = state.clock.now();
     let mut done = Tick::default();
     for (person, outcome) in state.store.run_due_erasures(&actor, at).await? {
-        if let ErasureOutcome::Erased { notices } = outcome {
+        if let ErasureOutcome::Erased { notices, .. } = outcome {
             after_erasure(state, &actor, at, person, notices, Kind::Erasure).await;
             done.erased += 1;
         }

@@ -8,13 +8,16 @@
 //! is not scheduled: the answer names the holds, and the request may be
 //! renewed (or turned into an erasure, which is scheduled) when they end.
 
-use crate::erasure::{ErasureOutcome, forget_common, must_exist, read_holds, recipient_notices};
+use crate::erasure::{
+    ErasureOutcome, Forgot, forget_common, must_exist, queue_notices, read_holds, recipient_notices,
+};
 use crate::rows::{opt_text, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::erasure::{ANONYMISED, postal_area};
 use rekisteri_domain::ids::{PersonId, RequestId};
+use rekisteri_domain::job::Forgotten;
 use sqlx::AssertSqlSafe;
 
 impl Store {
@@ -37,7 +40,11 @@ impl Store {
             });
         }
         let notices = recipient_notices(&mut tx, person).await?;
-        let mut entries = forget_common(&mut tx, actor, at, person, request).await?;
+        queue_notices(&mut tx, at, person, &notices, Forgotten::Anonymised).await?;
+        let Forgot {
+            mut entries,
+            mail_removed,
+        } = forget_common(&mut tx, actor, at, person, request).await?;
         let id = person.to_string();
         sqlx::query(
             "UPDATE people SET first_name = $1, last_name = $1, name_source_detail = NULL, title = NULL, \
@@ -104,6 +111,9 @@ impl Store {
         );
         audit::insert(&mut tx, &entries).await?;
         tx.commit().await?;
-        Ok(ErasureOutcome::Erased { notices })
+        Ok(ErasureOutcome::Erased {
+            notices,
+            mail_removed,
+        })
     }
 }

@@ -489,6 +489,7 @@ impl Store {
     ) -> Result<Invoice, StoreError> {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "invoices", &id.to_string(), expected, at).await?;
+        let before = invoice_in(&mut tx, id).await?.person_id;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
         if let Some(order) = new.order_id {
             exists(&mut tx, "orders", Some("order_id"), &order.to_string()).await?;
@@ -512,6 +513,11 @@ impl Store {
             )],
         )
         .await?;
+        // R8: a paid or credited invoice may end the hold of a scheduled erasure.
+        crate::erasure::queue_recheck(&mut tx, at, before).await?;
+        if new.person_id != before {
+            crate::erasure::queue_recheck(&mut tx, at, new.person_id).await?;
+        }
         let invoice = invoice_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(invoice)

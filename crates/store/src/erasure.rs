@@ -25,6 +25,7 @@ use rekisteri_domain::erasure::{
     ContactRole, Hold, InvoiceStanding, hold_codes, holds as holds_on,
 };
 use rekisteri_domain::ids::{DisclosureId, PersonId, RecipientId, RequestId, UserId};
+use rekisteri_domain::job::{Forgotten, Job};
 use rekisteri_domain::values::{Email, Parse};
 use rekisteri_domain::{Date, Timestamp};
 use serde::Serialize;
@@ -68,8 +69,13 @@ pub struct ScheduledErasure {
 /// What an erasure (or anonymisation) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErasureOutcome {
-    /// Done; these recipients are to be notified (Art. 19).
-    Erased { notices: Vec<RecipientNotice> },
+    /// Done; these recipients are to be notified (Art. 19): a
+    /// `notify_recipient` job each was queued in the erasure's transaction,
+    /// and `mail_removed` letters about the person went in it too.
+    Erased {
+        notices: Vec<RecipientNotice>,
+        mail_removed: u64,
+    },
     /// Holds prevent it; an erasure is scheduled for when they end
     /// (anonymisation is not scheduled: `None`).
     Held {
@@ -289,8 +295,16 @@ async fn exec(
     Ok(())
 }
 
+/// What [`forget_common`] did: the audit rows of the orders and invoices
+/// kept, and how many letters about the person went.
+pub(crate) struct Forgot {
+    pub entries: Vec<AuditEntry>,
+    pub mail_removed: u64,
+}
+
 /// What erasure and anonymisation share, inside their transaction: the
-/// tombstones, the requests minimised, the portal's links, the kept
+/// tombstones, the requests minimised, the portal's links, the letters
+/// about the person or naming their addresses (the `mail` table), the kept
 /// orders' and invoices' free source words; and the audit rows of the
 /// orders and invoices kept.
 pub(crate) async fn forget_common(
@@ -299,7 +313,7 @@ pub(crate) async fn forget_common(
     at: Timestamp,
     person: PersonId,
     request: Option<RequestId>,
-) -> Result<Vec<AuditEntry>, StoreError> {
+) -> Result<Forgot, StoreError> {
     let emails: Vec<Email> =
         sqlx::query("SELECT value FROM person_contacts WHERE person_id = $1 AND kind = 'email'")
             .bind(person.to_string())
@@ -312,6 +326,7 @@ pub(crate) async fn forget_common(
             .filter_map(|v| Email::parse(v).ok())
             .collect();
     tombstones::lay(tx, at, &emails, request).await?;
+    let mail_removed = crate::mail::purge(tx, person, &emails).await?;
     // The portal's sign-in links and verified visits name the address.
     for chunk in emails.chunks(1_000) {
         let mut select = rows::Select::default();
@@ -381,7 +396,32 @@ pub(crate) async fn forget_common(
             entries.push(actor.entry(at, AuditAction::Update, record, id, Some(person)));
         }
     }
-    Ok(entries)
+    Ok(Forgot {
+        entries,
+        mail_removed,
+    })
+}
+
+/// Queues, inside the erasure's transaction, a `notify_recipient` job per
+/// recipient of the person's data (Art. 19): the notice is written when
+/// the erasure commits, and only then.
+pub(crate) async fn queue_notices(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    person: PersonId,
+    notices: &[RecipientNotice],
+    forgotten: Forgotten,
+) -> Result<(), StoreError> {
+    for notice in notices {
+        let job = Job::NotifyRecipient {
+            person_id: person,
+            recipient_id: notice.recipient_id,
+            disclosures: notice.disclosures.iter().map(|d| d.disclosure_id).collect(),
+            forgotten,
+        };
+        crate::jobs::enqueue(tx, at, &job).await?;
+    }
+    Ok(())
 }
 
 /// Erases the person inside `tx`, the holds already found to be none.
@@ -391,9 +431,13 @@ async fn erase_now(
     at: Timestamp,
     person: PersonId,
     request: Option<RequestId>,
-) -> Result<Vec<RecipientNotice>, StoreError> {
+) -> Result<ErasureOutcome, StoreError> {
     let notices = recipient_notices(tx, person).await?;
-    let mut entries = forget_common(tx, actor, at, person, request).await?;
+    queue_notices(tx, at, person, &notices, Forgotten::Erased).await?;
+    let Forgot {
+        mut entries,
+        mail_removed,
+    } = forget_common(tx, actor, at, person, request).await?;
     // Accounting law keeps these, without the person (R8).
     for table in ["invoices", "orders"] {
         exec(
@@ -439,7 +483,34 @@ async fn erase_now(
         ),
     );
     audit::insert(tx, &entries).await?;
-    Ok(notices)
+    Ok(ErasureOutcome::Erased {
+        notices,
+        mail_removed,
+    })
+}
+
+/// Queues, inside the caller's transaction, an `erasure_recheck` job when
+/// an erasure of the person waits for its holds: the change being written
+/// (an invoice paid or credited, a contact role ended) may have ended them.
+/// Most changes concern no one waiting and queue nothing.
+pub(crate) async fn queue_recheck(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    person: Option<PersonId>,
+) -> Result<(), StoreError> {
+    let Some(person) = person else {
+        return Ok(());
+    };
+    let waiting = sqlx::query(
+        "SELECT 1 AS one FROM scheduled_erasures WHERE person_id = $1 AND status = 'scheduled'",
+    )
+    .bind(person.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if waiting.is_some() {
+        crate::jobs::enqueue(tx, at, &Job::ErasureRecheck { person_id: person }).await?;
+    }
+    Ok(())
 }
 
 /// The person exists (the row is locked for this transaction on PostgreSQL).
@@ -521,9 +592,9 @@ impl Store {
                 scheduled: Some(scheduled),
             });
         }
-        let notices = erase_now(&mut tx, actor, at, person, request).await?;
+        let outcome = erase_now(&mut tx, actor, at, person, request).await?;
         tx.commit().await?;
-        Ok(ErasureOutcome::Erased { notices })
+        Ok(outcome)
     }
 
     /// Runs every scheduled erasure whose holds have ended; those still
@@ -599,8 +670,8 @@ impl Store {
             tx.commit().await?;
             return Ok(None);
         }
-        let notices = erase_now(&mut tx, actor, at, person, waiting.request_id).await?;
+        let outcome = erase_now(&mut tx, actor, at, person, waiting.request_id).await?;
         tx.commit().await?;
-        Ok(Some(ErasureOutcome::Erased { notices }))
+        Ok(Some(outcome))
     }
 }

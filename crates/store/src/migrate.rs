@@ -83,6 +83,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_portal.sql"),
         postgres: include_str!("../migrations/postgres/0008_portal.sql"),
     },
+    Migration {
+        version: 9,
+        name: "jobs",
+        shared: include_str!("../migrations/0009_jobs.sql"),
+        sqlite: include_str!("../migrations/sqlite/0009_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0009_jobs.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

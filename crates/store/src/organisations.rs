@@ -263,6 +263,8 @@ impl Store {
         search::remove(&mut tx, "organisation", &id.to_string()).await?;
         for person in members {
             reindex(&mut tx, person).await?;
+            // R19: the links went with the organisation.
+            crate::erasure::queue_recheck(&mut tx, at, Some(person)).await?;
         }
         audit::insert(
             &mut tx,
@@ -382,6 +384,8 @@ impl Store {
             &[actor.entry(at, AuditAction::Update, RecordType::Link, id, Some(person))],
         )
         .await?;
+        // R19: an ended contact role may end the hold of a scheduled erasure.
+        crate::erasure::queue_recheck(&mut tx, at, Some(person)).await?;
         let link = link_in(&mut tx, person, id, at.date()).await?;
         tx.commit().await?;
         Ok(link)
@@ -415,6 +419,8 @@ impl Store {
             &[actor.entry(at, AuditAction::Delete, RecordType::Link, id, Some(person))],
         )
         .await?;
+        // R19: a contact role removed may end the hold of a scheduled erasure.
+        crate::erasure::queue_recheck(&mut tx, at, Some(person)).await?;
         tx.commit().await?;
         Ok(())
     }

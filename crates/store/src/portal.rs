@@ -12,6 +12,7 @@ use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::ids::{PermissionEventId, PersonId, PortalSessionId, RequestId};
+use rekisteri_domain::mail::Letter;
 use rekisteri_domain::marketing::default_for;
 use rekisteri_domain::permission::{NewPermissionEvent, default_legal_basis};
 use rekisteri_domain::portal::{
@@ -140,6 +141,21 @@ impl Store {
         at: Timestamp,
         new: NewPortalLink<'_>,
     ) -> Result<LinkOutcome, StoreError> {
+        self.create_portal_link_writing(actor, at, new, |_| None)
+            .await
+    }
+
+    /// [`Store::create_portal_link`], and the link's letter, which `letter`
+    /// composes for the people found (the person it is about when the
+    /// address is one person's), written with its delivery job in the same
+    /// transaction: a link is mailed exactly when it is stored.
+    pub async fn create_portal_link_writing(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewPortalLink<'_>,
+        letter: impl FnOnce(&[PersonId]) -> Option<Letter> + Send,
+    ) -> Result<LinkOutcome, StoreError> {
         let mut tx = self.write.begin().await?;
         // Addresses are personal data: spent links and ended visits go a
         // day after their expiry.
@@ -187,6 +203,9 @@ impl Store {
         let mut entries = found(actor, at, &people, "portal");
         entries.push(actor.entry(at, AuditAction::Create, RecordType::PortalLink, &hash, None));
         audit::insert(&mut tx, &entries).await?;
+        if let Some(letter) = letter(&people) {
+            crate::mail::queue(&mut tx, at, &letter).await?;
+        }
         tx.commit().await?;
         Ok(LinkOutcome::Created(people))
     }

@@ -9,6 +9,7 @@ use crate::rows::{self, Arg, provenance};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{ContactId, PersonId, RequestId};
+use rekisteri_domain::mail::Letter;
 use rekisteri_domain::rectification::{Corrected, Correction};
 use rekisteri_domain::request::{RequestCase, RequestKind};
 use rekisteri_domain::{Provenance, Source, Timestamp};
@@ -141,6 +142,22 @@ impl Store {
         request: RequestId,
         corrections: Vec<Correction>,
     ) -> Result<Rectified, StoreError> {
+        self.rectify_writing(actor, at, request, corrections, |_| (Vec::new(), None))
+            .await
+    }
+
+    /// [`Store::rectify`], and the notices `letters` composes from what was
+    /// rectified (to the wrong values' sources and the recipients, R17,
+    /// Art. 19), written with their delivery jobs in the same transaction,
+    /// with the case-history note it gives.
+    pub async fn rectify_writing(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        request: RequestId,
+        corrections: Vec<Correction>,
+        letters: impl FnOnce(&Rectified) -> (Vec<Letter>, Option<String>) + Send,
+    ) -> Result<Rectified, StoreError> {
         let mut tx = self.write.begin().await?;
         let case = request_in(&mut *tx, request).await?;
         if case.kind != RequestKind::Rectification {
@@ -229,13 +246,22 @@ impl Store {
         )
         .await?;
         let case = request_in(&mut *tx, request).await?;
-        tx.commit().await?;
-        Ok(Rectified {
+        let rectified = Rectified {
             case,
             person_id: person,
             corrections,
             sources,
             recipients,
-        })
+        };
+        let (letters, note) = letters(&rectified);
+        for letter in &letters {
+            crate::mail::queue(&mut tx, at, letter).await?;
+        }
+        if let Some(note) = note {
+            crate::requests::add_event(&mut tx, request, actor, at, "notified", Some(&note))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rectified)
     }
 }

@@ -118,6 +118,17 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
         ),
     ),
     (
+        "jobs",
+        Coverage::NotPersonal("the durable job queue: kinds, states and ids only"),
+    ),
+    (
+        "mail",
+        Coverage::Derived(
+            "the letters the register wrote, composed from the report's values and cases; removed \
+             with the person",
+        ),
+    ),
+    (
         "scheduled_erasures",
         Coverage::Derived(
             "an erasure waiting for its holds to end: the person's id and the holds' codes, whose \

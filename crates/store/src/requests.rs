@@ -9,9 +9,10 @@ use crate::rows::{
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{PersonId, RequestId, UserId};
+use rekisteri_domain::mail::Letter;
 use rekisteri_domain::request::{
-    AnswerPeriod, FeeDecision, IdentityMethod, NewRequest, Outcome, Reminder, RequestCase,
-    RequestKind, RequestStatus, Step, plus_months, repeats,
+    AnswerPeriod, FeeDecision, IdentityMethod, NewRequest, Outcome, RequestCase, RequestKind,
+    RequestStatus, Step, plus_months, repeats,
 };
 use rekisteri_domain::{Date, Timestamp};
 use serde::Serialize;
@@ -19,12 +20,12 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Transaction};
 use utoipa::ToSchema;
 
-const SELECT: &str = "SELECT id, version, kind, channel, status, person_id, requester_name, requester_email, \
+pub(crate) const SELECT: &str = "SELECT id, version, kind, channel, status, person_id, requester_name, requester_email, \
      requester_address, details, received_at, due_on, extended_to, extension_reason, identity_method, \
      identity_note, verified_at, outcome, answer, answered_at, repeat_of, fee_decision, fee_cents, \
      fee_justification, closed_at, created_by FROM requests";
 
-fn from_row(row: &AnyRow) -> Result<RequestCase, sqlx::Error> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<RequestCase, sqlx::Error> {
     Ok(RequestCase {
         id: parsed(row, "id")?,
         version: int(row, "version")?,
@@ -129,7 +130,7 @@ where
     Ok(from_row(&row.ok_or(StoreError::NotFound)?)?)
 }
 
-async fn add_event(
+pub(crate) async fn add_event(
     tx: &mut Transaction<'static, Any>,
     request: RequestId,
     actor: &Actor,
@@ -398,6 +399,22 @@ impl Store {
         version: Option<i64>,
         change: CaseChange,
     ) -> Result<RequestCase, StoreError> {
+        self.change_request_writing(actor, at, id, version, change, |_| None)
+            .await
+    }
+
+    /// [`Store::change_request`], and the letter `letter` composes from the
+    /// case as changed (an extension's reason, an answer), written with its
+    /// delivery job and a `notified` event in the same transaction.
+    pub async fn change_request_writing(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        id: RequestId,
+        version: Option<i64>,
+        change: CaseChange,
+        letter: impl FnOnce(&RequestCase) -> Option<Letter> + Send,
+    ) -> Result<RequestCase, StoreError> {
         let mut tx = self.write.begin().await?;
         let case = request_in(&mut *tx, id).await?;
         let expected = version.unwrap_or(case.version);
@@ -505,6 +522,11 @@ impl Store {
             add_event(&mut tx, id, actor, at, event, note.as_deref()).await?;
         }
         let case = request_in(&mut *tx, id).await?;
+        if let Some(letter) = letter(&case) {
+            crate::mail::queue(&mut tx, at, &letter).await?;
+            let note = format!("letter written: {}", letter.subject);
+            add_event(&mut tx, id, actor, at, "notified", Some(&note)).await?;
+        }
         audit::insert(
             &mut tx,
             &[actor.entry(
@@ -574,74 +596,6 @@ impl Store {
         }));
         self.audit.record(entries).await?;
         Ok(found)
-    }
-
-    /// Open cases owed a reminder today (B4), with the reminder.
-    pub async fn reminders_due(
-        &self,
-        at: Timestamp,
-    ) -> Result<Vec<(RequestCase, Reminder)>, StoreError> {
-        let today = at.date();
-        let horizon = today.plus_days(7).to_string();
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "{SELECT} WHERE status IN ('received', 'verified', 'in_progress') \
-             AND COALESCE(extended_to, due_on) <= $1"
-        )))
-        .bind(horizon)
-        .fetch_all(&self.read)
-        .await?;
-        let flags = sqlx::query(
-            "SELECT id, reminded_7_at, reminded_2_at FROM requests WHERE status IN ('received', 'verified', 'in_progress')",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        let mut sent = std::collections::HashMap::new();
-        for row in flags {
-            sent.insert(
-                rows::text(&row, "id")?,
-                (
-                    opt_int(&row, "reminded_7_at")?.is_some(),
-                    opt_int(&row, "reminded_2_at")?.is_some(),
-                ),
-            );
-        }
-        let mut due = Vec::new();
-        for row in rows {
-            let case = from_row(&row)?;
-            let (seven, two) = sent.get(&case.id.to_string()).copied().unwrap_or_default();
-            if let Some(r) =
-                rekisteri_domain::request::reminder_due(case.deadline(), today, seven, two)
-            {
-                due.push((case, r));
-            }
-        }
-        Ok(due)
-    }
-
-    /// Records that the reminder was sent (so it goes once).
-    pub async fn mark_reminded(
-        &self,
-        at: Timestamp,
-        id: RequestId,
-        reminder: Reminder,
-    ) -> Result<(), StoreError> {
-        let column = match reminder {
-            Reminder::SevenDays => "reminded_7_at",
-            Reminder::TwoDays => "reminded_2_at",
-        };
-        let mut tx = self.write.begin().await?;
-        rows::update_record(
-            &mut tx,
-            "requests",
-            &id.to_string(),
-            vec![(column, Arg::Int(at.micros()))],
-        )
-        .await?;
-        let system = Actor::command_line(rekisteri_domain::Purpose::RegisterMaintenance);
-        let note = format!("{} days before the deadline", reminder.days());
-        add_event(&mut tx, id, &system, at, "reminded", Some(&note)).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn erasure(
                     }
                     bail!("the erasure is held; it is scheduled for when the holds end");
                 }
-                ErasureOutcome::Erased { notices } => {
+                ErasureOutcome::Erased { notices, .. } => {
                     let done =
                         after_erasure(&state, &actor, at, person, notices, Kind::Erasure).await;
                     println!(

@@ -151,7 +151,7 @@ async fn answer(
             .into(),
             holds,
         }),
-        ErasureOutcome::Erased { notices } => {
+        ErasureOutcome::Erased { notices, .. } => {
             Ok(Json(after_erasure(s, actor, at, person, notices, kind).await))
         }
     }

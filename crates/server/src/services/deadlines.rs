@@ -18,7 +18,10 @@ pub async fn send_reminders(state: &AppState) -> anyhow::Result<usize> {
             tracing::error!(%error, request = %case.id, "a deadline reminder could not be sent");
             continue;
         }
-        state.store.mark_reminded(now, case.id, reminder).await?;
+        state
+            .store
+            .mark_reminded(now, case.id, reminder, None)
+            .await?;
         sent += 1;
     }
     Ok(sent)

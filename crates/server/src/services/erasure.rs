@@ -206,7 +206,7 @@ pub async fn run_due_erasure_of(s: &AppState, person: Option<PersonId>) {
     let actor = Actor::command_line(Purpose::RegisterMaintenance);
     let at = s.clock.now();
     match s.store.run_due_erasure_of(&actor, at, person).await {
-        Ok(Some(ErasureOutcome::Erased { notices })) => {
+        Ok(Some(ErasureOutcome::Erased { notices, .. })) => {
             after_erasure(s, &actor, at, person, notices, Kind::Erasure).await;
         }
         Ok(_) => {}

@@ -115,7 +115,7 @@ async fn erase(
     let at = s.clock.now();
     match s.store.erase_person(&actor, at, person, None).await? {
         ErasureOutcome::Held { .. } => Ok(see_other(&format!("/people/{person}#erasure-h"))),
-        ErasureOutcome::Erased { notices } => {
+        ErasureOutcome::Erased { notices, .. } => {
             after_erasure(&s, &actor, at, person, notices, Kind::Erasure).await;
             Ok(see_other("/people?erased=1"))
         }
