@@ -83,7 +83,7 @@ pub async fn erasure(
     match command {
         ErasureCommand::RunDue { mail } => {
             let state = state(store, clock, data_dir, mail)?;
-            let done = crate::jobs::tick(&state).await?;
+            let done = crate::services::periodic::tick(&state).await?;
             println!("{} scheduled erasures ran", done.erased);
             Ok(())
         }

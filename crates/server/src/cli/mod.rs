@@ -404,7 +404,7 @@ async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?state.store.backend(), "Rekisteri is serving");
     // R8, R19: erasures whose holds have ended run by themselves.
-    tokio::spawn(crate::jobs::run(state.clone()));
+    crate::app::start_background_work(state.clone());
     let app = app(state);
     axum::serve(
         listener,

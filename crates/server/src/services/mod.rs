@@ -10,6 +10,7 @@ pub mod erasure;
 pub mod imports;
 pub mod limits;
 pub mod marketing;
+pub mod periodic;
 pub mod permissions;
 pub mod portal;
 pub mod report;

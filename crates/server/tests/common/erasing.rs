@@ -69,5 +69,8 @@ pub async fn tick(app: &TestApp) -> usize {
         rekisteri::mail::Mailer::outbox(app.outbox.dir().to_path_buf(), "rekisteri@example.fi")
             .unwrap();
     let state = rekisteri::state::AppState::new(app.store.clone(), app.clock.clone(), mailer);
-    rekisteri::jobs::tick(&state).await.unwrap().erased
+    rekisteri::services::periodic::tick(&state)
+        .await
+        .unwrap()
+        .erased
 }
