@@ -141,8 +141,8 @@ async fn firewall(State(state): State<AppState>, mut request: Request, next: Nex
     response
 }
 
-/// Starts the work the server does by itself beside serving (the periodic
-/// round of [`crate::jobs`]).
+/// Starts the work the server does by itself beside serving: the job
+/// runner and the periodic round of [`crate::jobs`].
 pub fn start_background_work(state: AppState) {
     tokio::spawn(crate::jobs::run(state));
 }

@@ -3,9 +3,11 @@
 //! English, one after the other, since a case does not know the person's
 //! language; refusals always carry the supervisory authority (R20).
 
-use crate::mail::{Addressee, Mail};
 use rekisteri_domain::Provenance;
 use rekisteri_domain::controller::RegisterDetails;
+use rekisteri_domain::ids::PersonId;
+use rekisteri_domain::job::Forgotten;
+use rekisteri_domain::mail::{Addressee, Letter, MailKind};
 use rekisteri_domain::rectification::Correction;
 use rekisteri_domain::request::{Reminder, RequestCase};
 use rekisteri_store::{RecipientNotice, Rectified};
@@ -40,10 +42,11 @@ fn signature(register: &RegisterDetails) -> String {
 }
 
 /// GDPR 12(3): the deadline is extended, and why (told within the first month).
-pub fn extension(register: &RegisterDetails, case: &RequestCase) -> Mail {
+pub fn extension(register: &RegisterDetails, case: &RequestCase) -> Letter {
     let to = case.deadline();
     let reason = case.extension_reason.as_deref().unwrap_or_default();
-    Mail {
+    Letter {
+        kind: MailKind::RequestExtension,
         to: to_requester(case),
         subject: format!(
             "Pyyntönne käsittelyaikaa on jatkettu / Your request: more time needed ({})",
@@ -64,7 +67,7 @@ pub fn extension(register: &RegisterDetails, case: &RequestCase) -> Mail {
 
 /// The written answer to a request; a refusal gives its reasons and the
 /// right to complain to the supervisory authority (R17, R20).
-pub fn answer(register: &RegisterDetails, case: &RequestCase) -> Mail {
+pub fn answer(register: &RegisterDetails, case: &RequestCase) -> Letter {
     let refused = case.outcome == Some(rekisteri_domain::request::Outcome::Refused);
     let text = case.answer.as_deref().unwrap_or_default();
     let complaint = if refused {
@@ -82,7 +85,8 @@ pub fn answer(register: &RegisterDetails, case: &RequestCase) -> Mail {
     } else {
         ("Vastaus pyyntöönne", "The answer to your request")
     };
-    Mail {
+    Letter {
+        kind: MailKind::RequestAnswer,
         to: to_requester(case),
         subject: format!("{fi} / {en} ({})", case.id),
         body: format!(
@@ -97,8 +101,9 @@ pub fn answer(register: &RegisterDetails, case: &RequestCase) -> Mail {
 
 /// B4: the privacy officer is reminded 7 and 2 days before a deadline. The
 /// reminder names the case, never the person's data.
-pub fn reminder(register: &RegisterDetails, case: &RequestCase, reminder: Reminder) -> Mail {
-    Mail {
+pub fn reminder(register: &RegisterDetails, case: &RequestCase, reminder: Reminder) -> Letter {
+    Letter {
+        kind: MailKind::DeadlineReminder,
         to: Addressee::Email(register.contact.email.clone()),
         subject: format!(
             "Muistutus: {} päivää määräaikaan / Reminder: {} days to the deadline ({})",
@@ -150,11 +155,12 @@ pub fn rectification_to_source(
     rectified: &Rectified,
     source: &Provenance,
     corrections: &[usize],
-) -> Mail {
+) -> Letter {
     let own = corrections
         .iter()
         .filter_map(|i| rectified.corrections.get(*i));
-    Mail {
+    Letter {
+        kind: MailKind::Rectification,
         to: to_source(source),
         subject: format!(
             "Tietojen oikaisu / Rectification of data ({})",
@@ -178,7 +184,7 @@ pub fn rectification_to_recipient(
     register: &RegisterDetails,
     rectified: &Rectified,
     recipient: &RecipientNotice,
-) -> Option<Mail> {
+) -> Option<Letter> {
     let received = |c: &&Correction| {
         let category = c.field.category();
         recipient
@@ -196,7 +202,8 @@ pub fn rectification_to_recipient(
         .map(|d| format!("- {} ({})", d.disclosure_id, d.disclosed_at.date()))
         .collect::<Vec<_>>()
         .join("\n");
-    Some(Mail {
+    Some(Letter {
+        kind: MailKind::Rectification,
         to: match &recipient.notice_email {
             Some(email) => Addressee::Email(email.clone()),
             None => Addressee::Letter(recipient.recipient_name.clone()),
@@ -213,4 +220,87 @@ pub fn rectification_to_recipient(
         ),
         about: Some(rectified.person_id),
     })
+}
+
+/// GDPR Art. 19: the erasure or anonymisation told to a recipient, in
+/// Finnish and English. It names the disclosures
+/// (id, date, categories) and the person's id as the recipient received it
+/// in that disclosure — a reference it already holds — and nothing else
+/// about the person: no name, no contact value.
+pub fn erasure_notice(
+    register: &RegisterDetails,
+    person: PersonId,
+    notice: &RecipientNotice,
+    forgotten: Forgotten,
+) -> Letter {
+    let controller = &register.controller.name;
+    let (done_fi, done_en) = match forgotten {
+        Forgotten::Erased => ("poistanut", "erased"),
+        Forgotten::Anonymised => ("anonymisoinut", "anonymised"),
+    };
+    let list = |finnish: bool| {
+        notice
+            .disclosures
+            .iter()
+            .map(|d| {
+                let categories = d
+                    .categories
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if finnish {
+                    format!(
+                        "- luovutus {} ({}), tietoryhmät: {categories}",
+                        d.disclosure_id,
+                        d.disclosed_at.date()
+                    )
+                } else {
+                    format!(
+                        "- disclosure {} ({}), categories: {categories}",
+                        d.disclosure_id,
+                        d.disclosed_at.date()
+                    )
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let subject = match forgotten {
+        Forgotten::Erased => "Ilmoitus henkilötietojen poistamisesta / Notice of erasure (GDPR 19)",
+        Forgotten::Anonymised => {
+            "Ilmoitus henkilötietojen anonymisoinnista / Notice of anonymisation (GDPR 19)"
+        }
+    };
+    let body = format!(
+        "{recipient}\n\n\
+         {controller} on {done_fi} rekisteröidyn henkilötiedot rekisteröidyn pyynnöstä \
+         (EU:n tietosuoja-asetus 17 ja 19 artikla). Olemme luovuttaneet teille tämän henkilön \
+         tietoja; henkilön tunniste luovutuksessa oli {person}.\n{fi_list}\n\
+         Pyydämme teitä poistamaan henkilön tiedot myös omista rekistereistänne, ellei laki \
+         velvoita teitä säilyttämään niitä.\n\n\
+         {controller} has {done_en} a data subject's personal data at their request (GDPR \
+         Articles 17 and 19). We disclosed this person's data to you; the person's identifier in \
+         the disclosure was {person}.\n{en_list}\n\
+         Please erase the person's data from your own records too, unless the law obliges you to \
+         keep them.\n\n\
+         {contact}, {contact_email}\n",
+        recipient = notice.recipient_name,
+        fi_list = list(true),
+        en_list = list(false),
+        contact = register.contact.name,
+        contact_email = register.contact.email,
+    );
+    // `about: None`: the notice is about the disclosures, and stays when
+    // the person's own mail goes.
+    Letter {
+        kind: MailKind::ErasureNotice,
+        to: match &notice.notice_email {
+            Some(email) => Addressee::Email(email.clone()),
+            None => Addressee::Letter(notice.recipient_name.clone()),
+        },
+        subject: subject.into(),
+        body,
+        about: None,
+    }
 }

@@ -114,6 +114,7 @@ impl Nav {
             "marketing" => Resource::Audience,
             "requests" => Resource::Requests,
             "reports" => Resource::Reports,
+            "jobs" => Resource::Jobs,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };

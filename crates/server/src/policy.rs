@@ -50,6 +50,9 @@ pub enum Resource {
     /// Erasure and anonymisation of a person, and their holds (R8, R19,
     /// R21): the privacy officer's, who answers the data subject.
     Erasure,
+    /// The job queue (mail, notices, re-checks): the admin's, who sees
+    /// what waits and failed and retries it.
+    Jobs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +80,8 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
     match (role, resource) {
         (_, Account) => true,
-        (Role::Admin, Users | Settings) => true,
-        (_, Users | Settings) => false,
+        (Role::Admin, Users | Settings | Jobs) => true,
+        (_, Users | Settings | Jobs) => false,
         (Role::PrivacyOfficer, Audit) => true,
         (_, Audit) => false,
         (Role::Admin | Role::PrivacyOfficer, Restrictions | Wordings) => true,
@@ -110,6 +113,7 @@ impl Resource {
                 | Resource::Wordings
                 | Resource::Purposes
                 | Resource::Recipients
+                | Resource::Jobs
         )
     }
 }

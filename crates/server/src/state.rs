@@ -23,7 +23,8 @@ pub struct AppState {
     pub time_zone: Arc<jiff::tz::TimeZone>,
     /// The web's CSV imports running or recently done.
     pub imports: Arc<crate::services::imports::ImportJobs>,
-    /// Outgoing mail: SMTP when configured, else the outbox folder.
+    /// How letters leave: SMTP when configured, else they are kept in the
+    /// outbox (the database's `mail` table).
     pub mailer: crate::mail::Mailer,
     /// The controller, the register's contact person and the supervisory
     /// authority (R1, R20).

@@ -60,6 +60,8 @@ async fn r8_erasure_is_refused_for_an_open_invoice_then_runs_when_it_is_paid(app
 
     // Paid through the API: the hold ends, the scheduled erasure runs.
     set_status(&app, &id, &etag, body, "paid").await;
+    // The change queued the erasure's re-check; the runner runs it.
+    app.outbox.run_jobs().await;
     app.get(&format!("/api/v1/people/{person}"))
         .await
         .expect(404);
@@ -164,6 +166,7 @@ async fn r8_debt_collection_holds_erasure(app: TestApp) {
     assert_eq!(tick(&app).await, 0);
     // Credited: the scheduled erasure runs.
     set_status(&app, &id, &etag, body, "credited").await;
+    app.outbox.run_jobs().await;
     app.get(&format!("/api/v1/people/{person}"))
         .await
         .expect(404);

@@ -379,7 +379,11 @@ async fn b4_the_officer_is_reminded_seven_and_two_days_before_the_deadline(app: 
         json!({"kind": "access", "channel": "letter", "requester_name": "Aino Aikataulu"}),
     )
     .await;
-    let remind = || rekisteri::services::deadlines::send_reminders(&app.state);
+    let remind = || async {
+        rekisteri::services::periodic::tick(&app.state)
+            .await
+            .map(|round| round.reminded)
+    };
     // Deadline 2026-12-15: nothing until 8 December.
     app.clock.advance_days(13);
     assert_eq!(remind().await.unwrap(), 0);

@@ -78,6 +78,7 @@ async fn r8_web_the_officer_sees_the_holds_and_erases_with_the_form(app: TestApp
     assert!(page.contains("Poistoa pyydetty"), "{page}");
     // Paid: the scheduled erasure runs; the page is gone.
     set_status(&app, &id, &etag, body, "paid").await;
+    app.outbox.run_jobs().await;
     assert_eq!(
         web(&app, &officer, Method::GET, &path, &[]).await.status(),
         404

@@ -8,9 +8,8 @@
 //! is not scheduled: the answer names the holds, and the request may be
 //! renewed (or turned into an erasure, which is scheduled) when they end.
 
-use crate::erasure::{
-    ErasureOutcome, Forgot, forget_common, must_exist, queue_notices, read_holds, recipient_notices,
-};
+use crate::erasure::{ErasureOutcome, Forgot, forget_common, must_exist, read_holds};
+use crate::notices::{queue_notices, recipient_notices};
 use crate::rows::{opt_text, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;

@@ -16,39 +16,21 @@
 //!   names the person once the person's rows are gone;
 //! - the audit log: append-only and ids only; it is never rewritten.
 
+use crate::notices::{RecipientNotice, queue_notices, recipient_notices};
 use crate::rows::{self, int, opt_date, opt_parsed, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError, audit, tombstones};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
 use rekisteri_domain::billing::InvoiceStatus;
-use rekisteri_domain::disclosure::{DataCategory, parse_categories};
 use rekisteri_domain::erasure::{
     ContactRole, Hold, InvoiceStanding, hold_codes, holds as holds_on,
 };
-use rekisteri_domain::ids::{DisclosureId, PersonId, RecipientId, RequestId, UserId};
+use rekisteri_domain::ids::{PersonId, RequestId, UserId};
 use rekisteri_domain::job::{Forgotten, Job};
 use rekisteri_domain::values::{Email, Parse};
 use rekisteri_domain::{Date, Timestamp};
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
 use utoipa::ToSchema;
-
-/// One disclosure a recipient is told about (GDPR Art. 19).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct NoticedDisclosure {
-    pub disclosure_id: DisclosureId,
-    pub disclosed_at: Timestamp,
-    pub categories: Vec<DataCategory>,
-}
-
-/// A recipient that received the person's data, to be notified of the
-/// erasure (Art. 19): by email to `notice_email`, else by a letter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct RecipientNotice {
-    pub recipient_id: RecipientId,
-    pub recipient_name: String,
-    pub notice_email: Option<String>,
-    pub disclosures: Vec<NoticedDisclosure>,
-}
 
 /// An erasure waiting for its holds to end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -225,46 +207,6 @@ async fn schedule(
         .ok_or(StoreError::NotFound)
 }
 
-/// The recipients that received the person's data, with the disclosures.
-pub(crate) async fn recipient_notices(
-    conn: &mut AnyConnection,
-    person: PersonId,
-) -> Result<Vec<RecipientNotice>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT d.id, d.recipient_id, r.name, r.notice_email, d.disclosed_at, d.categories \
-         FROM disclosures d JOIN recipients r ON r.id = d.recipient_id \
-         WHERE d.id IN (SELECT disclosure_id FROM disclosure_records WHERE person_id = $1) \
-         ORDER BY r.name, d.recipient_id, d.disclosed_at, d.id",
-    )
-    .bind(person.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out: Vec<RecipientNotice> = Vec::new();
-    for row in &rows {
-        let recipient: RecipientId = parsed(row, "recipient_id")?;
-        let categories =
-            parse_categories(&text(row, "categories")?).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "categories".into(),
-                source: e.into(),
-            })?;
-        let disclosure = NoticedDisclosure {
-            disclosure_id: parsed(row, "id")?,
-            disclosed_at: ts(row, "disclosed_at")?,
-            categories,
-        };
-        match out.last_mut() {
-            Some(last) if last.recipient_id == recipient => last.disclosures.push(disclosure),
-            _ => out.push(RecipientNotice {
-                recipient_id: recipient,
-                recipient_name: text(row, "name")?,
-                notice_email: rows::opt_text(row, "notice_email")?.filter(|e| !e.trim().is_empty()),
-                disclosures: vec![disclosure],
-            }),
-        }
-    }
-    Ok(out)
-}
-
 /// The ids of a table's rows about the person.
 async fn ids_of(
     conn: &mut AnyConnection,
@@ -400,28 +342,6 @@ pub(crate) async fn forget_common(
         entries,
         mail_removed,
     })
-}
-
-/// Queues, inside the erasure's transaction, a `notify_recipient` job per
-/// recipient of the person's data (Art. 19): the notice is written when
-/// the erasure commits, and only then.
-pub(crate) async fn queue_notices(
-    tx: &mut Transaction<'static, Any>,
-    at: Timestamp,
-    person: PersonId,
-    notices: &[RecipientNotice],
-    forgotten: Forgotten,
-) -> Result<(), StoreError> {
-    for notice in notices {
-        let job = Job::NotifyRecipient {
-            person_id: person,
-            recipient_id: notice.recipient_id,
-            disclosures: notice.disclosures.iter().map(|d| d.disclosure_id).collect(),
-            forgotten,
-        };
-        crate::jobs::enqueue(tx, at, &job).await?;
-    }
-    Ok(())
 }
 
 /// Erases the person inside `tx`, the holds already found to be none.

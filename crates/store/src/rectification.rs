@@ -3,7 +3,7 @@
 //! the sources of the wrong values and every recipient the person's data
 //! was disclosed to (from the disclosure log, Art. 19).
 
-use crate::erasure::RecipientNotice;
+use crate::notices::RecipientNotice;
 use crate::requests::request_in;
 use crate::rows::{self, Arg, provenance};
 use crate::{Store, StoreError, audit};
@@ -205,7 +205,7 @@ impl Store {
             }
         }
         crate::people::reindex(&mut tx, person).await?;
-        let recipients = crate::erasure::recipient_notices(&mut tx, person).await?;
+        let recipients = crate::notices::recipient_notices(&mut tx, person).await?;
         let fields: Vec<&str> = corrections.iter().map(|c| c.field.code()).collect();
         sqlx::query(
             "INSERT INTO request_events (id, request_id, at, user_id, event, note) VALUES ($1, $2, $3, $4, 'rectified', $5)",

@@ -117,3 +117,26 @@ purpose-customer-relationship = customer relationship
 purpose-business-development = business development
 purpose-personalised-content = personalised content
 purpose-advertising-targeting = advertising targeting
+
+## The job queue (/admin/jobs)
+jobs-title = Jobs
+jobs-intro = What the register does after a change has been saved: letters delivered, recipients told of erasures (GDPR Art. 19), held erasures re-checked. A failed try is retried by itself, waiting longer each time; after 8 tries the job stops here with its error until you retry it.
+jobs-counts = In the queue
+jobs-none = No jobs.
+jobs-kind = Kind
+jobs-state = State
+jobs-tries = Tries
+jobs-next = Next try
+jobs-error = Last error
+jobs-created = Queued
+jobs-retry = Retry
+jobs-retried = The job is queued again.
+jobs-filter = Show
+jobs-all = all
+job-state-pending = waiting
+job-state-running = running
+job-state-done = done
+job-state-failed = failed
+job-kind-deliver_mail = letter delivered
+job-kind-notify_recipient = recipient told of an erasure
+job-kind-erasure_recheck = held erasure re-checked

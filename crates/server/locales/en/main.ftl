@@ -4,6 +4,7 @@ nav-start = Start
 nav-people = People
 nav-organisations = Organisations
 nav-import = Import
+nav-jobs = Jobs
 nav-admin = Users
 nav-audit = Audit log
 logout = Log out

@@ -117,3 +117,26 @@ purpose-customer-relationship = asiakassuhteen hoito
 purpose-business-development = liiketoiminnan kehittäminen
 purpose-personalised-content = yksilöity sisältö
 purpose-advertising-targeting = mainonnan kohdentaminen
+
+## Työjono (/admin/jobs)
+jobs-title = Työt
+jobs-intro = Mitä rekisteri tekee muutoksen tallentamisen jälkeen: kirjeiden lähetys, vastaanottajille ilmoittaminen poistosta (tietosuoja-asetuksen 19 artikla) ja odottavien poistojen uusi tarkistus. Epäonnistunut yritys uusitaan itsestään, joka kerta pidemmän tauon jälkeen; 8 yrityksen jälkeen työ jää tänne virheineen, kunnes yrität sitä uudelleen.
+jobs-counts = Jonossa
+jobs-none = Ei töitä.
+jobs-kind = Laji
+jobs-state = Tila
+jobs-tries = Yrityksiä
+jobs-next = Seuraava yritys
+jobs-error = Viimeisin virhe
+jobs-created = Jonoon
+jobs-retry = Yritä uudelleen
+jobs-retried = Työ on taas jonossa.
+jobs-filter = Näytä
+jobs-all = kaikki
+job-state-pending = odottaa
+job-state-running = käynnissä
+job-state-done = valmis
+job-state-failed = epäonnistui
+job-kind-deliver_mail = kirjeen lähetys
+job-kind-notify_recipient = poistoilmoitus vastaanottajalle
+job-kind-erasure_recheck = odottavan poiston tarkistus

@@ -4,6 +4,7 @@ nav-start = Etusivu
 nav-people = Henkilöt
 nav-organisations = Organisaatiot
 nav-import = Tuonti
+nav-jobs = Työt
 nav-admin = Käyttäjät
 nav-audit = Lokitiedot
 logout = Kirjaudu ulos

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod demo;
 pub mod disclosures;
 pub mod erasure;
+pub mod jobs;
 pub mod marketing;
 pub mod transfer;
 
@@ -72,21 +73,12 @@ pub enum Command {
         /// The time zone the web interface shows and reads times in.
         #[arg(long, env = "REKISTERI_TIME_ZONE", default_value = crate::state::DEFAULT_TIME_ZONE)]
         time_zone: String,
-        /// Where mail is written when no SMTP server is configured, and
-        /// printable letters always; default: `outbox` in --data-dir.
-        #[arg(long, env = "REKISTERI_OUTBOX")]
-        outbox: Option<PathBuf>,
-        /// Send email by SMTP: smtp://host:port, smtps://host, or
-        /// smtp://user:password@host:587?tls=required.
-        #[arg(long, env = "REKISTERI_SMTP_URL")]
-        smtp_url: Option<String>,
-        /// The From address of the register's mail.
-        #[arg(
-            long,
-            env = "REKISTERI_MAIL_FROM",
-            default_value = "rekisteri@localhost"
-        )]
-        mail_from: String,
+        #[command(flatten)]
+        mail: MailArgs,
+        /// Serve only: run no jobs (mail, notices, re-checks) and no
+        /// periodic round in this process — another server runs them.
+        #[arg(long)]
+        no_jobs: bool,
         /// Days a data-subject request may wait for its answer (R14): 1–31,
         /// never beyond one month from receipt.
         #[arg(long, default_value_t = 21)]
@@ -137,6 +129,11 @@ pub enum Command {
         #[command(subcommand)]
         command: erasure::ErasureCommand,
     },
+    /// The register's job queue: mail, Art. 19 notices, erasure re-checks.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
+    },
     /// Fill the register with deterministic synthetic data.
     Demo {
         #[arg(long)]
@@ -144,6 +141,36 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// How the register's mail leaves (`serve`, `jobs run`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailArgs {
+    /// Send email by SMTP: smtp://host:port, smtps://host, or
+    /// smtp://user:password@host:587?tls=required. Without it, letters
+    /// are kept in the outbox (`/outbox`).
+    #[arg(long, env = "REKISTERI_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The From address of the register's mail.
+    #[arg(
+        long,
+        env = "REKISTERI_MAIL_FROM",
+        default_value = "rekisteri@localhost"
+    )]
+    pub mail_from: String,
+}
+
+impl MailArgs {
+    pub fn mailer(&self) -> anyhow::Result<Mailer> {
+        let mailer =
+            Mailer::new(&self.mail_from).map_err(|e| anyhow::anyhow!("--mail-from: {e}"))?;
+        match &self.smtp_url {
+            Some(url) => mailer
+                .with_smtp(url)
+                .map_err(|e| anyhow::anyhow!("--smtp-url: {e}")),
+            None => Ok(mailer),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,9 +290,8 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             session_absolute_minutes,
             organisation_name,
             time_zone,
-            outbox,
-            smtp_url,
-            mail_from,
+            mail,
+            no_jobs,
             answer_within_days,
             public_url,
         } => {
@@ -279,17 +305,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 firewall.allowed = parse("--allow-network", allow_networks)?;
             }
             firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
-            let outbox = outbox
-                .clone()
-                .unwrap_or_else(|| args.data_dir.join("outbox"));
-            let mut mailer = Mailer::outbox(outbox, mail_from)
-                .map_err(|e| anyhow::anyhow!("--mail-from: {e}"))?;
-            if let Some(url) = smtp_url {
-                mailer = mailer
-                    .with_smtp(url)
-                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
-            }
-            let mut state = AppState::new(store.clone(), clock, mailer);
+            let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
             state.answer_period = <AnswerPeriod as Parse>::parse(&answer_within_days.to_string())
                 .map_err(|m| anyhow::anyhow!("--answer-within-days {m}"))?;
             state.firewall = Arc::new(firewall);
@@ -308,7 +324,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 jiff::tz::TimeZone::get(time_zone.trim())
                     .map_err(|_| anyhow::anyhow!("--time-zone {time_zone} is not a known zone"))?,
             );
-            serve(state, *bind).await
+            serve(state, *bind, !*no_jobs).await
         }
         Command::Migrate => {
             eprintln!("the database is up to date");
@@ -386,14 +402,13 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         Command::Recipient { command } => {
             disclosures::recipient(store, clock.as_ref(), command).await
         }
-        Command::Erasure { command } => {
-            erasure::erasure(store, clock, &args.data_dir, command).await
-        }
+        Command::Erasure { command } => erasure::erasure(store, clock, command).await,
+        Command::Jobs { command } => jobs::jobs(store, clock, command).await,
         Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
     }
 }
 
-async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
+async fn serve(state: AppState, bind: SocketAddr, run_jobs: bool) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -403,8 +418,11 @@ async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?state.store.backend(), "Rekisteri is serving");
-    // R8, R19: erasures whose holds have ended run by themselves.
-    crate::app::start_background_work(state.clone());
+    // What follows a commit (mail, notices, re-checks) and the periodic
+    // round (R8, R19, B4) run here, unless another server runs them.
+    if run_jobs {
+        crate::app::start_background_work(state.clone());
+    }
     let app = app(state);
     axum::serve(
         listener,

@@ -5,15 +5,14 @@
 use crate::error::{ApiError, ErrorBody, HoldShown};
 use crate::extract::{Caller, path_id};
 use crate::policy::{Access, Resource, allow};
-use crate::services::erasure::{ErasureDone, Kind, after_erasure};
+use crate::services::erasure::ErasureDone;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use rekisteri_domain::audit::Actor;
 use rekisteri_domain::ids::{PersonId, RequestId};
 use rekisteri_domain::values::Parse;
-use rekisteri_domain::{FieldError, Purpose, Timestamp};
+use rekisteri_domain::{FieldError, Purpose};
 use rekisteri_store::{ErasureOutcome, ScheduledErasure};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -103,7 +102,7 @@ async fn erase(
     let actor = caller.actor(Purpose::RegisterMaintenance);
     let at = s.clock.now();
     let outcome = s.store.erase_person(&actor, at, person, request).await?;
-    answer(&s, &actor, at, person, outcome, Kind::Erasure).await
+    answer(outcome, true)
 }
 
 /// Anonymise the person (R21): names, title, contact values, streets,
@@ -129,30 +128,25 @@ async fn anonymise(
         .store
         .anonymise_person(&actor, at, person, request)
         .await?;
-    answer(&s, &actor, at, person, outcome, Kind::Anonymisation).await
+    answer(outcome, false)
 }
 
-async fn answer(
-    s: &AppState,
-    actor: &Actor,
-    at: Timestamp,
-    person: PersonId,
-    outcome: ErasureOutcome,
-    kind: Kind,
-) -> Result<Json<ErasureDone>, ApiError> {
+/// The answer: what was done, or why not (`scheduled`: an erasure waits
+/// for its holds; an anonymisation is not scheduled).
+fn answer(outcome: ErasureOutcome, erasure: bool) -> Result<Json<ErasureDone>, ApiError> {
     match outcome {
         ErasureOutcome::Held { holds, scheduled } => Err(ApiError::Held {
-            message: match (kind, scheduled) {
-                (Kind::Erasure, Some(_)) => {
-                    "the erasure is held; it is scheduled and runs by itself when every hold has ended (R8)"
-                }
-                _ => "the anonymisation is held: ask again when every hold has ended (R8)",
+            message: if erasure && scheduled.is_some() {
+                "the erasure is held; it is scheduled and runs by itself when every hold has ended (R8)"
+            } else {
+                "the anonymisation is held: ask again when every hold has ended (R8)"
             }
             .into(),
             holds,
         }),
-        ErasureOutcome::Erased { notices, .. } => {
-            Ok(Json(after_erasure(s, actor, at, person, notices, kind).await))
-        }
+        ErasureOutcome::Erased {
+            notices,
+            mail_removed,
+        } => Ok(Json(ErasureDone::of(notices, mail_removed))),
     }
 }

@@ -109,7 +109,6 @@ async fn replace(
             new,
         )
         .await?;
-    // R8: a paid or credited invoice may end the hold of a scheduled erasure.
-    crate::services::erasure::run_due_erasure_of(&s, invoice.person_id).await;
+    // R8, R19: the change queued the erasure's re-check when one waits.
     Ok((etag(invoice.version), Json(invoice)))
 }

@@ -8,6 +8,7 @@ mod audit;
 mod disclosures;
 mod erasure;
 mod invoices;
+mod jobs;
 mod marketing;
 mod notes;
 mod orders;
@@ -116,7 +117,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(disclosures::router())
                 .merge(requests::router())
                 .merge(rectification::router())
-                .merge(erasure::router()),
+                .merge(erasure::router())
+                .merge(jobs::router()),
         )
         .split_for_parts()
 }

@@ -235,8 +235,7 @@ async fn replace_link(
             new,
         )
         .await?;
-    // R19: an ended contact role may end the hold of a scheduled erasure.
-    crate::services::erasure::run_due_erasure_of(&s, Some(person)).await;
+    // R8, R19: the change queued the erasure's re-check when one waits.
     Ok((etag(link.version), Json(link)))
 }
 
@@ -260,7 +259,6 @@ async fn remove_link(
             version,
         )
         .await?;
-    // R19: a contact role removed may end the hold of a scheduled erasure.
-    crate::services::erasure::run_due_erasure_of(&s, Some(person)).await;
+    // R8, R19: the change queued the erasure's re-check when one waits.
     Ok(StatusCode::NO_CONTENT)
 }

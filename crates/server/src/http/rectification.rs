@@ -8,16 +8,17 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Caller, JsonBody, path_id};
 use crate::letters;
-use crate::mail::{Addressee, Mail};
 use crate::policy::{Access, Resource, allow};
 use crate::services::requests::{CaseView, PURPOSE};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use rekisteri_domain::Source;
+use rekisteri_domain::controller::RegisterDetails;
 use rekisteri_domain::ids::RequestId;
+use rekisteri_domain::mail::{Addressee, Letter};
 use rekisteri_domain::rectification::{CorrectionDraft, parse_corrections};
-use rekisteri_store::CaseChange;
+use rekisteri_store::Rectified;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -68,11 +69,44 @@ async fn rectify(
     let corrections = parse_corrections(&body.corrections)?;
     let actor = caller.actor(PURPOSE);
     let now = s.clock.now();
+    let register = s.register.clone();
+    // The notices are written with the corrections, in their transaction.
     let rectified = s
         .store
-        .rectify(&actor, now, path_id(&id)?, corrections)
+        .rectify_writing(&actor, now, path_id(&id)?, corrections, |rectified| {
+            let (letters, note) = notices_of(&register, rectified);
+            (letters.into_iter().map(|(_, l)| l).collect(), Some(note))
+        })
         .await?;
-    let mut mails: Vec<(&'static str, Mail)> = Vec::new();
+    let (letters, _) = notices_of(&s.register, &rectified);
+    let notices = letters
+        .into_iter()
+        .map(|(to_whom, letter)| {
+            let (by, address) = match letter.to {
+                Addressee::Email(a) => ("email", a),
+                Addressee::Letter(a) => ("letter", a),
+            };
+            Notice {
+                to_whom,
+                by,
+                address,
+            }
+        })
+        .collect();
+    Ok(Json(RectifyAnswer {
+        request: CaseView::of(rectified.case, now.date()),
+        notices,
+    }))
+}
+
+/// The notices a rectification owes — to each outside source of a wrong
+/// value, and to each recipient of corrected data — and the case's note
+/// on them (which sources were ours or the person's, not written to).
+fn notices_of(
+    register: &RegisterDetails,
+    rectified: &Rectified,
+) -> (Vec<(&'static str, Letter)>, String) {
+    let mut out = Vec::new();
     let mut internal = Vec::new();
     for (source, corrections) in &rectified.sources {
         if matches!(
@@ -81,37 +115,19 @@ async fn rectify(
         ) {
             internal.push(source.source.code());
         } else {
-            let mail =
-                letters::rectification_to_source(&s.register, &rectified, source, corrections);
-            mails.push(("source", mail));
+            let letter = letters::rectification_to_source(register, rectified, source, corrections);
+            out.push(("source", letter));
         }
     }
     for recipient in &rectified.recipients {
-        if let Some(mail) = letters::rectification_to_recipient(&s.register, &rectified, recipient)
-        {
-            mails.push(("recipient", mail));
+        if let Some(letter) = letters::rectification_to_recipient(register, rectified, recipient) {
+            out.push(("recipient", letter));
         }
-    }
-    let mut notices = Vec::new();
-    for (to_whom, mail) in mails {
-        s.mailer.send(&mail, now).await.map_err(|error| {
-            tracing::error!(%error, request = %rectified.case.id, "a rectification notice could not be sent");
-            ApiError::Internal
-        })?;
-        let (by, address) = match &mail.to {
-            Addressee::Email(a) => ("email", a.clone()),
-            Addressee::Letter(a) => ("letter", a.clone()),
-        };
-        notices.push(Notice {
-            to_whom,
-            by,
-            address,
-        });
     }
     let mut note = format!(
         "rectification notices: {} to sources, {} to recipients",
-        notices.iter().filter(|n| n.to_whom == "source").count(),
-        notices.iter().filter(|n| n.to_whom == "recipient").count()
+        out.iter().filter(|(w, _)| *w == "source").count(),
+        out.iter().filter(|(w, _)| *w == "recipient").count()
     );
     if !internal.is_empty() {
         note.push_str(&format!(
@@ -119,18 +135,5 @@ async fn rectify(
             internal.join(", ")
         ));
     }
-    let case = s
-        .store
-        .change_request(
-            &actor,
-            now,
-            rectified.case.id,
-            None,
-            CaseChange::Notified { note },
-        )
-        .await?;
-    Ok(Json(RectifyAnswer {
-        request: CaseView::of(case, now.date()),
-        notices,
-    }))
+    (out, note)
 }

@@ -8,7 +8,6 @@ use crate::caller::random_secret;
 use crate::error::ApiError;
 use crate::i18n::field_message;
 use crate::i18n::{Lang, Locale};
-use crate::mail::{Addressee, Mail};
 use crate::services::limits::Key;
 use crate::state::AppState;
 use askama::Template;
@@ -18,11 +17,12 @@ use axum::response::Response;
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::Actor;
 use rekisteri_domain::ids::PersonId;
+use rekisteri_domain::mail::{Addressee, Letter, MailKind};
 use rekisteri_domain::portal::{
     LINK_LIFETIME_MICROS, PortalRequest, RateLimit, SESSION_LIFETIME_MICROS,
 };
 use rekisteri_domain::values::{Email, parse_field};
-use rekisteri_store::{LinkOutcome, NewPortalLink};
+use rekisteri_store::NewPortalLink;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -156,25 +156,33 @@ async fn send_link(
         language: lang.code(),
         limit: RateLimit::PER_EMAIL,
     };
-    match s.store.create_portal_link(&actor, at, new).await {
-        Ok(LinkOutcome::Created(people)) => {
-            let about = match people.as_slice() {
-                [one] => Some(*one),
-                _ => None,
-            };
-            let url = format!("{}/portal/verify/{token}", s.portal.public_url);
-            let mail = link_mail(&s, &email, &url, lang, about);
-            if let Err(error) = s.mailer.send(&mail, at).await {
-                tracing::error!(%error, "a portal link could not be sent");
-            }
-        }
-        Ok(LinkOutcome::NotOnRecord | LinkOutcome::Capped) => {}
-        Err(error) => tracing::error!(%error, "a portal link could not be stored"),
+    let url = format!("{}/portal/verify/{token}", s.portal.public_url);
+    // The link's letter is written with the link, in its transaction: about
+    // the person when the address is one person's.
+    let letter = |people: &[PersonId]| {
+        let about = match people {
+            [one] => Some(*one),
+            _ => None,
+        };
+        Some(link_mail(&s, &email, &url, lang, about))
+    };
+    if let Err(error) = s
+        .store
+        .create_portal_link_writing(&actor, at, new, letter)
+        .await
+    {
+        tracing::error!(%error, "a portal link could not be stored");
     }
 }
 
 /// The link's mail, in the language the person asked in (the other below).
-fn link_mail(s: &AppState, email: &Email, url: &str, lang: Lang, about: Option<PersonId>) -> Mail {
+fn link_mail(
+    s: &AppState,
+    email: &Email,
+    url: &str,
+    lang: Lang,
+    about: Option<PersonId>,
+) -> Letter {
     let minutes = LINK_LIFETIME_MICROS / 60_000_000;
     let controller = &s.register.controller.name;
     let contact = &s.register.contact;
@@ -202,7 +210,8 @@ fn link_mail(s: &AppState, email: &Email, url: &str, lang: Lang, about: Option<P
             format!("{en}\n\n---\n\n{fi}"),
         ),
     };
-    Mail {
+    Letter {
+        kind: MailKind::PortalLink,
         to: Addressee::Email(email.to_string()),
         subject: subject.to_string(),
         body,

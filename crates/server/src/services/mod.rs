@@ -4,10 +4,10 @@
 //! routing, and calls the store; edges call services and never each other.
 
 pub mod accounts;
-pub mod deadlines;
 pub mod disclosures;
 pub mod erasure;
 pub mod imports;
+pub mod jobs;
 pub mod limits;
 pub mod marketing;
 pub mod periodic;

@@ -1,37 +1,58 @@
 //! The register's periodic work, one round of it (the job runner repeats
-//! it; `rekisteri erasure run-due` runs it once): the erasures whose holds
-//! have ended (R8, R19) and the deadline reminders of data-subject
-//! requests (B4).
+//! it; `rekisteri erasure run-due` runs its erasures once): the erasures
+//! whose holds have ended (R8, R19), the deadline reminders of
+//! data-subject requests (B4), and finished jobs cleared away. Each writes
+//! in its own transaction what must follow (notices, letters) as jobs.
 
-use crate::services::erasure::{Kind, after_erasure};
+use crate::letters;
+use crate::services::jobs::system;
 use crate::state::AppState;
-use rekisteri_domain::Purpose;
-use rekisteri_domain::audit::Actor;
-use rekisteri_store::ErasureOutcome;
+use rekisteri_domain::Timestamp;
+use rekisteri_store::{ErasureOutcome, Store, StoreError};
 
 /// What one round did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tick {
     /// People erased because their holds had ended.
     pub erased: usize,
-    /// Reminders of request deadlines sent to the privacy officer.
+    /// Reminders of request deadlines written to the privacy officer.
     pub reminded: usize,
 }
 
-/// One round: runs every scheduled erasure whose holds have ended, and
-/// then what follows an erasure (the outbox purged, Art. 19 notices).
-pub async fn tick(state: &AppState) -> Result<Tick, rekisteri_store::StoreError> {
-    let actor = Actor::command_line(Purpose::RegisterMaintenance);
+/// One round.
+pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
     let at = state.clock.now();
-    let mut done = Tick::default();
-    for (person, outcome) in state.store.run_due_erasures(&actor, at).await? {
-        if let ErasureOutcome::Erased { notices, .. } = outcome {
-            after_erasure(state, &actor, at, person, notices, Kind::Erasure).await;
-            done.erased += 1;
+    let erased = run_due_erasures(&state.store, at).await?;
+    let reminded = write_reminders(state, at).await?;
+    state.store.clean_done_jobs(at).await?;
+    Ok(Tick { erased, reminded })
+}
+
+/// Runs every scheduled erasure whose holds have ended; answers how many
+/// people were erased. Their Art. 19 notices are queued in each erasure.
+pub async fn run_due_erasures(store: &Store, at: Timestamp) -> Result<usize, StoreError> {
+    let done = store.run_due_erasures(&system(), at).await?;
+    Ok(done
+        .iter()
+        .filter(|(_, outcome)| matches!(outcome, ErasureOutcome::Erased { .. }))
+        .count())
+}
+
+/// B4: the privacy officer (the register's contact person) is reminded 7
+/// and 2 days before each open case's deadline, once each: the reminder's
+/// letter and its mark are one transaction, so two servers write it once.
+async fn write_reminders(state: &AppState, at: Timestamp) -> Result<usize, StoreError> {
+    let register = state.register.clone();
+    let mut written = 0;
+    for (case, reminder) in state.store.reminders_due(at).await? {
+        let letter = letters::reminder(&register, &case, reminder);
+        if state
+            .store
+            .mark_reminded(at, case.id, reminder, Some(&letter))
+            .await?
+        {
+            written += 1;
         }
     }
-    done.reminded = crate::services::deadlines::send_reminders(state)
-        .await
-        .map_err(|e| rekisteri_store::StoreError::Config(format!("deadline reminders: {e}")))?;
-    Ok(done)
+    Ok(written)
 }

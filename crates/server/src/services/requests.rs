@@ -1,7 +1,7 @@
 //! A data-subject request's steps (R14–R21, B4), for the API and the
 //! officer's pages alike: the step's fields parsed, the policy asked, the
-//! change in one transaction, then the letter it owes the requester — the
-//! extension's reason, the answer (a refusal with the authority, R20).
+//! change and the letter it owes the requester — the extension's reason,
+//! the answer (a refusal with the authority, R20) — in one transaction.
 
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -146,9 +146,9 @@ fn step_change(step: &str, b: &StepBody) -> Result<CaseChange, ApiError> {
     Ok(errors.finish(|| change)?)
 }
 
-/// Takes a step of the case (the API's and the web's): the policy, the
-/// change in one transaction, then the letter it owes the requester — the
-/// extension's reason, the answer (a refusal with the authority, R20).
+/// Takes a step of the case (the API's and the web's): the policy, then the
+/// change and the letter it owes the requester — the extension's reason,
+/// the answer (a refusal with the authority, R20) — in one transaction.
 pub(crate) async fn take_step(
     s: &AppState,
     caller: &Caller,
@@ -158,45 +158,24 @@ pub(crate) async fn take_step(
 ) -> Result<RequestCase, ApiError> {
     allow(caller, Resource::Requests, Access::Write)?;
     let change = step_change(step, body)?;
-    let case = s
-        .store
-        .change_request(&caller.actor(PURPOSE), s.clock.now(), id, None, change)
-        .await?;
-    let letter = match step {
-        "extend" => Some(letters::extension(&s.register, &case)),
-        "answer" => Some(letters::answer(&s.register, &case)),
+    // The letter is written with the change, in its transaction; its job
+    // sends it after the commit.
+    let register = s.register.clone();
+    let letter = move |case: &RequestCase| match step {
+        "extend" => Some(letters::extension(&register, case)),
+        "answer" => Some(letters::answer(&register, case)),
         _ => None,
     };
-    if let Some(mail) = letter {
-        tell_requester(s, caller, &case, mail).await?;
-    }
-    Ok(case)
-}
-
-/// Sends `mail` about the case and records it in the case's history.
-pub(crate) async fn tell_requester(
-    s: &AppState,
-    caller: &Caller,
-    case: &RequestCase,
-    mail: crate::mail::Mail,
-) -> Result<(), ApiError> {
-    let now = s.clock.now();
-    let delivery = s.mailer.send(&mail, now).await.map_err(|error| {
-        tracing::error!(%error, request = %case.id, "a letter to the requester could not be sent");
-        ApiError::Internal
-    })?;
-    let note = match delivery {
-        crate::mail::Delivery::Smtp => format!("sent by email: {}", mail.subject),
-        crate::mail::Delivery::Outbox(file) => format!("written to the outbox: {file}"),
-    };
-    s.store
-        .change_request(
+    let case = s
+        .store
+        .change_request_writing(
             &caller.actor(PURPOSE),
-            now,
-            case.id,
+            s.clock.now(),
+            id,
             None,
-            CaseChange::Notified { note },
+            change,
+            letter,
         )
         .await?;
-    Ok(())
+    Ok(case)
 }

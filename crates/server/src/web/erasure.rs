@@ -10,7 +10,6 @@ use crate::error::ApiError;
 use crate::extract::path_id;
 use crate::i18n::Locale;
 use crate::policy::{Access, Resource, allow};
-use crate::services::erasure::{Kind, after_erasure};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -115,9 +114,7 @@ async fn erase(
     let at = s.clock.now();
     match s.store.erase_person(&actor, at, person, None).await? {
         ErasureOutcome::Held { .. } => Ok(see_other(&format!("/people/{person}#erasure-h"))),
-        ErasureOutcome::Erased { notices, .. } => {
-            after_erasure(&s, &actor, at, person, notices, Kind::Erasure).await;
-            Ok(see_other("/people?erased=1"))
-        }
+        // Its Art. 19 notices are jobs, queued in the erasure.
+        ErasureOutcome::Erased { .. } => Ok(see_other("/people?erased=1")),
     }
 }

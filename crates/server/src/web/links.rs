@@ -207,7 +207,6 @@ async fn remove(
             version,
         )
         .await?;
-    // R19: a contact role removed may end the hold of a scheduled erasure.
-    crate::services::erasure::run_due_erasure_of(&s, Some(person)).await;
+    // R8, R19: the change queued the erasure's re-check when one waits.
     Ok(see_other(&format!("/people/{person}")))
 }

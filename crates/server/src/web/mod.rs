@@ -16,6 +16,7 @@ pub mod errors;
 pub mod forms;
 pub mod import;
 mod invoices;
+mod jobs;
 mod links;
 mod login;
 mod marketing;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(notes::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(jobs::router())
         .merge(audit::router())
         .merge(organisations::router())
         .merge(links::router())

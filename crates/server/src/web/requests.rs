@@ -1,8 +1,7 @@
 //! `/requests`: the privacy officer's deadline board (B4) and cases
 //! (R14–R21) as pages — open cases by days left, a form to record one, a
 //! case with its history, candidates and the forms of its next steps —,
-//! and `/outbox`, the mail the register wrote when no SMTP server is
-//! configured. The same policy, store calls and `take_step` as the API.
+//! and `/outbox`, the register's letters as the database keeps them. The same policy, store calls and `take_step` as the API.
 
 use super::forms::{Choice, FormErrors, some};
 use super::page::{Nav, Page, Posted};
@@ -19,9 +18,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rekisteri_domain::ids::RequestId;
+use rekisteri_domain::Timestamp;
+use rekisteri_domain::ids::{MailId, PersonId, RequestId};
 use rekisteri_domain::request::{RequestChannel, RequestDraft, RequestKind, RequestStatus};
-use rekisteri_store::{Candidate, RequestEvent, RequestFilter};
+use rekisteri_store::{Candidate, PageRequest, RequestEvent, RequestFilter};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}", get(case))
         .route("/requests/{id}/{step}", post(step))
         .route("/outbox", get(outbox))
-        .route("/outbox/{file}", get(message))
+        .route("/outbox/{id}", get(message))
 }
 
 #[derive(Template)]
@@ -357,17 +357,55 @@ async fn step(
 struct OutboxPage {
     l: Locale,
     nav: Option<Nav>,
-    entries: Vec<crate::mail::OutboxEntry>,
+    entries: Vec<OutboxRow>,
 }
 
-/// The outbox: the mail written to the folder, newest first.
+/// A letter as the outbox lists it.
+struct OutboxRow {
+    id: MailId,
+    created_at: Timestamp,
+    subject: String,
+    /// Whether the text is kept (a sign-in link's goes once sent).
+    body: Option<()>,
+    state_key: String,
+    about: Option<PersonId>,
+}
+
+impl OutboxRow {
+    fn state_key(&self) -> &str {
+        &self.state_key
+    }
+}
+
+/// The outbox: the register's letters from the database, newest first
+/// (any server shows the same; the listing is audited).
 async fn outbox(State(s): State<AppState>, page: Page) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Requests, Access::Read)?;
-    let mut entries = s.mailer.outbox_folder().list().await.map_err(|error| {
-        tracing::error!(%error, "the outbox could not be read");
-        ApiError::Internal
-    })?;
-    entries.reverse();
+    let listed = s
+        .store
+        .outbox(
+            &page.caller.actor(PURPOSE),
+            s.clock.now(),
+            None,
+            &PageRequest {
+                after: None,
+                limit: PageRequest::MAX,
+                bulk: false,
+            },
+        )
+        .await?;
+    let entries = listed
+        .items
+        .into_iter()
+        .map(|m| OutboxRow {
+            state_key: format!("outbox-state-{}", m.state.code()),
+            body: m.body.as_ref().map(|_| ()),
+            id: m.id,
+            created_at: m.created_at,
+            subject: m.subject,
+            about: m.about,
+        })
+        .collect();
     render(&OutboxPage {
         nav: Some(page.nav("requests")),
         l: page.l,
@@ -375,33 +413,26 @@ async fn outbox(State(s): State<AppState>, page: Page) -> Result<Response, ApiEr
     })
 }
 
-/// One message as it was written (plain text; the browser shows it).
+/// One letter as it is sent (plain text; the browser shows it). Reading
+/// it is audited (B1): a letter may hold personal data.
 async fn message(
     State(s): State<AppState>,
     page: Page,
-    Path(file): Path<String>,
+    Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Requests, Access::Read)?;
-    let bytes = s
-        .mailer
-        .outbox_folder()
-        .read(&file)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "an outbox message could not be read");
-            ApiError::Internal
-        })?
-        .ok_or(ApiError::NotFound)?;
-    // A letter may hold personal data: reading it is audited (B1).
-    let about = crate::mail::Outbox::about(&file);
-    s.store
-        .record_audit(vec![page.caller.actor(PURPOSE).entry(
-            s.clock.now(),
-            rekisteri_domain::audit::AuditAction::Read,
-            rekisteri_domain::audit::RecordType::Request,
-            format!("outbox:{file}"),
-            about,
-        )])
+    let id: MailId = path_id(&id)?;
+    let mail = s
+        .store
+        .mail(&page.caller.actor(PURPOSE), s.clock.now(), id)
         .await?;
+    let bytes = match s.mailer.formatted(&mail) {
+        Ok(bytes) => bytes,
+        Err(crate::mail::MailError::Cleared) => page.l.t("outbox-cleared").into_bytes(),
+        Err(error) => {
+            tracing::error!(%error, mail = %id, "a letter could not be shown");
+            return Err(ApiError::Internal);
+        }
+    };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bytes).into_response())
 }

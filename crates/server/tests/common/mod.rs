@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use rekisteri::app::app;
-use rekisteri::mail::{Mailer, Outbox};
+use rekisteri::mail::Mailer;
 use rekisteri::state::{AppState, Firewall};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, ManualClock, Role, Timestamp};
@@ -37,7 +37,7 @@ pub struct TestApp {
     pub db: Db,
     /// The database's URL, for the command line run beside the app.
     pub database_url: String,
-    /// Where the app's mail goes (no SMTP configured).
+    /// The app's letters (no SMTP configured: kept in the outbox).
     pub outbox: Outbox,
     /// The running app's state, for its background jobs.
     pub state: AppState,
@@ -167,8 +167,7 @@ impl TestApp {
         } else {
             clock.clone()
         };
-        let outbox = dir.path().join("outbox");
-        let mailer = Mailer::outbox(outbox.clone(), "rekisteri@example.fi").expect("mailer");
+        let mailer = Mailer::new("rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
         state.portal = Arc::new(rekisteri::services::portal::Portal::new(&base));
@@ -188,7 +187,9 @@ impl TestApp {
             token: STAFF_TOKEN.into(),
             db,
             database_url,
-            outbox: Outbox::at(outbox),
+            outbox: Outbox {
+                state: state.clone(),
+            },
             state,
             _dir: dir,
         })
@@ -484,5 +485,78 @@ pub async fn reply_of(req: reqwest::RequestBuilder) -> Reply {
         status,
         headers,
         body,
+    }
+}
+
+/// The app's outbox as a test reads it: the jobs due now run first (as the
+/// server's runner would), then the letters are read from the database.
+#[derive(Clone)]
+pub struct Outbox {
+    state: AppState,
+}
+
+/// A letter of the outbox: its id (`file`, as the page links it) and the
+/// person it is about.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub file: String,
+    pub at: Timestamp,
+    pub about: Option<rekisteri_domain::ids::PersonId>,
+    pub state: rekisteri_domain::mail::MailState,
+}
+
+impl Outbox {
+    /// Runs the jobs due now, as the server's runner does.
+    pub async fn run_jobs(&self) -> rekisteri::services::jobs::Ran {
+        rekisteri::services::jobs::run_due(&self.state, "test-runner")
+            .await
+            .expect("the jobs run")
+    }
+
+    /// Every letter, oldest first, once the due jobs have run.
+    pub async fn list(&self) -> Result<Vec<OutboxEntry>, rekisteri_store::StoreError> {
+        self.run_jobs().await;
+        let mut entries = Vec::new();
+        let mut page = rekisteri_store::PageRequest {
+            after: None,
+            limit: rekisteri_store::PageRequest::MAX,
+            bulk: false,
+        };
+        loop {
+            let listed = self
+                .state
+                .store
+                .outbox(&cli(), self.state.clock.now(), None, &page)
+                .await?;
+            entries.extend(listed.items.into_iter().map(|m| OutboxEntry {
+                file: m.id.to_string(),
+                at: m.created_at,
+                about: m.about,
+                state: m.state,
+            }));
+            match listed.next_cursor {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        entries.reverse();
+        Ok(entries)
+    }
+
+    /// The letter as it is sent (RFC 5322), if `file` names one.
+    pub async fn read(&self, file: &str) -> Result<Option<Vec<u8>>, rekisteri_store::StoreError> {
+        let Ok(id) = file.parse() else {
+            return Ok(None);
+        };
+        match self
+            .state
+            .store
+            .mail(&cli(), self.state.clock.now(), id)
+            .await
+        {
+            Ok(mail) => Ok(self.state.mailer.formatted(&mail).ok()),
+            Err(rekisteri_store::StoreError::NotFound) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
