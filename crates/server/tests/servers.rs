@@ -1,0 +1,278 @@
+//! Work that survives a crash and a second server (issue 13), with real
+//! `rekisteri serve` processes on the test's database: a letter committed
+//! just before a `kill -9` goes out once after the restart; two servers on
+//! one PostgreSQL run each job once and stop a revoked token within the
+//! token cache's 10 s.
+
+mod common;
+#[path = "common/servers.rs"]
+mod servers;
+
+use common::{Db, TestApp};
+use rekisteri_domain::Role;
+use rekisteri_domain::job::JobState;
+use rekisteri_domain::mail::MailState;
+use reqwest::Method;
+use serde_json::json;
+use servers::Server;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The CI's SMTP server and its maildir, when set.
+fn smtp() -> Option<(String, PathBuf)> {
+    match (
+        std::env::var("REKISTERI_TEST_SMTP"),
+        std::env::var("REKISTERI_TEST_SMTP_MAILDIR"),
+    ) {
+        (Ok(url), Ok(dir)) if !url.is_empty() => Some((url, PathBuf::from(dir))),
+        _ => None,
+    }
+}
+
+/// Messages in the maildir that contain `needle`.
+fn delivered(maildir: &std::path::Path, needle: &str) -> usize {
+    std::fs::read_dir(maildir.join("new"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    std::fs::read_to_string(e.path()).is_ok_and(|text| text.contains(needle))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Records a request and extends it: the extension's letter to the
+/// requester is written in the step's transaction. Answers the case id.
+async fn case_with_a_letter(server: &Server, officer: &str, email: &str) -> String {
+    let (status, case) = server
+        .send(
+            Method::POST,
+            "/api/v1/requests",
+            officer,
+            Some(json!({"kind": "access", "channel": "email",
+                        "requester_name": "Kirsi Kaatuva", "requester_email": email})),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    let id = case["id"].as_str().unwrap().to_string();
+    let to = rekisteri::SystemClock.now().date().plus_days(40);
+    let (status, extended) = server
+        .send(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/extend"),
+            officer,
+            Some(json!({"extended_to": to.to_string(), "reason": "Arkisto on suljettu."})),
+        )
+        .await;
+    assert_eq!(status, 200, "{extended}");
+    id
+}
+
+use rekisteri_domain::Clock;
+
+fn all() -> rekisteri_store::PageRequest {
+    rekisteri_store::PageRequest {
+        after: None,
+        limit: 500,
+        bulk: false,
+    }
+}
+
+/// Every letter of the outbox whose subject names `case`.
+async fn letters_of(app: &TestApp, case: &str) -> Vec<rekisteri_store::MailRecord> {
+    let page = rekisteri_store::PageRequest {
+        after: None,
+        limit: 500,
+        bulk: false,
+    };
+    app.store
+        .outbox(&common::cli(), app.clock.now(), None, &page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.subject.contains(case))
+        .collect()
+}
+
+async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(db: Db) {
+    let Some(app) = TestApp::spawn(db).await else {
+        eprintln!("skipped: set REKISTERI_TEST_POSTGRES to run on PostgreSQL");
+        return;
+    };
+    let officer = app.user("tietosuoja", Role::PrivacyOfficer).await;
+    // A server that runs no jobs: the letter is committed, nothing sends it.
+    let first = Server::start(&app.database_url, &["--no-jobs"]).await;
+    let case = case_with_a_letter(&first, &officer, "kirsi.kaatuva@esimerkki.fi").await;
+    first.kill().await;
+    let waiting = letters_of(&app, &case).await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].state, MailState::Queued);
+
+    // Restarted, with SMTP where CI has it: the letter goes, once.
+    let smtp = smtp();
+    let mut args = vec![];
+    if let Some((url, _)) = &smtp {
+        args.extend(["--smtp-url", url.as_str()]);
+    }
+    let second = Server::start(&app.database_url, &args).await;
+    let started = Instant::now();
+    let left = loop {
+        let letters = letters_of(&app, &case).await;
+        if letters.iter().all(|m| m.state != MailState::Queued)
+            || started.elapsed() > Duration::from_secs(30)
+        {
+            break letters;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(left.len(), 1);
+    let expected = if smtp.is_some() {
+        MailState::Sent
+    } else {
+        MailState::Kept
+    };
+    let jobs = app.store.jobs(None, &all()).await.unwrap().items;
+    assert_eq!(left[0].state, expected, "{jobs:?}");
+    if let Some((_, maildir)) = &smtp {
+        for _ in 0..50 {
+            if delivered(maildir, &case) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // A few more rounds of the runner: still one message.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(delivered(maildir, &case), 1, "the letter went exactly once");
+    }
+    let jobs = app.store.jobs(None, &all()).await.unwrap().items;
+    let delivery: Vec<_> = jobs.iter().filter(|j| j.kind == "deliver_mail").collect();
+    assert_eq!(delivery.len(), 1);
+    assert_eq!((delivery[0].state, delivery[0].tries), (JobState::Done, 1));
+    second.kill().await;
+}
+
+mod sqlite {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart() {
+        super::r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(
+            crate::Db::Sqlite,
+        )
+        .await
+    }
+}
+
+mod postgres {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart() {
+        super::r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(
+            crate::Db::Postgres,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn r11_two_servers_run_each_job_once_and_stop_a_revoked_token_within_ten_seconds() {
+        super::r11_two_servers_run_each_job_once_and_stop_a_revoked_token_within_ten_seconds().await
+    }
+}
+
+async fn r11_two_servers_run_each_job_once_and_stop_a_revoked_token_within_ten_seconds() {
+    let Some(app) = TestApp::spawn(Db::Postgres).await else {
+        eprintln!("skipped: set REKISTERI_TEST_POSTGRES to run on PostgreSQL");
+        return;
+    };
+    let officer = app.user("tietosuoja", Role::PrivacyOfficer).await;
+    let smtp = smtp();
+    let mut args = vec![];
+    if let Some((url, _)) = &smtp {
+        args.extend(["--smtp-url", url.as_str()]);
+    }
+    let a = Server::start(&app.database_url, &args).await;
+    let b = Server::start(&app.database_url, &args).await;
+
+    // Letters written through both servers, every runner claiming.
+    let mut cases = Vec::new();
+    for i in 0..12 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let email = format!("kaksi.palvelinta.{i}@esimerkki.fi");
+        cases.push(case_with_a_letter(server, &officer, &email).await);
+    }
+    let started = Instant::now();
+    loop {
+        let jobs = app.store.jobs(None, &all()).await.unwrap().items;
+        let open = jobs.iter().filter(|j| j.state != JobState::Done).count();
+        if (open == 0 && jobs.len() >= cases.len()) || started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let jobs = app.store.jobs(None, &all()).await.unwrap().items;
+    let delivery: Vec<_> = jobs.iter().filter(|j| j.kind == "deliver_mail").collect();
+    assert_eq!(delivery.len(), cases.len());
+    for job in &delivery {
+        assert_eq!((job.state, job.tries), (JobState::Done, 1), "{job:?}");
+    }
+    if let Some((_, maildir)) = &smtp {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for case in &cases {
+            assert_eq!(delivered(maildir, case), 1, "case {case}: one message");
+        }
+    }
+
+    // A token revoked through one server stops on the other within the
+    // token cache's 10 s.
+    let (_, mine) = b
+        .send(Method::GET, "/api/v1/me/tokens", &officer, None)
+        .await;
+    assert_eq!(
+        a.send(Method::GET, "/api/v1/requests", &officer, None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        b.send(Method::GET, "/api/v1/requests", &officer, None)
+            .await
+            .0,
+        200
+    );
+    let token_id = mine
+        .as_array()
+        .or_else(|| mine["items"].as_array())
+        .and_then(|t| t.first())
+        .and_then(|t| t["id"].as_str())
+        .expect("the officer's token")
+        .to_string();
+    let (status, _) = a
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/me/tokens/{token_id}"),
+            &officer,
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let revoked = Instant::now();
+    let mut stopped = None;
+    while revoked.elapsed() < Duration::from_secs(15) {
+        if b.send(Method::GET, "/api/v1/requests", &officer, None)
+            .await
+            .0
+            == 401
+        {
+            stopped = Some(revoked.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let stopped = stopped.expect("the revoked token stops on the other server");
+    assert!(
+        stopped <= Duration::from_millis(10_500),
+        "stopped after {stopped:?}, beyond the 10 s cache"
+    );
+    a.kill().await;
+    b.kill().await;
+}
