@@ -2,9 +2,10 @@
 //! register's details and the server's settings ([`AppState`]), and the
 //! facts the firewall found about a request ([`ClientIp`], [`Https`]).
 
-use rekisteri_domain::Clock;
+use rekisteri_domain::controller::RegisterDetails;
 use rekisteri_domain::login::SessionTimeouts;
 use rekisteri_domain::network::Network;
+use rekisteri_domain::{Clock, Timestamp};
 use rekisteri_store::Store;
 use std::sync::Arc;
 
@@ -27,8 +28,8 @@ pub struct AppState {
     /// outbox (the database's `mail` table).
     pub mailer: crate::mail::Mailer,
     /// The controller, the register's contact person and the supervisory
-    /// authority (R1, R20).
-    pub register: Arc<rekisteri_domain::controller::RegisterDetails>,
+    /// authority (R1, R20), as stored: read through [`AppState::register`].
+    pub register: Arc<RegisterCache>,
     /// How long a data-subject request may wait for its answer (R14).
     pub answer_period: rekisteri_domain::request::AnswerPeriod,
     /// The public privacy portal: its address, rate limits and link work.
@@ -49,6 +50,53 @@ impl AppState {
             organisation_name: Arc::from(DEFAULT_ORGANISATION),
             time_zone: Arc::new(default_time_zone()),
             imports: Arc::default(),
+        }
+    }
+}
+
+/// How long a server uses the register's details it read before reading
+/// them again: a change made on another server shows within this (R1), as
+/// a revoked token stops within the token cache's.
+pub const REGISTER_CACHE_MICROS: i64 = 10 * 1_000_000;
+
+/// The register's details last read, and when.
+#[derive(Default)]
+pub struct RegisterCache {
+    held: std::sync::Mutex<Option<(Timestamp, Arc<RegisterDetails>)>>,
+}
+
+impl AppState {
+    /// The register's details in force (R1): the stored version, read at
+    /// most every [`REGISTER_CACHE_MICROS`]. If the store cannot be read,
+    /// the details last read (or the seed notice's) serve, and it is logged.
+    pub async fn register(&self) -> Arc<RegisterDetails> {
+        let now = self.clock.now();
+        let held = self.register.held.lock().ok().and_then(|h| h.clone());
+        if let Some((at, details)) = &held
+            && now.micros() >= at.micros()
+            && now.micros() - at.micros() < REGISTER_CACHE_MICROS
+        {
+            return details.clone();
+        }
+        match self.store.register_details().await {
+            Ok(version) => {
+                let details = Arc::new(version.details);
+                if let Ok(mut slot) = self.register.held.lock() {
+                    *slot = Some((now, details.clone()));
+                }
+                details
+            }
+            Err(error) => {
+                tracing::error!(%error, "the register's details could not be read");
+                held.map(|(_, d)| d).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Forgets the details read: a change made here shows at once.
+    pub fn forget_register(&self) {
+        if let Ok(mut slot) = self.register.held.lock() {
+            *slot = None;
         }
     }
 }

@@ -141,7 +141,8 @@ impl Store {
     /// Claims up to `limit` due jobs for the runner `worker` (a token of
     /// its own): pending ones whose time has come, and running ones whose
     /// lease ran out. Each claim counts a try and holds the job for
-    /// `LEASE_MICROS`.
+    /// `LEASE_MICROS`; a running job's `run_at` is its lease's end, so one
+    /// range of the `(state, run_at)` index finds both kinds.
     pub async fn claim_jobs(
         &self,
         worker: &str,
@@ -153,9 +154,9 @@ impl Store {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE jobs SET state = 'running', tries = tries + 1, lease_until = $1, claimed_by = $2, \
-             updated_at = $3 WHERE id IN (SELECT id FROM jobs \
-             WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND lease_until <= $3) \
+            "UPDATE jobs SET state = 'running', tries = tries + 1, lease_until = $1, run_at = $1, \
+             claimed_by = $2, updated_at = $3 WHERE id IN (SELECT id FROM jobs \
+             WHERE state IN ('pending', 'running') AND run_at <= $3 \
              ORDER BY run_at, id LIMIT $4{lock}) \
              RETURNING id, payload, tries"
         );

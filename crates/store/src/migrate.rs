@@ -90,6 +90,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0009_jobs.sql"),
     },
+    Migration {
+        version: 11,
+        name: "register",
+        shared: include_str!("../migrations/0011_register.sql"),
+        sqlite: include_str!("../migrations/sqlite/0011_register.sql"),
+        postgres: include_str!("../migrations/postgres/0011_register.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

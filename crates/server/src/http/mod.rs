@@ -17,6 +17,7 @@ mod people;
 mod permissions;
 mod recipients;
 mod rectification;
+mod register;
 mod report;
 mod requests;
 mod search;
@@ -118,7 +119,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(requests::router())
                 .merge(rectification::router())
                 .merge(erasure::router())
-                .merge(jobs::router()),
+                .merge(jobs::router())
+                .merge(register::router()),
         )
         .split_for_parts()
 }

@@ -69,7 +69,7 @@ async fn rectify(
     let corrections = parse_corrections(&body.corrections)?;
     let actor = caller.actor(PURPOSE);
     let now = s.clock.now();
-    let register = s.register.clone();
+    let register = s.register().await;
     // The notices are written with the corrections, in their transaction.
     let rectified = s
         .store
@@ -78,7 +78,7 @@ async fn rectify(
             (letters.into_iter().map(|(_, l)| l).collect(), Some(note))
         })
         .await?;
-    let (letters, _) = notices_of(&s.register, &rectified);
+    let (letters, _) = notices_of(&register, &rectified);
     let notices = letters
         .into_iter()
         .map(|(to_whom, letter)| {

@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::Actor;
+use rekisteri_domain::controller::RegisterDetails;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::mail::{Addressee, Letter, MailKind};
 use rekisteri_domain::portal::{
@@ -157,6 +158,7 @@ async fn send_link(
         limit: RateLimit::PER_EMAIL,
     };
     let url = format!("{}/portal/verify/{token}", s.portal.public_url);
+    let register = s.register().await;
     // The link's letter is written with the link, in its transaction: about
     // the person when the address is one person's.
     let letter = |people: &[PersonId]| {
@@ -164,7 +166,7 @@ async fn send_link(
             [one] => Some(*one),
             _ => None,
         };
-        Some(link_mail(&s, &email, &url, lang, about))
+        Some(link_mail(&register, &email, &url, lang, about))
     };
     if let Err(error) = s
         .store
@@ -177,15 +179,15 @@ async fn send_link(
 
 /// The link's mail, in the language the person asked in (the other below).
 fn link_mail(
-    s: &AppState,
+    register: &RegisterDetails,
     email: &Email,
     url: &str,
     lang: Lang,
     about: Option<PersonId>,
 ) -> Letter {
     let minutes = LINK_LIFETIME_MICROS / 60_000_000;
-    let controller = &s.register.controller.name;
-    let contact = &s.register.contact;
+    let controller = &register.controller.name;
+    let contact = &register.contact;
     let fi = format!(
         "Hei,\n\npyysitte pääsyä tietoihinne rekisterinpitäjän {controller} tietosuojaportaalissa. Avatkaa linkki \
          {minutes} minuutin kuluessa ja vahvistakaa painikkeella:\n\n{url}\n\n\

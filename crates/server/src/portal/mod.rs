@@ -152,7 +152,7 @@ impl Visitor {
                 purpose: Purpose::RegisterMaintenance,
                 client_ip: parts.extensions.get::<ClientIp>().map(|c| c.0),
             },
-            register: state.register.clone(),
+            register: state.register().await,
             now,
         })
     }
@@ -354,7 +354,7 @@ async fn errors(State(state): State<AppState>, mut request: Request, next: Next)
             csrf: String::new(),
             path: "/portal".into(),
             signed_in: false,
-            register: state.register.clone(),
+            register: state.register().await,
         },
         status: status.as_u16(),
         l,

@@ -132,7 +132,7 @@ async fn notify(
             .map_err(|e| store_error("the job could not end", e))?;
         return Ok(());
     };
-    let register = s.register.clone();
+    let register = s.register().await;
     let letter = letters::erasure_notice(&register, person, &notice, forgotten);
     let actor = system();
     let entries: Vec<_> = notice

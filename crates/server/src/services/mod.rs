@@ -13,5 +13,6 @@ pub mod marketing;
 pub mod periodic;
 pub mod permissions;
 pub mod portal;
+pub mod register;
 pub mod report;
 pub mod requests;

@@ -42,7 +42,7 @@ pub async fn run_due_erasures(store: &Store, at: Timestamp) -> Result<usize, Sto
 /// and 2 days before each open case's deadline, once each: the reminder's
 /// letter and its mark are one transaction, so two servers write it once.
 async fn write_reminders(state: &AppState, at: Timestamp) -> Result<usize, StoreError> {
-    let register = state.register.clone();
+    let register = state.register().await;
     let mut written = 0;
     for (case, reminder) in state.store.reminders_due(at).await? {
         let letter = letters::reminder(&register, &case, reminder);

@@ -75,9 +75,10 @@ pub async fn respond(
     format: ReportFormat,
     lang: Lang,
 ) -> Result<Response, ApiError> {
+    let register = state.register().await;
     let report = state
         .store
-        .access_report(actor, state.clock.now(), person, &state.register)
+        .access_report(actor, state.clock.now(), person, &register)
         .await?;
     let locale = Locale::new(lang, state.time_zone.clone());
     let body = render(&report, format, locale)?;

@@ -160,7 +160,7 @@ pub(crate) async fn take_step(
     let change = step_change(step, body)?;
     // The letter is written with the change, in its transaction; its job
     // sends it after the commit.
-    let register = s.register.clone();
+    let register = s.register().await;
     let letter = move |case: &RequestCase| match step {
         "extend" => Some(letters::extension(&register, case)),
         "answer" => Some(letters::answer(&register, case)),

@@ -29,6 +29,7 @@ mod person_marketing_forms;
 mod person_page;
 mod recipients;
 mod requests;
+mod settings;
 mod start;
 
 pub(crate) use crate::pages::{render, see_other};
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(jobs::router())
+        .merge(settings::router())
         .merge(audit::router())
         .merge(organisations::router())
         .merge(links::router())
