@@ -48,7 +48,7 @@ pub use audit_log::{AuditFilter, AuditRecord};
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
 pub use erasure::{ErasureOutcome, NoticedDisclosure, RecipientNotice, ScheduledErasure};
-pub use error::StoreError;
+pub use error::{Blocker, StoreError};
 pub use jobs::{ClaimedJob, JobRecord};
 pub use logins::{Credentials, account_key, address_key};
 pub use mail::MailRecord;

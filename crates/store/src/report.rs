@@ -399,7 +399,7 @@ impl Store {
                 .await?;
         }
         let id = person.to_string();
-        let found = people::load(&mut *tx, self.backend, std::slice::from_ref(&id))
+        let found = people::load(&mut *tx, self.backend, std::slice::from_ref(&id), at)
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;

@@ -27,6 +27,7 @@ mod person_marketing;
 mod person_marketing_forms;
 mod person_page;
 mod recipients;
+mod refusals;
 mod requests;
 mod start;
 
