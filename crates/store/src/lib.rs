@@ -18,6 +18,7 @@ mod contacts;
 mod disclosures;
 mod erasure;
 mod error;
+mod export_copies;
 mod import;
 mod jobs;
 mod logins;

@@ -90,6 +90,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0009_jobs.sql"),
     },
+    Migration {
+        version: 10,
+        name: "export_copies",
+        shared: include_str!("../migrations/0010_export_copies.sql"),
+        sqlite: include_str!("../migrations/sqlite/0010_export_copies.sql"),
+        postgres: include_str!("../migrations/postgres/0010_export_copies.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
