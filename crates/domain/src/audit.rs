@@ -85,6 +85,8 @@ code_enum!(
         Job = "job",
         /// A letter the register wrote (the outbox).
         Mail = "mail",
+        /// A copy of people's data written to a file (R21), and who is in it.
+        ExportCopy = "export_copy",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

@@ -106,6 +106,8 @@ record_id!(
     JobId,
     /// A letter the register wrote (the `mail` table).
     MailId,
+    /// A copy of personal data written to a file (R21: exports on disk).
+    ExportCopyId,
 );
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod controller;
 pub mod disclosure;
 pub mod erasure;
 pub mod error;
+pub mod export_copy;
 pub mod ids;
 pub mod job;
 pub mod login;

@@ -327,6 +327,9 @@ pub struct Person {
     pub addresses: Vec<SourcedAddress>,
     pub relationship_started_on: Option<Date>,
     pub relationship_ended_on: Option<Date>,
+    /// Whether the person's processing is restricted now (R18): the data
+    /// is only stored, and staff see the person marked.
+    pub restricted: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -10,9 +10,10 @@
 use crate::billing::{InvoiceStatus, OrderStatus};
 use crate::controller::RegisterDetails;
 use crate::disclosure::{DataCategory, DisclosureGround};
+use crate::export_copy::ExportKind;
 use crate::ids::{
-    DisclosureId, InvoiceId, LinkId, NoteId, OrderId, OrganisationId, PersonId, RequestId,
-    RestrictionId,
+    DisclosureId, ExportCopyId, InvoiceId, LinkId, NoteId, OrderId, OrganisationId, PersonId,
+    RequestId, RestrictionId,
 };
 use crate::marketing::{Channel, MarketingPurpose, PermissionState};
 use crate::note::NoteKind;
@@ -47,6 +48,9 @@ pub struct AccessReport {
     pub restrictions: Vec<ReportRestriction>,
     /// Every disclosure of the person's data (R6, GDPR 15(1)(c)), oldest first.
     pub disclosures: Vec<ReportDisclosure>,
+    /// The files the person's data was written to (R21), oldest first.
+    #[serde(default)]
+    pub export_copies: Vec<ReportExportCopy>,
     /// The person's data-subject requests and their steps (R14–R21).
     pub requests: Vec<ReportRequest>,
     pub processing: Processing,
@@ -201,6 +205,19 @@ pub struct ReportDisclosure {
     pub disclosed_at: Timestamp,
     /// The person's records sent: `person`, `contact`, `link`, `order`, `invoice`, each with its id.
     pub records: Vec<ReportRecord>,
+}
+
+/// A file the person's data was written to (R21: an export kept on disk,
+/// destroyed when the person is erased): what wrote it, for what purpose,
+/// where, when, and how many people are in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportExportCopy {
+    pub id: ExportCopyId,
+    pub kind: ExportKind,
+    pub purpose: Purpose,
+    pub path: String,
+    pub people: i64,
+    pub made_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -441,6 +458,7 @@ impl AccessReport {
                 (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id))
             });
         }
+        self.export_copies.sort_by_key(|x| (x.made_at, x.id));
         self.requests.sort_by_key(|x| (x.received_at, x.id));
         for r in &mut self.requests {
             r.events.sort_by_key(|e| e.at);
@@ -457,6 +475,7 @@ impl AccessReport {
             + self.permissions.len()
             + self.restrictions.len()
             + self.disclosures.len()
+            + self.export_copies.len()
             + self
                 .requests
                 .iter()

@@ -22,6 +22,19 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// 409 with the records that must change first (`active_contacts`,
+    /// `has_notes`, `invoiced`); the body names each in `records`.
+    Blocked {
+        code: &'static str,
+        message: String,
+        records: Vec<rekisteri_store::Blocker>,
+    },
+    /// 410: a route retired for another (`use_erasure`: a person is erased,
+    /// never plainly deleted); the message names the route to use.
+    Gone {
+        code: &'static str,
+        message: String,
+    },
     /// 409 caused by one field of the input (`erased_person`, R8).
     ConflictOn {
         code: &'static str,
@@ -67,7 +80,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `invalid`, `not_found`, `version_mismatch`, `precondition_required`,
-    /// `unauthorized`, `forbidden`, a hold code, or `internal`.
+    /// `unauthorized`, `forbidden`, `held`, `restricted` (R18),
+    /// `active_contacts`, `has_notes`, `invoiced` (with `records`),
+    /// `use_erasure` (410), or `internal`.
     pub code: String,
     pub message: String,
     /// The (first) field that is wrong.
@@ -83,6 +98,11 @@ pub struct ErrorDetail {
     /// (`open_invoice`, `debt_collection`, `organisation_contact`) and message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holds: Option<Vec<HoldShown>>,
+    /// With `active_contacts`, `has_notes` and `invoiced`: the records in
+    /// the way (`kind` link, note or invoice; `id`; the `person_id` it is
+    /// about), each to be ended or moved first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<Vec<rekisteri_store::Blocker>>,
 }
 
 /// A hold as the API shows it: its code and details, and the reason in words.
@@ -127,6 +147,15 @@ impl From<StoreError> for ApiError {
             StoreError::VersionMismatch { current } => Self::VersionMismatch { current },
             StoreError::Invalid(i) => Self::Invalid(i),
             StoreError::Conflict { code, message } => Self::Conflict { code, message },
+            StoreError::Blocked {
+                code,
+                message,
+                records,
+            } => Self::Blocked {
+                code,
+                message,
+                records,
+            },
             StoreError::ConflictOn {
                 code,
                 field,
@@ -157,6 +186,7 @@ fn detail(code: &str, message: impl Into<String>) -> ErrorDetail {
         fields: None,
         current_version: None,
         holds: None,
+        records: None,
     }
 }
 
@@ -191,6 +221,16 @@ impl IntoResponse for ApiError {
                 ),
             ),
             Self::Conflict { code, message } => (StatusCode::CONFLICT, detail(code, message)),
+            Self::Blocked {
+                code,
+                message,
+                records,
+            } => {
+                let mut d = detail(code, message);
+                d.records = Some(records);
+                (StatusCode::CONFLICT, d)
+            }
+            Self::Gone { code, message } => (StatusCode::GONE, detail(code, message)),
             Self::ConflictOn {
                 code,
                 field,

@@ -255,6 +255,7 @@ mod tests {
             addresses: vec![address("postal"), address("billing")],
             relationship_started_on: None,
             relationship_ended_on: None,
+            restricted: false,
             created_at: at,
             updated_at: at,
         }

@@ -17,7 +17,7 @@ on_both_backends!(
     stale_if_match_gets_412_and_missing_gets_428,
     b1_every_personal_data_read_and_write_leaves_an_audit_row_with_purpose,
     b6_search_finds_prefixes_emails_organisations_and_notes,
-    r8_r19_delete_is_held_by_open_invoices_and_contact_roles,
+    r8_r19_erasure_is_held_by_open_invoices_and_contact_roles,
 );
 
 pub async fn api_needs_a_bearer_token_but_healthz_does_not(app: TestApp) {
@@ -200,14 +200,15 @@ async fn stale_if_match_gets_412_and_missing_gets_428(app: TestApp) {
         )
         .await;
     assert_eq!(none.status, 428);
-    let stale_delete = app.delete(&path, &etag).await;
-    assert_eq!(stale_delete.status, 412);
+    // R21: a person is erased, never plainly deleted, whatever the version.
+    for version in [etag.as_str(), "\"2\""] {
+        let gone = app.delete(&path, version).await.expect(410);
+        assert_eq!(gone["error"]["code"], "use_erasure");
+    }
     assert_eq!(
         app.get(&path).await.expect(200)["last_name"],
         "Virtanen-Korhonen"
     );
-    app.delete(&path, "\"2\"").await.expect(204);
-    assert_eq!(app.get(&path).await.status, 404);
 }
 
 async fn b1_every_personal_data_read_and_write_leaves_an_audit_row_with_purpose(app: TestApp) {
@@ -350,27 +351,30 @@ async fn b6_search_finds_prefixes_emails_organisations_and_notes(app: TestApp) {
     assert_eq!(app.get("/api/v1/search?q=x&kinds=cats").await.status, 422);
 }
 
-async fn r8_r19_delete_is_held_by_open_invoices_and_contact_roles(app: TestApp) {
-    let (id, etag) = create_person(&app, "Matti", "Virtanen").await;
+async fn r8_r19_erasure_is_held_by_open_invoices_and_contact_roles(app: TestApp) {
+    let officer = app
+        .user("tietosuoja", rekisteri_domain::Role::PrivacyOfficer)
+        .await;
+    let erase = |id: String| {
+        let (app, officer) = (&app, officer.clone());
+        async move {
+            app.send(
+                Method::POST,
+                &format!("/api/v1/people/{id}/erasure"),
+                Some(&officer),
+                None,
+                Some(json!({})),
+            )
+            .await
+        }
+    };
+    let (id, _) = create_person(&app, "Matti", "Virtanen").await;
     let invoice = app
         .post("/api/v1/invoices", json!({"person_id": id, "number": "L-1", "issued_on": "2026-11-01", "due_on": "2026-11-15", "total_cents": 12400}))
         .await;
     let invoice_etag = invoice.etag();
     let invoice = invoice.expect(201);
     assert_eq!(invoice["status"], "open");
-    let held = app.delete(&format!("/api/v1/people/{id}"), &etag).await;
-    assert_eq!(held.status, 409);
-    assert_eq!(held.body["error"]["code"], "hold_open_invoice");
-
-    let paid = json!({"person_id": id, "number": "L-1", "status": "paid", "issued_on": "2026-11-01", "due_on": "2026-11-15", "total_cents": 12400});
-    app.put(
-        &format!("/api/v1/invoices/{}", invoice["id"].as_str().unwrap()),
-        &invoice_etag,
-        paid,
-    )
-    .await
-    .expect(200);
-
     let org = app
         .post("/api/v1/organisations", json!({"name": "Mediateko Oy"}))
         .await
@@ -384,11 +388,29 @@ async fn r8_r19_delete_is_held_by_open_invoices_and_contact_roles(app: TestApp) 
     let link_etag = link.etag();
     let link = link.expect(201);
     assert_eq!(link["is_active_contact_person"], true);
-    let held = app.delete(&format!("/api/v1/people/{id}"), &etag).await;
-    assert_eq!(held.status, 409);
-    assert_eq!(held.body["error"]["code"], "hold_contact_person");
+    let held = erase(id.clone()).await.expect(409);
+    assert_eq!(held["error"]["code"], "held");
+    let mut codes: Vec<&str> = held["error"]["holds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["code"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, ["open_invoice", "organisation_contact"]);
 
-    // The contact role ended yesterday: the hold is gone.
+    // Paid: the contact role still holds the scheduled erasure.
+    let paid = json!({"person_id": id, "number": "L-1", "status": "paid", "issued_on": "2026-11-01", "due_on": "2026-11-15", "total_cents": 12400});
+    app.put(
+        &format!("/api/v1/invoices/{}", invoice["id"].as_str().unwrap()),
+        &invoice_etag,
+        paid,
+    )
+    .await
+    .expect(200);
+    app.get(&format!("/api/v1/people/{id}")).await.expect(200);
+
+    // The contact role ended yesterday: the hold is gone, the erasure runs.
     let ended =
         json!({"organisation_id": org["id"], "is_contact_person": true, "ended_on": "2026-11-23"});
     let link = app
@@ -403,9 +425,7 @@ async fn r8_r19_delete_is_held_by_open_invoices_and_contact_roles(app: TestApp) 
         .await
         .expect(200);
     assert_eq!(link["is_active_contact_person"], false);
-    app.delete(&format!("/api/v1/people/{id}"), &etag)
-        .await
-        .expect(204);
+    app.get(&format!("/api/v1/people/{id}")).await.expect(404);
     // The invoice stays for the accounting law, without the person.
     assert_eq!(app.count("people").await, 0);
     assert_eq!(app.count("person_contacts").await, 0);

@@ -169,6 +169,9 @@ async fn fill(app: &TestApp, person: &str, officer: &str) -> Vec<Needle> {
     .execute(app.store.write_pool())
     .await
     .unwrap();
+    // R21: a file the person's data was written to (the command line's
+    // record of it).
+    let copy = record_copy(app, person, "/srv/viennit/kattavuus-R21.json").await;
     // Restriction last: a restricted person may not be disclosed.
     app.send(
         reqwest::Method::POST,
@@ -212,6 +215,9 @@ async fn fill(app: &TestApp, person: &str, officer: &str) -> Vec<Needle> {
             csv: format!("invoice:{invoice}"),
             html: invoice.clone(),
         },
+        needle("export_copies", "/srv/viennit/kattavuus-R21.json"),
+        // Only the copies the person is in: the copy's id shows nowhere else.
+        needle("export_copy_people", &copy),
         needle("requests", "Haluan tietoni R14"),
         needle("requests", "pyytaja.r14@esimerkki.fi"),
         needle("request_events", "Saapui sähköpostilla R14"),
@@ -317,7 +323,27 @@ async fn r14_r16_the_access_report_covers_every_personal_data_table(app: TestApp
 }
 
 /// The other person's values: a note, an order, an email.
+/// Records a file with the person in it, as `export people --output` does;
+/// returns the copy's id.
+async fn record_copy(app: &TestApp, person: &str, path: &str) -> String {
+    use rekisteri_domain::export_copy::{ExportKind, NewExportCopy};
+    use rekisteri_domain::values::Parse;
+    let copy = NewExportCopy {
+        kind: ExportKind::People,
+        path: path.into(),
+        disclosure_id: None,
+        people: vec![rekisteri_domain::ids::PersonId::parse(person).unwrap()],
+    };
+    app.store
+        .record_export_copy(&common::cli(), app.clock.now(), copy)
+        .await
+        .unwrap()
+        .id
+        .to_string()
+}
+
 async fn fill_other(app: &TestApp, other: &str) -> Vec<&'static str> {
+    record_copy(app, other, "/srv/viennit/toisen-ZQX.json").await;
     app.post(
         "/api/v1/notes",
         json!({"person_id": other, "kind": "meeting_note", "body": "Toisen salaisuus ZQX"}),
@@ -332,6 +358,7 @@ async fn fill_other(app: &TestApp, other: &str) -> Vec<&'static str> {
     .await
     .expect(201);
     vec![
+        "/srv/viennit/toisen-ZQX.json",
         "Toisen salaisuus ZQX",
         "TOISEN-TILAUS-9",
         "Ulkopuolinen",

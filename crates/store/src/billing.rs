@@ -6,7 +6,7 @@ use crate::rows::{
     text, text_or_null, ts,
 };
 use crate::rows::{bump_version, exists};
-use crate::{Backend, Page, PageRequest, Store, StoreError, audit};
+use crate::{Backend, Blocker, Page, PageRequest, Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::billing::{Invoice, NewInvoice, NewOrder, Order, OrderLine};
@@ -232,6 +232,8 @@ impl Store {
         let id = OrderId::new(at);
         let mut tx = self.write.begin().await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
+        // R18: no new order is processed for a restricted person.
+        crate::restrictions::refuse_write(&mut tx, at, &[new.person_id]).await?;
         rows::insert_records(
             &mut tx,
             "orders",
@@ -326,8 +328,10 @@ impl Store {
         new: NewOrder,
     ) -> Result<Order, StoreError> {
         let mut tx = self.write.begin().await?;
+        let before = order_in(&mut tx, id).await?.person_id;
         bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
+        crate::restrictions::refuse_write(&mut tx, at, &[before, new.person_id]).await?;
         rows::update_record(&mut tx, "orders", &id.to_string(), order_values(&new, at)).await?;
         sqlx::query("DELETE FROM order_lines WHERE order_id = $1")
             .bind(id.to_string())
@@ -350,16 +354,49 @@ impl Store {
         Ok(order)
     }
 
+    /// Deletes the order. Refused while an invoice refers to it (409
+    /// `invoiced`, naming each: invoices are accounting records, and the
+    /// order is what they bill) or while its person is restricted (R18).
+    /// Answers the order as it was.
     pub async fn delete_order(
         &self,
         actor: &Actor,
         at: Timestamp,
         id: OrderId,
         expected: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Order, StoreError> {
         let mut tx = self.write.begin().await?;
         let order = order_in(&mut tx, id).await?;
         bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
+        let invoices: Vec<Blocker> = sqlx::query(
+            "SELECT id, person_id, number FROM invoices WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Blocker {
+                kind: "invoice".into(),
+                id: text(r, "id")?,
+                person_id: opt_parsed(r, "person_id")?,
+                label: Some(text(r, "number")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        if !invoices.is_empty() {
+            let numbers: Vec<&str> = invoices.iter().filter_map(|i| i.label.as_deref()).collect();
+            return Err(StoreError::Blocked {
+                code: "invoiced",
+                message: format!(
+                    "the order is invoiced (invoice {}): invoices are accounting records, so the \
+                     order they bill stays; cancel it instead",
+                    numbers.join(", ")
+                ),
+                records: invoices,
+            });
+        }
+        crate::restrictions::refuse_write(&mut tx, at, &[order.person_id]).await?;
         sqlx::query("DELETE FROM orders WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -376,7 +413,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(order)
     }
 
     pub async fn create_invoice(

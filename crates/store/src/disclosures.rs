@@ -17,6 +17,7 @@ use rekisteri_domain::disclosure::{
     DisclosedPerson, DisclosedRecord, DisclosedValue, Disclosure, DisclosureChannel, NewDisclosure,
     SentRecord, categories_code, parse_categories,
 };
+use rekisteri_domain::export_copy::{ExportKind, NewExportCopy};
 use rekisteri_domain::ids::{DisclosureId, PersonId};
 use rekisteri_domain::person::ContactKind;
 use rekisteri_domain::restriction::{Restriction, person_restricted, value_restricted};
@@ -400,6 +401,19 @@ impl Store {
         channel: DisclosureChannel,
         new: NewDisclosure,
     ) -> Result<(Disclosure, DisclosedData), StoreError> {
+        self.disclose_to(actor, at, channel, new, None).await
+    }
+
+    /// [`Store::disclose`], the data going to the file at `copy_path`: the
+    /// copy is recorded in the same transaction (R21, `export_copies`).
+    pub async fn disclose_to(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        channel: DisclosureChannel,
+        new: NewDisclosure,
+        copy_path: Option<String>,
+    ) -> Result<(Disclosure, DisclosedData), StoreError> {
         let mut tx = self.write.begin().await?;
         if !crate::purposes::in_use(&mut tx, new.purpose).await? {
             return Err(StoreError::field(
@@ -482,6 +496,15 @@ impl Store {
             })
             .collect();
         audit::insert(&mut tx, &entries).await?;
+        if let Some(path) = copy_path {
+            let copy = NewExportCopy {
+                kind: ExportKind::Disclosure,
+                path,
+                disclosure_id: Some(id),
+                people: new.person_ids.clone(),
+            };
+            crate::export_copies::insert(&mut tx, &for_purpose, at, &copy).await?;
+        }
         tx.commit().await?;
         let disclosure = Disclosure {
             id,

@@ -1,4 +1,22 @@
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::{FieldError, Invalid};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A record that stands in the way of an operation and must change first:
+/// an organisation's contact link not ended, its note, an order's invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Blocker {
+    /// `link`, `note` or `invoice`.
+    pub kind: String,
+    pub id: String,
+    /// The person the record is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<PersonId>,
+    /// A word that tells the record apart: an invoice's number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
 
 /// What can go wrong in the store, in terms the edges map to responses.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +33,14 @@ pub enum StoreError {
     /// The operation conflicts with the register's state (a hold, a duplicate).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A conflict with records that must change first; `records` names each
+    /// (an organisation's active contacts, its notes; an order's invoices).
+    #[error("{message}")]
+    Blocked {
+        code: &'static str,
+        message: String,
+        records: Vec<Blocker>,
+    },
     /// A conflict caused by one field of the input (an erased person's
     /// email address, R8).
     #[error("{field}: {message}")]

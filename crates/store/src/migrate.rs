@@ -91,6 +91,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_jobs.sql"),
     },
     Migration {
+        version: 10,
+        name: "export_copies",
+        shared: include_str!("../migrations/0010_export_copies.sql"),
+        sqlite: include_str!("../migrations/sqlite/0010_export_copies.sql"),
+        postgres: include_str!("../migrations/postgres/0010_export_copies.sql"),
+    },
+    Migration {
         version: 11,
         name: "register",
         shared: include_str!("../migrations/0011_register.sql"),

@@ -97,6 +97,8 @@ impl Store {
         let id = NoteId::new(at);
         let mut tx = self.write.begin().await?;
         check_refs(&mut tx, &new).await?;
+        // R18: nothing new is written about a restricted person.
+        crate::restrictions::refuse_write(&mut tx, at, &[new.person_id]).await?;
         let mut values = note_values(&new, at);
         values.push(("created_by", text_or_null(actor.user)));
         rows::insert_records(&mut tx, "notes", vec![new_record(id, at, values)]).await?;
@@ -202,6 +204,8 @@ impl Store {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "notes", &id.to_string(), expected, at).await?;
         check_refs(&mut tx, &new).await?;
+        let before = note_in(&mut tx, id).await?.person_id;
+        crate::restrictions::refuse_write(&mut tx, at, &[before, new.person_id]).await?;
         rows::update_record(&mut tx, "notes", &id.to_string(), note_values(&new, at)).await?;
         search::put(&mut tx, SearchRow::note(id, &new)).await?;
         audit::insert(
@@ -224,6 +228,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let note = note_in(&mut tx, id).await?;
         bump_version(&mut tx, "notes", &id.to_string(), expected, at).await?;
+        crate::restrictions::refuse_write(&mut tx, at, &[note.person_id]).await?;
         sqlx::query("DELETE FROM notes WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)

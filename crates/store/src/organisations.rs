@@ -2,12 +2,12 @@
 
 use crate::people::reindex;
 use crate::rows::{
-    self, Arg, Select, Values, int, new_record, opt_date, opt_text, parsed, provenance,
+    self, Arg, Select, Values, int, new_record, opt_date, opt_parsed, opt_text, parsed, provenance,
     source_values, text, text_or_null, ts,
 };
 use crate::rows::{bump_version, exists};
 use crate::search::SearchRow;
-use crate::{Page, PageRequest, Store, StoreError, audit, search};
+use crate::{Blocker, Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{LinkId, OrganisationId, PersonId};
 use rekisteri_domain::organisation::{
@@ -228,6 +228,11 @@ impl Store {
         Ok(org)
     }
 
+    /// Deletes the organisation. Refused while it has contact links not
+    /// ended (409 `active_contacts`, naming each: they may be R19 holds;
+    /// end them first, each an audited change) or notes (409 `has_notes`:
+    /// nothing goes silently with it); a restricted person's ended link
+    /// stays too (R18). The ended links go with it.
     pub async fn delete_organisation(
         &self,
         actor: &Actor,
@@ -237,16 +242,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "organisations", &id.to_string(), expected, at).await?;
-        let notes: Vec<String> = sqlx::query("SELECT id FROM notes WHERE organisation_id = $1")
-            .bind(id.to_string())
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| text(r, "id"))
-            .collect::<Result<_, _>>()?;
-        for note in &notes {
-            search::remove(&mut tx, "note", note).await?;
-        }
+        refuse_delete(&mut tx, at, id).await?;
         let members: Vec<PersonId> = sqlx::query(
             "SELECT DISTINCT person_id FROM person_organisations WHERE organisation_id = $1",
         )
@@ -256,21 +252,40 @@ impl Store {
         .iter()
         .map(|r| parsed(r, "person_id"))
         .collect::<Result<_, _>>()?;
+        let links: Vec<(LinkId, PersonId)> = sqlx::query(
+            "SELECT id, person_id FROM person_organisations WHERE organisation_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((parsed(r, "id")?, parsed(r, "person_id")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+        let people: Vec<Option<PersonId>> = members.iter().copied().map(Some).collect();
+        crate::restrictions::refuse_write(&mut tx, at, &people).await?;
         sqlx::query("DELETE FROM organisations WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
         search::remove(&mut tx, "organisation", &id.to_string()).await?;
-        for person in members {
-            reindex(&mut tx, person).await?;
-            // R19: the links went with the organisation.
-            crate::erasure::queue_recheck(&mut tx, at, Some(person)).await?;
+        for person in &members {
+            reindex(&mut tx, *person).await?;
+            // R19: the ended links went with the organisation.
+            crate::erasure::queue_recheck(&mut tx, at, Some(*person)).await?;
         }
-        audit::insert(
-            &mut tx,
-            &[actor.entry(at, AuditAction::Delete, RecordType::Organisation, id, None)],
-        )
-        .await?;
+        let mut entries =
+            vec![actor.entry(at, AuditAction::Delete, RecordType::Organisation, id, None)];
+        // B1: each ended link that went with it is a write of its person's data.
+        entries.extend(links.iter().map(|(link, person)| {
+            actor.entry(
+                at,
+                AuditAction::Delete,
+                RecordType::Link,
+                *link,
+                Some(*person),
+            )
+        }));
+        audit::insert(&mut tx, &entries).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -285,6 +300,7 @@ impl Store {
         let id = LinkId::new(at);
         let mut tx = self.write.begin().await?;
         exists(&mut tx, "people", None, &person.to_string()).await?;
+        crate::restrictions::refuse_write(&mut tx, at, &[Some(person)]).await?;
         exists(
             &mut tx,
             "organisations",
@@ -356,6 +372,7 @@ impl Store {
     ) -> Result<Link, StoreError> {
         let mut tx = self.write.begin().await?;
         link_in(&mut tx, person, id, at.date()).await?;
+        crate::restrictions::refuse_write(&mut tx, at, &[Some(person)]).await?;
         exists(
             &mut tx,
             "organisations",
@@ -401,6 +418,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         link_in(&mut tx, person, id, at.date()).await?;
+        crate::restrictions::refuse_write(&mut tx, at, &[Some(person)]).await?;
         bump_version(
             &mut tx,
             "person_organisations",
@@ -424,6 +442,74 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// What keeps an organisation from being deleted: its contact links not
+/// ended by today (409 `active_contacts`), then its notes (409 `has_notes`).
+async fn refuse_delete(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    id: OrganisationId,
+) -> Result<(), StoreError> {
+    let today = at.date();
+    let open: Vec<Blocker> = sqlx::query(
+        "SELECT id, person_id, ended_on FROM person_organisations WHERE organisation_id = $1 ORDER BY id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .filter_map(|r| match opt_date(r, "ended_on") {
+        Ok(Some(ended)) if ended < today => None,
+        Ok(_) => Some(blocker(r, "link")),
+        Err(e) => Some(Err(e)),
+    })
+    .collect::<Result<_, _>>()?;
+    if !open.is_empty() {
+        let people: Vec<String> = open
+            .iter()
+            .filter_map(|b| b.person_id.map(|p| p.to_string()))
+            .collect();
+        return Err(StoreError::Blocked {
+            code: "active_contacts",
+            message: format!(
+                "the organisation has {} contact link(s) not ended (people {}): end each link first \
+                 (an audited change; an active contact person holds their erasure, R19)",
+                open.len(),
+                people.join(", ")
+            ),
+            records: open,
+        });
+    }
+    let notes: Vec<Blocker> =
+        sqlx::query("SELECT id, person_id FROM notes WHERE organisation_id = $1 ORDER BY id")
+            .bind(id.to_string())
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| blocker(r, "note"))
+            .collect::<Result<_, _>>()?;
+    if !notes.is_empty() {
+        return Err(StoreError::Blocked {
+            code: "has_notes",
+            message: format!(
+                "the organisation has {} note(s): move or delete them first, so none goes unseen",
+                notes.len()
+            ),
+            records: notes,
+        });
+    }
+    Ok(())
+}
+
+/// A row's `id` and `person_id` as a record in the way.
+fn blocker(row: &AnyRow, kind: &str) -> Result<Blocker, sqlx::Error> {
+    Ok(Blocker {
+        kind: kind.into(),
+        id: text(row, "id")?,
+        person_id: opt_parsed(row, "person_id")?,
+        label: None,
+    })
 }
 
 /// The link, if it belongs to the person (object-level check).

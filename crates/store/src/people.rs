@@ -5,14 +5,12 @@ use crate::contacts::{
 };
 use crate::rows::{
     self, Arg, Select, Values, bump_version, int, int_or_null, new_record, opt_date, opt_text,
-    parsed, provenance, text, text_or_null, ts,
+    opt_ts, parsed, provenance, text, text_or_null, ts,
 };
 use crate::search::SearchRow;
 use crate::{Backend, Page, PageRequest, Store, StoreError, audit, search};
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
-use rekisteri_domain::billing::InvoiceStatus;
 use rekisteri_domain::ids::PersonId;
-use rekisteri_domain::organisation::is_active_contact;
 use rekisteri_domain::person::{NewPerson, Person};
 use rekisteri_domain::restriction::without_restricted_values;
 use rekisteri_domain::{Provenance, Timestamp};
@@ -58,17 +56,52 @@ fn person_from_row(row: &AnyRow) -> Result<Person, sqlx::Error> {
         addresses: Vec::new(),
         relationship_started_on: opt_date(row, "relationship_started_on")?,
         relationship_ended_on: opt_date(row, "relationship_ended_on")?,
+        restricted: false,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
     })
 }
 
-/// Loads people with their contact values, in the order of `ids`.
+/// When the person's restriction as a whole began, of those not lifted
+/// (R18); compared with a moment in [`mark`].
+const RESTRICTED_FROM: &str = "(SELECT MIN(r.starts_at) FROM restrictions r WHERE r.person_id = p.id \
+     AND r.value_kind IS NULL AND r.lifted_at IS NULL) AS restricted_from";
+
+/// The person, marked restricted when a restriction begun by `at` holds.
+pub(crate) fn mark(
+    mut person: Person,
+    restricted_from: Option<Timestamp>,
+    at: Timestamp,
+) -> Person {
+    person.restricted = restricted_from.is_some_and(|from| from <= at);
+    person
+}
+
+/// Loads people with their contact values, in the order of `ids`, marked
+/// restricted as they are at `at`.
 pub(crate) async fn load<'e, E>(
     executor: E,
     backend: Backend,
     ids: &[String],
+    at: Timestamp,
 ) -> Result<Vec<Person>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    Ok(load_unmarked(executor, backend, ids)
+        .await?
+        .into_iter()
+        .map(|(person, from)| mark(person, from, at))
+        .collect())
+}
+
+/// Loads people with their contact values, in the order of `ids`, each
+/// with when their restriction began (for [`mark`]).
+pub(crate) async fn load_unmarked<'e, E>(
+    executor: E,
+    backend: Backend,
+    ids: &[String],
+) -> Result<Vec<(Person, Option<Timestamp>)>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
@@ -76,7 +109,7 @@ where
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {PERSON_COLUMNS}, {CONTACT_COLUMNS} FROM people p \
+        "SELECT {PERSON_COLUMNS}, {RESTRICTED_FROM}, {CONTACT_COLUMNS} FROM people p \
          LEFT JOIN person_contacts c ON c.person_id = p.id \
          WHERE p.id IN ({}) ORDER BY p.id, c.position",
         backend.placeholders(1, ids.len())
@@ -86,14 +119,15 @@ where
         query = query.bind(id.clone());
     }
     let rows = query.fetch_all(executor).await?;
-    let mut people: HashMap<String, Person> = HashMap::new();
+    let mut people: HashMap<String, (Person, Option<Timestamp>)> = HashMap::new();
     for row in &rows {
         let id = text(row, "id")?;
         if !people.contains_key(&id) {
-            people.insert(id.clone(), person_from_row(row)?);
+            let from = opt_ts(row, "restricted_from")?;
+            people.insert(id.clone(), (person_from_row(row)?, from));
         }
         if opt_text(row, "c_id")?.is_some()
-            && let Some(person) = people.get_mut(&id)
+            && let Some((person, _)) = people.get_mut(&id)
         {
             add_contact(person, row)?;
         }
@@ -127,7 +161,7 @@ pub(crate) async fn reindex(
     id: PersonId,
 ) -> Result<(), StoreError> {
     let backend = Backend::of(tx);
-    let person = load(&mut **tx, backend, &[id.to_string()])
+    let (person, _) = load_unmarked(&mut **tx, backend, &[id.to_string()])
         .await?
         .pop()
         .ok_or(StoreError::NotFound)?;
@@ -171,7 +205,7 @@ impl Store {
         insert_person(&mut tx, actor, at, id, &new).await?;
         reindex(&mut tx, id).await?;
         audit::insert(&mut tx, &[entry(actor, at, AuditAction::Create, id)]).await?;
-        let person = load(&mut *tx, self.backend, &[id.to_string()])
+        let person = load(&mut *tx, self.backend, &[id.to_string()], at)
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -186,7 +220,7 @@ impl Store {
         at: Timestamp,
         id: PersonId,
     ) -> Result<Person, StoreError> {
-        let person = self.people.get(id).await?.ok_or(StoreError::NotFound)?;
+        let person = self.people.get(id, at).await?.ok_or(StoreError::NotFound)?;
         self.audit
             .record(vec![entry(actor, at, AuditAction::Read, id)])
             .await?;
@@ -302,7 +336,7 @@ impl Store {
             .iter()
             .map(|r| text(r, "id"))
             .collect::<Result<_, _>>()?;
-        let mut people = load(&self.read, self.backend, &ids).await?;
+        let mut people = load(&self.read, self.backend, &ids, at).await?;
         if action == AuditAction::Export {
             // R18: in an export a restricted value stays home too.
             let person_ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
@@ -337,7 +371,16 @@ impl Store {
     ) -> Result<Person, StoreError> {
         let mut tx = self.write.begin().await?;
         bump_version(&mut tx, "people", &id.to_string(), expected, at).await?;
-        let old = load(&mut *tx, self.backend, &[id.to_string()])
+        // R18: a restricted person's data is only stored; a restricted
+        // value stays as it is.
+        crate::restrictions::refuse_write(&mut tx, at, &[Some(id)]).await?;
+        crate::restrictions::refuse_value_change(&mut tx, at, id, |kind, value| {
+            new.contacts
+                .iter()
+                .any(|c| c.kind() == kind && c.value() == value)
+        })
+        .await?;
+        let old = load(&mut *tx, self.backend, &[id.to_string()], at)
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -417,78 +460,12 @@ impl Store {
         insert_contacts(&mut tx, rows).await?;
         reindex(&mut tx, id).await?;
         audit::insert(&mut tx, &[entry(actor, at, AuditAction::Update, id)]).await?;
-        let person = load(&mut *tx, self.backend, &[id.to_string()])
+        let person = load(&mut *tx, self.backend, &[id.to_string()], at)
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(person)
-    }
-
-    /// Deletes the person unless a hold applies (R8 open invoices and debt
-    /// collection, R19 active contact person). Invoices stay, for the
-    /// accounting law, with the person removed from them.
-    pub async fn delete_person(
-        &self,
-        actor: &Actor,
-        at: Timestamp,
-        id: PersonId,
-        expected: i64,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
-        let version = sqlx::query("SELECT version FROM people WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let current = int(&version.ok_or(StoreError::NotFound)?, "version")?;
-        if current != expected {
-            return Err(StoreError::VersionMismatch { current });
-        }
-        let holding: Vec<String> = sqlx::query("SELECT status FROM invoices WHERE person_id = $1")
-            .bind(id.to_string())
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| text(r, "status"))
-            .collect::<Result<_, _>>()?;
-        if holding
-            .iter()
-            .filter_map(|s| InvoiceStatus::from_code(s))
-            .any(InvoiceStatus::holds_erasure)
-        {
-            return Err(StoreError::Conflict {
-                code: "hold_open_invoice",
-                message: "the person has an open invoice or one in debt collection (R8)".into(),
-            });
-        }
-        let links = sqlx::query("SELECT is_contact_person, started_on, ended_on FROM person_organisations WHERE person_id = $1")
-            .bind(id.to_string())
-            .fetch_all(&mut *tx)
-            .await?;
-        for link in &links {
-            if is_active_contact(
-                int(link, "is_contact_person")? == 1,
-                opt_date(link, "started_on")?,
-                opt_date(link, "ended_on")?,
-                at.date(),
-            ) {
-                return Err(StoreError::Conflict {
-                    code: "hold_contact_person",
-                    message: "the person is an organisation's active contact person (R19)".into(),
-                });
-            }
-        }
-        sqlx::query("DELETE FROM search_index WHERE person_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM people WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        audit::insert(&mut tx, &[entry(actor, at, AuditAction::Delete, id)]).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 

@@ -14,9 +14,10 @@ use rekisteri_domain::disclosure::parse_categories;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::recipient::in_eea;
 use rekisteri_domain::report::{
-    AccessReport, Processing, ReportDisclosure, ReportInvoice, ReportLink, ReportNote, ReportOrder,
-    ReportOrderLine, ReportPermission, ReportPerson, ReportPurpose, ReportRecipient, ReportRecord,
-    ReportRequest, ReportRequestEvent, ReportRestriction, ReportWording, SCHEMA_VERSION,
+    AccessReport, Processing, ReportDisclosure, ReportExportCopy, ReportInvoice, ReportLink,
+    ReportNote, ReportOrder, ReportOrderLine, ReportPermission, ReportPerson, ReportPurpose,
+    ReportRecipient, ReportRecord, ReportRequest, ReportRequestEvent, ReportRestriction,
+    ReportWording, SCHEMA_VERSION,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
@@ -54,6 +55,8 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
     ("recipients", Coverage::InReport),
     ("disclosures", Coverage::InReport),
     ("disclosure_records", Coverage::InReport),
+    ("export_copies", Coverage::InReport),
+    ("export_copy_people", Coverage::InReport),
     ("requests", Coverage::InReport),
     ("request_events", Coverage::InReport),
     (
@@ -266,6 +269,19 @@ fn disclosure(row: &AnyRow) -> Result<ReportDisclosure, sqlx::Error> {
     })
 }
 
+/// A file the person is in (R21), as the report tells it: no staff id.
+fn export_copy(row: &AnyRow) -> Result<ReportExportCopy, sqlx::Error> {
+    let c = crate::export_copies::from_row(row)?;
+    Ok(ReportExportCopy {
+        id: c.id,
+        kind: c.kind,
+        purpose: c.purpose,
+        path: c.path,
+        people: c.people,
+        made_at: c.made_at,
+    })
+}
+
 fn request(row: &AnyRow) -> Result<ReportRequest, sqlx::Error> {
     Ok(ReportRequest {
         id: parsed(row, "id")?,
@@ -399,7 +415,7 @@ impl Store {
                 .await?;
         }
         let id = person.to_string();
-        let found = people::load(&mut *tx, self.backend, std::slice::from_ref(&id))
+        let found = people::load(&mut *tx, self.backend, std::slice::from_ref(&id), at)
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
@@ -426,6 +442,10 @@ impl Store {
         for d in &mut disclosures {
             d.records = records.remove(&d.id.to_string()).unwrap_or_default();
         }
+        let export_copies = all(
+            &fetch(&mut tx, crate::export_copies::OF_PERSON, &id).await?,
+            export_copy,
+        )?;
         let mut requests = all(&fetch(&mut tx, REQUESTS, &id).await?, request)?;
         let mut events = by_parent(
             &fetch(&mut tx, REQUEST_EVENTS, &id).await?,
@@ -462,6 +482,7 @@ impl Store {
             permissions,
             restrictions,
             disclosures,
+            export_copies,
             requests,
             processing: Processing::new(purposes, recipients, register.clone()),
         }

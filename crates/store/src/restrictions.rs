@@ -1,6 +1,9 @@
 //! Restrictions of processing (R18): recorded, read and lifted here; the
 //! other modules ask [`in_force`] before they let data out (marketing
-//! lists, disclosures, search).
+//! lists, disclosures, search), and every write of a person's data asks
+//! [`refuse_write`] inside its transaction: while restricted the data is
+//! only stored. Not asked: the privacy officer's rectification
+//! (`rectification.rs`), restricting and lifting (here), and erasure.
 
 use crate::rows::{Arg, Select, opt_parsed, opt_text, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError, audit};
@@ -8,9 +11,11 @@ use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{PersonId, RestrictionId};
 use rekisteri_domain::person::ContactKind;
-use rekisteri_domain::restriction::{NewRestriction, Restriction, RestrictionScope};
+use rekisteri_domain::restriction::{
+    NewRestriction, Restriction, RestrictionScope, person_restricted,
+};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Executor};
+use sqlx::{Any, AssertSqlSafe, Executor, Transaction};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT id, person_id, value_kind, value, reason, starts_at, recorded_by, recorded_at, \
@@ -81,6 +86,80 @@ where
         by_person.entry(r.person_id).or_default().push(r);
     }
     Ok(by_person)
+}
+
+/// Refuses a write of these people's data (409 `restricted`) while one of
+/// them is restricted as a whole at `at` (R18: the data is only stored).
+/// Called inside the write's own transaction, before it changes anything;
+/// `None`s (a note or order about no person) are skipped.
+pub(crate) async fn refuse_write(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    people: &[Option<PersonId>],
+) -> Result<(), StoreError> {
+    let mut ids: Vec<PersonId> = people.iter().flatten().copied().collect();
+    ids.sort();
+    ids.dedup();
+    let held = in_force(&mut **tx, &ids, at).await?;
+    match ids
+        .iter()
+        .find(|p| held.get(p).is_some_and(|r| person_restricted(r, at)))
+    {
+        Some(person) => Err(restricted(*person)),
+        None => Ok(()),
+    }
+}
+
+/// The refusal of a write to a restricted person's data.
+pub(crate) fn restricted(person: PersonId) -> StoreError {
+    StoreError::Conflict {
+        code: "restricted",
+        message: format!(
+            "the processing of person {person} is restricted (R18): their data is only stored; \
+             only the privacy officer's rectification or lifting the restriction may change it"
+        ),
+    }
+}
+
+/// Refuses a replacement of the person's contact values that changes or
+/// removes a value restricted at `at` (R18: while its accuracy is
+/// contested it stays as it is, until the privacy officer rectifies it).
+/// `kept(kind, value)` says whether the new data still holds the value.
+pub(crate) async fn refuse_value_change(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    person: PersonId,
+    kept: impl Fn(ContactKind, &str) -> bool,
+) -> Result<(), StoreError> {
+    let held = in_force(&mut **tx, &[person], at).await?;
+    for r in held.get(&person).into_iter().flatten() {
+        if let RestrictionScope::Value { kind, value } = &r.scope
+            && r.in_force(at)
+            && !kept(*kind, value)
+        {
+            return Err(StoreError::ConflictOn {
+                code: "restricted",
+                field: contact_field(*kind).into(),
+                message: format!(
+                    "holds a value whose processing is restricted (R18): it may not be changed or \
+                     removed until the privacy officer rectifies it or lifts restriction {}",
+                    r.id
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The field of a person's draft that holds values of the kind.
+fn contact_field(kind: ContactKind) -> &'static str {
+    match kind {
+        ContactKind::Email => "emails",
+        ContactKind::Phone => "phones",
+        ContactKind::Website => "websites",
+        ContactKind::IpAddress => "ip_addresses",
+        ContactKind::PostalAddress | ContactKind::BillingAddress => "addresses",
+    }
 }
 
 impl Store {

@@ -73,6 +73,7 @@ fn report() -> AccessReport {
         permissions: Vec::new(),
         restrictions: Vec::new(),
         disclosures: Vec::new(),
+        export_copies: Vec::new(),
         requests: Vec::new(),
         processing: Processing::new(
             vec![

@@ -27,6 +27,7 @@ people-col-title = Title
 people-col-emails = Email
 people-col-phones = Phone
 people-next-page = Next page
+people-restricted = Processing restricted
 person-new-title = New person
 person-edit-title = Edit person
 person-first-name = First name

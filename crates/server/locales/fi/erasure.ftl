@@ -8,6 +8,11 @@ erasure-hold-contact = Yhteyshenkilö: { $organisation }
 erasure-due = eräpäivä { $date }
 erasure-until = { $date } asti
 erasure-scheduled = Poistoa pyydetty { $time }: se tehdään, kun kaikki esteet ovat päättyneet.
+erasure-copies = Henkilön tietoja on kirjoitettu näihin tiedostoihin: hävitä jokainen niistä poiston yhteydessä (rekisteri ei ulotu niihin).
+erasure-copy-people = { $count ->
+    [one] { $count } henkilö
+   *[other] { $count } henkilöä
+}
 erasure-explain = Poisto hävittää henkilön tiedot kaikista tauluista, hausta ja lähtevien viestien kansiosta. Laskut säilyttävät summansa ja päivämääränsä ilman henkilöä. Luovutusten vastaanottajille ilmoitetaan.
 erasure-confirm = Vahvistan, että henkilön tiedot poistetaan.
 erasure-confirm-missing = Poista henkilön tiedot rastittamalla vahvistus.

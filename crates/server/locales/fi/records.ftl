@@ -27,6 +27,7 @@ people-col-title = Titteli
 people-col-emails = Sähköposti
 people-col-phones = Puhelin
 people-next-page = Seuraava sivu
+people-restricted = Käsittely rajoitettu
 person-new-title = Uusi henkilö
 person-edit-title = Muokkaa henkilöä
 person-first-name = Etunimi

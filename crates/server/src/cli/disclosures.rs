@@ -154,8 +154,10 @@ pub async fn disclose(store: &Store, clock: &dyn Clock, args: &DiscloseArgs) -> 
         Some(path) => Box::new(private_file(path)?),
         None => Box::new(std::io::stdout().lock()),
     };
+    // R21: a file of the data is recorded as a copy with the disclosure.
+    let copy = args.out.as_deref().map(super::transfer::recorded_path);
     let made = store
-        .disclose(&actor, clock.now(), DisclosureChannel::Cli, new)
+        .disclose_to(&actor, clock.now(), DisclosureChannel::Cli, new, copy)
         .await;
     let (disclosure, data) = match made {
         Ok(made) => made,

@@ -9,6 +9,8 @@ use crate::services::marketing::{
 };
 use anyhow::Context;
 use rekisteri_domain::audit::Actor;
+use rekisteri_domain::export_copy::ExportKind;
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::marketing::{Channel, MarketingPurpose};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, Purpose};
@@ -59,9 +61,13 @@ pub async fn export_audience(
         ExportFormat::Csv => write_csv(&mut buf, &CSV_HEADER.map(String::from)),
     }
     let mut count = 0u64;
+    let mut people = Vec::new();
     let mut next = first;
     while let Some(member) = next {
         let entry = AudienceEntry::from(member);
+        if args.output.is_some() {
+            people.push(PersonId::parse(&entry.person_id).map_err(|m| anyhow::anyhow!("{m}"))?);
+        }
         match args.format {
             ExportFormat::Json => json_entry(&mut buf, &entry, count == 0),
             ExportFormat::Csv => write_csv(&mut buf, &csv_record(&entry)),
@@ -79,6 +85,11 @@ pub async fn export_audience(
     }
     out.write_all(&buf)?;
     out.flush()?;
+    drop(out);
+    if let Some(path) = args.output {
+        let actor = Actor::command_line(purpose);
+        super::transfer::record_copy(store, &actor, at, ExportKind::Audience, path, people).await?;
+    }
     eprintln!("exported {count} people who may be contacted by {channel} for {marketing}");
     Ok(())
 }

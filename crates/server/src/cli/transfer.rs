@@ -8,6 +8,8 @@ use crate::services::imports::{
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rekisteri_domain::audit::Actor;
+use rekisteri_domain::export_copy::{ExportKind, NewExportCopy};
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::person::{NewPerson, Person};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, Purpose, Source};
@@ -148,11 +150,15 @@ pub async fn export_people(
         bulk: true,
     };
     let mut count = 0usize;
+    let mut people = Vec::new();
     loop {
         let batch = store.export_people(&actor, clock.now(), &page).await?;
         for person in &batch.items {
             sink.write(person)?;
             count += 1;
+            if output.is_some() {
+                people.push(person.id);
+            }
         }
         match batch.next_cursor {
             Some(next) => page.after = Some(next),
@@ -160,8 +166,50 @@ pub async fn export_people(
         }
     }
     sink.finish()?;
+    if let Some(path) = output {
+        record_copy(store, &actor, clock.now(), ExportKind::People, path, people).await?;
+    }
     eprintln!("exported {count} people");
     Ok(())
+}
+
+/// The path of a file as recorded: absolute when it can be made one.
+pub(crate) fn recorded_path(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Records the file just written with these people in it (R21: exports
+/// kept on disk are found again when a person is erased). A file that
+/// cannot be recorded is removed: no copy of personal data goes unrecorded.
+pub(crate) async fn record_copy(
+    store: &Store,
+    actor: &Actor,
+    at: rekisteri_domain::Timestamp,
+    kind: ExportKind,
+    path: &Path,
+    people: Vec<PersonId>,
+) -> anyhow::Result<()> {
+    let copy = NewExportCopy {
+        kind,
+        path: recorded_path(path),
+        disclosure_id: None,
+        people,
+    };
+    match store.record_export_copy(actor, at, copy).await {
+        Ok(recorded) => {
+            eprintln!("export copy {} recorded: {}", recorded.id, recorded.path);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(path);
+            Err(anyhow::anyhow!(
+                "the file could not be recorded as an export copy, so it was removed: {e}"
+            ))
+        }
+    }
 }
 
 /// `import person`: one person from a portability file (R16), through the

@@ -90,7 +90,7 @@ async fn list(
 }
 
 #[utoipa::path(post, path = "/notes", tag = "notes", request_body = NoteDraft,
-    responses((status = 201, body = Note), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = Note), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -129,7 +129,7 @@ async fn read(
 }
 
 #[utoipa::path(put, path = "/notes/{id}", tag = "notes", params(("id" = NoteId, Path)), request_body = NoteDraft,
-    responses((status = 200, body = Note), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Note), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
     caller: Caller,
@@ -154,7 +154,7 @@ async fn replace(
 }
 
 #[utoipa::path(delete, path = "/notes/{id}", tag = "notes", params(("id" = NoteId, Path)),
-    responses((status = 204), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(s): State<AppState>,
     caller: Caller,

@@ -60,7 +60,7 @@ async fn list(
 }
 
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body = OrderDraft,
-    responses((status = 201, body = Order), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = Order), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -95,7 +95,7 @@ async fn read(
 }
 
 #[utoipa::path(put, path = "/orders/{id}", tag = "orders", params(("id" = OrderId, Path)), request_body = OrderDraft,
-    responses((status = 200, body = Order), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Order), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
     caller: Caller,
@@ -119,8 +119,11 @@ async fn replace(
     Ok((etag(order.version), Json(order)))
 }
 
+/// Delete an order. Refused with 409 `invoiced` while an invoice refers to
+/// it (`records` names each: invoices are accounting records), and with
+/// 409 `restricted` while its person's processing is restricted (R18).
 #[utoipa::path(delete, path = "/orders/{id}", tag = "orders", params(("id" = OrderId, Path)),
-    responses((status = 204), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(s): State<AppState>,
     caller: Caller,

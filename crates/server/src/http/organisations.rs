@@ -110,8 +110,11 @@ async fn replace(
     Ok((etag(org.version), Json(org)))
 }
 
+/// Delete an organisation. Refused with 409 `active_contacts` while it has
+/// contact links not ended (`records` names each link and its person: end
+/// them first, R19), and with 409 `has_notes` while it has notes.
 #[utoipa::path(delete, path = "/organisations/{id}", tag = "organisations", params(("id" = OrganisationId, Path)),
-    responses((status = 204), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(s): State<AppState>,
     caller: Caller,

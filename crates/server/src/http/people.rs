@@ -122,7 +122,7 @@ async fn read(
 
 /// Replace a person's data. Values that stay keep their source; new ones take the request's.
 #[utoipa::path(put, path = "/people/{id}", tag = "people", params(("id" = PersonId, Path)), request_body = PersonDraft,
-    responses((status = 200, body = Person), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Person), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
     caller: Caller,
@@ -146,26 +146,24 @@ async fn replace(
     Ok((etag(person.version), Json(person)))
 }
 
-/// Delete a person, unless an open invoice, debt collection (R8) or an
-/// active contact-person role (R19) holds them: then 409 names the hold.
+/// Retired: a person is never plainly deleted. Answers 410 `use_erasure`
+/// naming the erasure (`POST /api/v1/people/{id}/erasure`, the privacy
+/// officer's: holds checked, R8, R19; tombstones, derived data and the
+/// recipients' notices, R21). Nothing is deleted.
 #[utoipa::path(delete, path = "/people/{id}", tag = "people", params(("id" = PersonId, Path)),
-    responses((status = 204), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
-async fn remove(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    IfMatch(version): IfMatch,
-) -> Result<StatusCode, ApiError> {
+    responses((status = 410, description = "Retired: use POST /api/v1/people/{id}/erasure", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn remove(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     allow(&caller, Resource::People, Access::Write)?;
-    s.store
-        .delete_person(
-            &caller.actor(Purpose::RegisterMaintenance),
-            s.clock.now(),
-            path_id(&id)?,
-            version,
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let id: PersonId = path_id(&id)?;
+    Err(ApiError::Gone {
+        code: "use_erasure",
+        message: format!(
+            "a person is not deleted but erased: the privacy officer uses POST /api/v1/people/{id}/erasure \
+             (holds are checked, R8, R19; the erasure reaches derived data and the recipients, R21); \
+             nothing was deleted"
+        ),
+    })
 }
 
 /// The organisations the person represents.
@@ -190,7 +188,7 @@ async fn list_links(
 
 /// Record that the person represents an organisation.
 #[utoipa::path(post, path = "/people/{id}/organisations", tag = "people", params(("id" = PersonId, Path)), request_body = LinkDraft,
-    responses((status = 201, body = Link), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = Link), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn create_link(
     State(s): State<AppState>,
     caller: Caller,
@@ -213,7 +211,7 @@ async fn create_link(
 
 #[utoipa::path(put, path = "/people/{id}/organisations/{link_id}", tag = "people",
     params(("id" = PersonId, Path), ("link_id" = LinkId, Path)), request_body = LinkDraft,
-    responses((status = 200, body = Link), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Link), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace_link(
     State(s): State<AppState>,
     caller: Caller,
@@ -241,7 +239,7 @@ async fn replace_link(
 
 #[utoipa::path(delete, path = "/people/{id}/organisations/{link_id}", tag = "people",
     params(("id" = PersonId, Path), ("link_id" = LinkId, Path)),
-    responses((status = 204), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove_link(
     State(s): State<AppState>,
     caller: Caller,

@@ -7,7 +7,8 @@
 use super::forms::{FormErrors, field_message};
 use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
-use super::{render, see_other};
+use super::refusals::Refusal;
+use super::see_other;
 use crate::error::ApiError;
 use crate::extract::path_id;
 use crate::i18n::{Lang, Locale};
@@ -22,7 +23,7 @@ use axum::routing::{get, post};
 use rekisteri_domain::billing::{
     Invoice, Order, OrderDraft, OrderLine, OrderLineDraft, OrderStatus,
 };
-use rekisteri_domain::ids::{OrganisationId, PersonId};
+use rekisteri_domain::ids::{OrderId, OrganisationId, PersonId};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Purpose, Source};
 use rekisteri_store::InvoiceFilter;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/orders", post(create_order))
         .route("/orders/new", get(new_order))
         .route("/orders/{id}", get(show_order))
+        .route("/orders/{id}/delete", post(delete_order))
 }
 
 /// How many line rows a new order's form offers.
@@ -365,6 +367,9 @@ struct OrderPage {
     party: Party,
     invoices: Vec<Invoice>,
     may_invoice: bool,
+    may_delete: bool,
+    /// A refused deletion and the invoices in its way.
+    refusal: Option<Refusal>,
 }
 
 async fn show_order(
@@ -373,9 +378,20 @@ async fn show_order(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Orders, Access::Read)?;
+    order_page(&s, page, path_id(&id)?, None, StatusCode::OK).await
+}
+
+/// The order's page, with a refused deletion's notice if any.
+async fn order_page(
+    s: &AppState,
+    page: Page,
+    id: OrderId,
+    refusal: Option<Refusal>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
     let actor = page.caller.actor(Purpose::OrderManagement);
     let now = s.clock.now();
-    let order = s.store.get_order(&actor, now, path_id(&id)?).await?;
+    let order = s.store.get_order(&actor, now, id).await?;
     let invoices = if allow(&page.caller, Resource::Invoices, Access::Read).is_ok() {
         let filter = InvoiceFilter {
             person_id: order.person_id.map(|p| p.to_string()),
@@ -392,15 +408,60 @@ async fn show_order(
     } else {
         Vec::new()
     };
-    let party = party(&s, &page, order.person_id, order.organisation_id).await?;
-    render(&OrderPage {
+    let party = party(s, &page, order.person_id, order.organisation_id).await?;
+    let shown = OrderPage {
         may_invoice: allow(&page.caller, Resource::Invoices, Access::Write).is_ok(),
+        may_delete: allow(&page.caller, Resource::Orders, Access::Write).is_ok(),
         nav: Some(page.nav("organisations")),
         l: page.l,
         order,
         party,
         invoices,
-    })
+        refusal,
+    };
+    render_status(&shown, status)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DeleteForm {
+    version: String,
+}
+
+/// Deletes the order; refused (409) while it is invoiced (invoices are
+/// accounting records): its page again, naming the invoices.
+async fn delete_order(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted { page, form }: Posted<DeleteForm>,
+) -> Result<Response, ApiError> {
+    allow(&page.caller, Resource::Orders, Access::Write)?;
+    let id: OrderId = path_id(&id)?;
+    let Ok(version) = form.version.trim().parse::<i64>() else {
+        return Err(ApiError::field("version", "is not a version number"));
+    };
+    let deleted = s
+        .store
+        .delete_order(
+            &page.caller.actor(Purpose::OrderManagement),
+            s.clock.now(),
+            id,
+            version,
+        )
+        .await
+        .map_err(ApiError::from);
+    match deleted {
+        Ok(order) => Ok(see_other(&match (order.person_id, order.organisation_id) {
+            (Some(person), _) => format!("/people/{person}"),
+            (None, Some(org)) => format!("/organisations/{org}"),
+            (None, None) => "/organisations".to_string(),
+        })),
+        Err(ApiError::Blocked { code, records, .. }) => {
+            let refusal = Refusal::of(&s, &page, code, &records).await?;
+            order_page(&s, page, id, Some(refusal), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The person page's erasure section (R8, R19, R21), for the privacy
 //! officer only: what holds the erasure now, an erasure waiting for its
-//! holds, and the form that erases (a confirmation box, the CSRF field of
+//! holds, the files the person's data was written to (to be destroyed,
+//! R21), and the form that erases (a confirmation box, the CSRF field of
 //! `Posted`). The form runs the API's store call and after-work; held, the
 //! erasure is scheduled and the page shows it.
 
@@ -31,7 +32,17 @@ pub struct ErasurePart {
     pub holds: Vec<String>,
     /// An erasure waiting for its holds: since when.
     pub scheduled_since: Option<String>,
+    /// The files the person's data was written to (R21): each to be
+    /// destroyed with the erasure.
+    pub copies: Vec<CopyShown>,
     pub csrf: String,
+}
+
+/// A file with the person's data in it, as the section lists it.
+pub struct CopyShown {
+    pub path: String,
+    /// What wrote it, when, for what purpose, how many people are in it.
+    pub what: String,
 }
 
 fn hold_text(l: &Locale, hold: &Hold) -> String {
@@ -81,9 +92,31 @@ pub async fn load(
         .scheduled_erasure(person)
         .await?
         .filter(|e| e.status == "scheduled");
+    let l = &page.l;
+    let copies = s
+        .store
+        .export_copies_of(
+            &page.caller.actor(Purpose::RegisterMaintenance),
+            now,
+            person,
+        )
+        .await?
+        .into_iter()
+        .map(|c| CopyShown {
+            what: format!(
+                "{} · {} · {} · {}",
+                l.code("rpt-copy-kind", c.kind.code()),
+                l.time(&c.made_at),
+                l.code("purpose", c.purpose.code()),
+                l.tn("erasure-copy-people", "count", c.people)
+            ),
+            path: c.path,
+        })
+        .collect();
     Ok(Some(ErasurePart {
         holds: holds.iter().map(|h| hold_text(&page.l, h)).collect(),
         scheduled_since: scheduled.map(|e| page.l.time(&e.requested_at)),
+        copies,
         csrf: page.nav.csrf.clone(),
     }))
 }

@@ -28,6 +28,7 @@ mod person_marketing;
 mod person_marketing_forms;
 mod person_page;
 mod recipients;
+mod refusals;
 mod requests;
 mod settings;
 mod start;

@@ -5,6 +5,7 @@
 
 use super::forms::FormErrors;
 use super::page::{Nav, Page, Posted};
+use super::refusals::Refusal;
 use super::{render, see_other};
 use crate::error::ApiError;
 use crate::extract::path_id;
@@ -16,7 +17,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use rekisteri_domain::billing::{Invoice, Order};
 use rekisteri_domain::ids::OrganisationId;
 use rekisteri_domain::organisation::{Organisation, OrganisationDraft};
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/new", get(new))
         .route("/organisations/{id}", get(show))
         .route("/organisations/{id}/edit", get(edit).post(update))
+        .route("/organisations/{id}/delete", post(delete))
 }
 
 /// A page with a status other than 200 (422 for a refused form).
@@ -244,6 +246,8 @@ struct ShowPage {
     invoices: Option<Vec<Invoice>>,
     may_write: bool,
     may_order: bool,
+    /// A refused deletion and what stands in its way.
+    refusal: Option<Refusal>,
 }
 
 async fn show(
@@ -252,7 +256,17 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Organisations, Access::Read)?;
-    let id: OrganisationId = path_id(&id)?;
+    show_page(&s, page, path_id(&id)?, None, StatusCode::OK).await
+}
+
+/// The organisation's page, with a refused deletion's notice if any.
+async fn show_page(
+    s: &AppState,
+    page: Page,
+    id: OrganisationId,
+    refusal: Option<Refusal>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
     let org = s.store.get_organisation(id).await?;
     let now = s.clock.now();
     let caller = &page.caller;
@@ -310,7 +324,7 @@ async fn show(
     } else {
         None
     };
-    render(&ShowPage {
+    let page_of = ShowPage {
         may_write: allow(caller, Resource::Organisations, Access::Write).is_ok(),
         may_order: allow(caller, Resource::Orders, Access::Write).is_ok(),
         nav: Some(page.nav("organisations")),
@@ -319,7 +333,47 @@ async fn show(
         people,
         orders,
         invoices,
-    })
+        refusal,
+    };
+    render_status(&page_of, status)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DeleteForm {
+    version: String,
+}
+
+/// Deletes the organisation; refused (409) while contact links have not
+/// ended (R19) or it has notes: its page again, naming what is in the way.
+async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted { page, form }: Posted<DeleteForm>,
+) -> Result<Response, ApiError> {
+    allow(&page.caller, Resource::Organisations, Access::Write)?;
+    let id: OrganisationId = path_id(&id)?;
+    let Ok(version) = form.version.trim().parse::<i64>() else {
+        return Err(ApiError::field("version", "is not a version number"));
+    };
+    let deleted = s
+        .store
+        .delete_organisation(
+            &page.caller.actor(Purpose::RegisterMaintenance),
+            s.clock.now(),
+            id,
+            version,
+        )
+        .await
+        .map_err(ApiError::from);
+    match deleted {
+        Ok(()) => Ok(see_other("/organisations")),
+        Err(ApiError::Blocked { code, records, .. }) => {
+            let refusal = Refusal::of(&s, &page, code, &records).await?;
+            show_page(&s, page, id, Some(refusal), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn edit(

@@ -336,6 +336,20 @@ fn rights_sheets(r: &AccessReport) -> Vec<Sheet> {
                 .join(" "),
         ]);
     }
+    let mut copies = Sheet::new(
+        "export_copies.csv",
+        &["id", "made_at", "kind", "purpose", "path", "people"],
+    );
+    for c in &r.export_copies {
+        copies.push(vec![
+            c.id.to_string(),
+            c.made_at.to_string(),
+            c.kind.code().into(),
+            c.purpose.code().into(),
+            c.path.clone(),
+            c.people.to_string(),
+        ]);
+    }
     let mut requests = Sheet::new(
         "requests.csv",
         &[
@@ -398,7 +412,14 @@ fn rights_sheets(r: &AccessReport) -> Vec<Sheet> {
             ]);
         }
     }
-    vec![permissions, restrictions, disclosures, requests, events]
+    vec![
+        permissions,
+        restrictions,
+        disclosures,
+        copies,
+        requests,
+        events,
+    ]
 }
 
 fn processing_sheets(r: &AccessReport) -> Vec<Sheet> {
