@@ -68,7 +68,7 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
     } else if path.starts_with("/api/v1/marketing") {
         matches!(role, "admin" | "staff" | "privacy_officer")
     } else if path.starts_with("/api/v1/users")
-        || path == "/api/v1/settings"
+        || path.starts_with("/api/v1/settings")
         || path.starts_with("/api/v1/jobs")
     {
         // The job queue holds no personal data, but deciding to retry is
@@ -253,6 +253,9 @@ fn body(method: &str, path: &str) -> Option<Value> {
         ("put", "/api/v1/users/{id}/role") => json!({"role": "staff"}),
         ("post", "/api/v1/users/{id}/commitments") => json!({"signed_on": "2026-11-01"}),
         ("put", "/api/v1/settings") => json!({"require_second_factor": false}),
+        ("put", "/api/v1/settings/register") => {
+            serde_json::to_value(rekisteri_domain::controller::RegisterDetails::default()).unwrap()
+        }
         ("post", "/api/v1/session") => json!({"name": "eiole", "password": "ei tämäkään"}),
         ("put", "/api/v1/me/password") => {
             json!({"current_password": "väärä", "new_password": "uusi salasana"})

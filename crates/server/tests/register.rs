@@ -408,6 +408,7 @@ async fn r8_r19_erasure_is_held_by_open_invoices_and_contact_roles(app: TestApp)
     )
     .await
     .expect(200);
+    app.outbox.run_jobs().await;
     app.get(&format!("/api/v1/people/{id}")).await.expect(200);
 
     // The contact role ended yesterday: the hold is gone, the erasure runs.
@@ -425,6 +426,8 @@ async fn r8_r19_erasure_is_held_by_open_invoices_and_contact_roles(app: TestApp)
         .await
         .expect(200);
     assert_eq!(link["is_active_contact_person"], false);
+    // The change queued the erasure's re-check; the runner runs it.
+    app.outbox.run_jobs().await;
     app.get(&format!("/api/v1/people/{id}")).await.expect(404);
     // The invoice stays for the accounting law, without the person.
     assert_eq!(app.count("people").await, 0);

@@ -21,6 +21,7 @@ mod error;
 mod export_copies;
 mod import;
 mod jobs;
+mod limits;
 mod logins;
 mod mail;
 mod migrate;

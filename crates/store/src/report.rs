@@ -103,6 +103,20 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
     ),
     ("settings", Coverage::NotPersonal("register-wide settings")),
     (
+        "register_details",
+        Coverage::NotAboutTheSubject(
+            "the controller, its contact person and the authority (R1); the report shows the \
+             current version as the register's details",
+        ),
+    ),
+    (
+        "portal_hits",
+        Coverage::Transient(
+            "the portal's counted requests for its rate limits, keyed by an address's hash or a \
+             client address, gone after an hour",
+        ),
+    ),
+    (
         "schema_migrations",
         Coverage::NotPersonal("the schema's version"),
     ),

@@ -8,7 +8,7 @@ use crate::caller::random_secret;
 use crate::error::ApiError;
 use crate::i18n::field_message;
 use crate::i18n::{Lang, Locale};
-use crate::services::limits::Key;
+use crate::services::limits::{self, Key};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -118,15 +118,19 @@ pub async fn request_link(
         }
     };
     let now = visitor.now;
-    let limiter = &s.portal.limiter;
-    let from = visitor.actor.client_ip;
-    limiter
-        .take(Key::LinksFrom(from), RateLimit::LINKS_PER_CLIENT, now)
-        .map_err(|retry_after| ApiError::TooManyAttempts { retry_after })?;
-    if let Err(retry_after) = limiter.take(Key::Email(email.as_str()), RateLimit::PER_EMAIL, now) {
-        limiter.give_back(Key::LinksFrom(from), now);
-        return Err(ApiError::TooManyAttempts { retry_after });
-    }
+    // Both limits, counted together or not at all, on every server.
+    limits::take(
+        &s.store,
+        &[
+            (
+                Key::LinksFrom(visitor.actor.client_ip),
+                RateLimit::LINKS_PER_CLIENT,
+            ),
+            (Key::Email(email.as_str()), RateLimit::PER_EMAIL),
+        ],
+        now,
+    )
+    .await?;
     let state = s.clone();
     let (actor, lang) = (visitor.actor, visitor.l.lang);
     s.portal

@@ -261,15 +261,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PortalForm<T> {
         if visitor.fresh_csrf {
             return Err(refused());
         }
-        state
-            .portal
-            .limiter
-            .take(
+        limits::take(
+            &state.store,
+            &[(
                 limits::Key::FormsFrom(visitor.actor.client_ip),
                 RateLimit::FORMS_PER_CLIENT,
-                visitor.now,
-            )
-            .map_err(|retry_after| ApiError::TooManyAttempts { retry_after })?;
+            )],
+            visitor.now,
+        )
+        .await?;
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| ApiError::field("form", "is too large"))?;

@@ -1,7 +1,8 @@
 //! The register's periodic work, one round of it (the job runner repeats
 //! it; `rekisteri erasure run-due` runs its erasures once): the erasures
 //! whose holds have ended (R8, R19), the deadline reminders of
-//! data-subject requests (B4), and finished jobs cleared away. Each writes
+//! data-subject requests (B4), and finished jobs and the portal's old
+//! counted events cleared away. Each writes
 //! in its own transaction what must follow (notices, letters) as jobs.
 
 use crate::letters;
@@ -25,6 +26,10 @@ pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
     let erased = run_due_erasures(&state.store, at).await?;
     let reminded = write_reminders(state, at).await?;
     state.store.clean_done_jobs(at).await?;
+    state
+        .store
+        .forget_limits(at, crate::services::limits::LONGEST_WINDOW_MICROS)
+        .await?;
     Ok(Tick { erased, reminded })
 }
 

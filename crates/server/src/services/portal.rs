@@ -1,20 +1,18 @@
 //! What the privacy portal's pages rest on and the rest of the server
-//! configures (`serve --public-url`): where its links point, its rate
-//! limits (R14), and the link requests still being worked on after their
-//! answer went.
+//! configures (`serve --public-url`): where its links point, and the link
+//! requests still being worked on after their answer went. Its rate limits
+//! are the database's (`services::limits`).
 
-use crate::services::limits;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The portal's own state: where its links point, its rate limits, and the
-/// link requests still being worked on after their answer.
+/// The portal's own state: where its links point, and the link requests
+/// still being worked on after their answer.
 pub struct Portal {
     /// The address people reach the portal at (`serve --public-url`): the
     /// links in mail start with it, never with a request's `Host`.
     pub public_url: String,
-    pub limiter: limits::Limiter,
     in_flight: AtomicUsize,
     settled: tokio::sync::Notify,
 }
@@ -23,7 +21,6 @@ impl Portal {
     pub fn new(public_url: &str) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_string(),
-            limiter: limits::Limiter::default(),
             in_flight: AtomicUsize::new(0),
             settled: tokio::sync::Notify::new(),
         }

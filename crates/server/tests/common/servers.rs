@@ -57,6 +57,11 @@ impl Server {
         panic!("rekisteri serve did not answer on {bind}");
     }
 
+    /// The client the server is spoken to with.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// SIGKILL: no shutdown, no flush — as a crash or `kill -9`.
     pub async fn kill(mut self) {
         self.child.start_kill().expect("kill");
@@ -82,5 +87,58 @@ impl Server {
         let status = reply.status().as_u16();
         let text = reply.text().await.unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Asks the privacy portal for a link to `email`, as a browser would
+    /// (its CSRF cookie, our origin); the status.
+    pub async fn ask_portal_link(&self, email: &str) -> u16 {
+        let page = self
+            .client
+            .get(format!("{}/portal", self.base))
+            .send()
+            .await
+            .expect("portal");
+        let cookie = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("__Host-rekisteri-portal-csrf="))
+            .and_then(|v| v.split(';').next())
+            .expect("the portal's CSRF cookie")
+            .to_string();
+        let token = cookie
+            .split_once('=')
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        let form = serde_urlencoded::to_string([
+            ("csrf", token.as_str()),
+            ("email", email),
+            ("wanted", "access"),
+        ])
+        .expect("form");
+        self.client
+            .post(format!("{}/portal", self.base))
+            .header("Cookie", cookie)
+            .header("Origin", &self.base)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .expect("portal form")
+            .status()
+            .as_u16()
+    }
+
+    /// The body of a public page.
+    pub async fn page(&self, path: &str) -> String {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .unwrap_or_default()
     }
 }
