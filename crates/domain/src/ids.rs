@@ -108,6 +108,8 @@ record_id!(
     MailId,
     /// A copy of personal data written to a file (R21: exports on disk).
     ExportCopyId,
+    /// A CSV import of the web's, its progress kept in the database.
+    ImportId,
 );
 
 #[cfg(test)]

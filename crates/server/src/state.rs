@@ -22,8 +22,8 @@ pub struct AppState {
     pub organisation_name: Arc<str>,
     /// The zone the web interface shows times in and reads them from.
     pub time_zone: Arc<jiff::tz::TimeZone>,
-    /// The web's CSV imports running or recently done.
-    pub imports: Arc<crate::services::imports::ImportJobs>,
+    /// The web's CSV imports this server is running now.
+    pub imports: Arc<crate::services::import_jobs::LiveImports>,
     /// How letters leave: SMTP when configured, else they are kept in the
     /// outbox (the database's `mail` table).
     pub mailer: crate::mail::Mailer,

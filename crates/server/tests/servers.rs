@@ -174,12 +174,12 @@ mod postgres {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn r11_r14_two_servers_share_jobs_tokens_limits_and_the_registers_details() {
-        super::r11_r14_two_servers_share_jobs_tokens_limits_and_the_registers_details().await
+    async fn r1_r5_r11_r14_two_servers_share_jobs_tokens_limits_imports_and_details() {
+        super::r1_r5_r11_r14_two_servers_share_jobs_tokens_limits_imports_and_details().await
     }
 }
 
-async fn r11_r14_two_servers_share_jobs_tokens_limits_and_the_registers_details() {
+async fn r1_r5_r11_r14_two_servers_share_jobs_tokens_limits_imports_and_details() {
     let Some(app) = TestApp::spawn(Db::Postgres).await else {
         eprintln!("skipped: set REKISTERI_TEST_POSTGRES to run on PostgreSQL");
         return;
@@ -313,6 +313,70 @@ async fn r11_r14_two_servers_share_jobs_tokens_limits_and_the_registers_details(
     }
     let seen = seen.expect("the other server shows the new controller");
     assert!(seen <= Duration::from_millis(10_500), "after {seen:?}");
+
+    // An import started on one server is seen on the other.
+    app.user_with_password("tuoja", Role::Staff, "kaksi palvelinta tuovat")
+        .await;
+    let login = a
+        .client()
+        .post(format!("{}/api/v1/session", a.base))
+        .json(&json!({"name": "tuoja", "password": "kaksi palvelinta tuovat"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-rekisteri-session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let csrf = login.json::<serde_json::Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csv = "first_name,last_name,emails\nAino,Tuonti,aino.tuonti@esimerkki.fi\nEino,Tuonti,\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("source", "partner_system")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("people.csv"),
+        );
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let started = no_redirects
+        .post(format!("{}/import", a.base))
+        .header("Cookie", &cookie)
+        .header("Origin", &a.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303);
+    let job = started.headers()["location"].to_str().unwrap().to_string();
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = no_redirects
+            .get(format!("{}{job}", b.base))
+            .header("Cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if shown.contains("data-status=\"done\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains("data-status=\"done\""), "{shown}");
+    assert!(shown.contains("2 / 2"), "{shown}");
     a.kill().await;
     b.kill().await;
 }

@@ -5,12 +5,13 @@
 mod common;
 
 use common::{Browser, TestApp};
-use rekisteri_domain::Role;
+use rekisteri_domain::{Clock, Role};
 
 on_both_backends!(
     r5_the_import_page_imports_the_valid_rows_and_reports_the_rest,
     r5_the_import_page_imports_nothing_when_rows_fail_unless_skipped,
     r5_an_import_job_is_only_its_owners,
+    r5_an_import_whose_server_stopped_reads_as_failed_not_lost,
 );
 
 const PASSWORD: &str = "Kuopion-kesä-2026-tuonti";
@@ -156,4 +157,36 @@ async fn r5_an_import_job_is_only_its_owners(app: TestApp) {
         ..owner.clone()
     };
     assert_eq!(upload(&app, &stale, CSV, true).await.0, 403);
+}
+
+/// An import recorded by a server that then stopped (no heartbeat): any
+/// server shows it running while it may still be, then failed — never lost.
+async fn r5_an_import_whose_server_stopped_reads_as_failed_not_lost(app: TestApp) {
+    let browser = staff(&app, "tuoja").await;
+    let owner = app.store.user_by_name("tuoja").await.unwrap().id;
+    let id = app
+        .store
+        .start_import(owner, app.clock.now(), 2, 2, false, &[])
+        .await
+        .unwrap();
+    let path = format!("/import/{id}");
+    let (status, html) = page(&app, &browser, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-status=\"running\""), "{html}");
+    app.clock
+        .advance_micros(rekisteri_store::IMPORT_STALE_MICROS + 1_000_000);
+    let (_, html) = page(&app, &browser, &path).await;
+    assert!(html.contains("data-status=\"failed\""), "{html}");
+    assert!(html.contains("The import failed"));
+    // Recorded so: the next read needs no clock to say it.
+    let record = app
+        .store
+        .import_record(id, owner, app.clock.now(), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.status, "failed");
+    // Someone else's import is not found.
+    let other = staff(&app, "toinen").await;
+    assert_eq!(page(&app, &other, &path).await.0, 404);
 }

@@ -26,7 +26,7 @@ use sqlx::{Any, Transaction};
 
 /// A transaction for bulk writes; dropped without [`Bulk::commit`], it stores nothing.
 pub struct Bulk {
-    tx: Transaction<'static, Any>,
+    pub(crate) tx: Transaction<'static, Any>,
     actor: Actor,
     at: Timestamp,
 }

@@ -71,7 +71,10 @@ pub async fn import_in_one_transaction(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let actor = Actor::command_line(Purpose::RegisterMaintenance);
-    let total = import_batches(store, actor, clock.now(), people, |n| bar.inc(n as u64)).await?;
+    let total = import_batches(store, actor, clock.now(), people, None, |n| {
+        bar.inc(n as u64)
+    })
+    .await?;
     bar.finish_and_clear();
     Ok(total)
 }

@@ -2,18 +2,15 @@
 //! staff import page alike: the columns (the same both ways, so an export
 //! imports back), rows read into validated people or rejected with their
 //! line, field and reason, and the import itself — one transaction in
-//! batches, all or nothing. The page's imports run in the background; their
-//! progress is kept in [`ImportJobs`].
+//! batches, all or nothing. The page's imports run in the background
+//! (`services::import_jobs`).
 
 use anyhow::{Context, bail};
 use rekisteri_domain::audit::Actor;
-use rekisteri_domain::ids::{PersonId, UserId};
+use rekisteri_domain::ids::{ImportId, PersonId};
 use rekisteri_domain::person::{AddressDraft, NewPerson, Person, PersonDraft};
 use rekisteri_domain::{FieldError, Invalid, Source};
 use rekisteri_store::Store;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// The CSV columns of people. Several values in one cell are separated by `;`.
 pub const PEOPLE_COLUMNS: [&str; 17] = [
@@ -37,12 +34,7 @@ pub const PEOPLE_COLUMNS: [&str; 17] = [
 ];
 
 /// A row that was not imported: its line in the file, the field and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    pub line: u64,
-    pub field: String,
-    pub reason: String,
-}
+pub use rekisteri_store::ImportRejection as Rejected;
 
 fn split(cell: Option<&str>) -> Vec<String> {
     cell.unwrap_or("")
@@ -151,14 +143,16 @@ pub fn sort_rows(rows: Vec<(u64, Result<NewPerson, Invalid>)>) -> (Vec<NewPerson
 pub const BATCH: usize = 2_000;
 
 /// Imports all the people in one transaction (all or none), in batches of
-/// [`BATCH`], telling `progress` how many each batch added. The store
-/// audits the import as `actor`'s. Used by the command line and the web's
+/// [`BATCH`], telling `progress` how many each batch added; with
+/// `record`, that import's record is marked done as the data commits. The
+/// store audits the import as `actor`'s. Used by the command line and the web's
 /// import page.
 pub async fn import_batches(
     store: &Store,
     actor: Actor,
     at: rekisteri_domain::Timestamp,
     people: Vec<NewPerson>,
+    record: Option<ImportId>,
     mut progress: impl FnMut(usize) + Send,
 ) -> Result<usize, rekisteri_store::StoreError> {
     let mut bulk = store.bulk(actor, at).await?;
@@ -172,6 +166,10 @@ pub async fn import_batches(
             .collect();
         bulk.people(&batch).await?;
         progress(batch.len());
+    }
+    if let Some(id) = record {
+        // The import's record says done in the data's own transaction.
+        bulk.finish_import(id, total, at).await?;
     }
     bulk.commit().await?;
     Ok(total)
@@ -218,100 +216,4 @@ pub fn person_csv_row(p: &Person) -> Vec<String> {
             .unwrap_or_default(),
     );
     row
-}
-
-/// How many finished jobs are kept for their pages, and for how long.
-const KEEP_JOBS: usize = 50;
-const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
-
-/// Where an import stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Running,
-    Done,
-    Failed,
-    /// Rows had errors and the user did not skip them: nothing imported.
-    Refused,
-}
-
-impl JobStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            JobStatus::Running => "running",
-            JobStatus::Done => "done",
-            JobStatus::Failed => "failed",
-            JobStatus::Refused => "refused",
-        }
-    }
-}
-
-/// One import: whose, how far, and the rows left out.
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub owner: UserId,
-    pub started: Instant,
-    /// Data rows in the file.
-    pub rows: usize,
-    /// People to import (the valid rows).
-    pub total: usize,
-    pub done: usize,
-    pub status: JobStatus,
-    pub rejected: Arc<Vec<Rejected>>,
-}
-
-impl Job {
-    pub fn rejected_count(&self) -> i64 {
-        i64::try_from(self.rejected.len()).unwrap_or(i64::MAX)
-    }
-
-    pub fn row_count(&self) -> i64 {
-        i64::try_from(self.rows).unwrap_or(i64::MAX)
-    }
-
-    pub fn max(&self) -> usize {
-        self.total.max(1)
-    }
-}
-
-/// The imports of this server process, by a random id. Only their owner
-/// sees them.
-#[derive(Default)]
-pub struct ImportJobs {
-    jobs: Mutex<HashMap<String, Job>>,
-}
-
-impl ImportJobs {
-    pub fn insert(&self, job: Job) -> String {
-        let id = format!("{:032x}", rand::random::<u128>());
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.retain(|_, j| j.status == JobStatus::Running || j.started.elapsed() < KEEP_FOR);
-            while jobs.len() >= KEEP_JOBS {
-                let oldest = jobs
-                    .iter()
-                    .filter(|(_, j)| j.status != JobStatus::Running)
-                    .min_by_key(|(_, j)| j.started)
-                    .map(|(k, _)| k.clone());
-                match oldest {
-                    Some(k) => jobs.remove(&k),
-                    None => break,
-                };
-            }
-            jobs.insert(id.clone(), job);
-        }
-        id
-    }
-
-    pub fn update(&self, id: &str, change: impl FnOnce(&mut Job)) {
-        if let Ok(mut jobs) = self.jobs.lock()
-            && let Some(job) = jobs.get_mut(id)
-        {
-            change(job);
-        }
-    }
-
-    /// The job, if `user` started it.
-    pub fn get(&self, id: &str, user: UserId) -> Option<Job> {
-        let jobs = self.jobs.lock().ok()?;
-        jobs.get(id).filter(|j| j.owner == user).cloned()
-    }
 }

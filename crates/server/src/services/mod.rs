@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod disclosures;
 pub mod erasure;
+pub mod import_jobs;
 pub mod imports;
 pub mod jobs;
 pub mod limits;

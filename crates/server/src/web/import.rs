@@ -9,9 +9,11 @@ use super::page::{Nav, Page};
 use super::{render, see_other};
 use crate::caller::SameOrigin;
 use crate::error::ApiError;
+use crate::extract::path_id;
 use crate::i18n::Locale;
 use crate::policy::{Access, Resource, allow};
-use crate::services::imports::{Job, JobStatus, import_batches, read_people_csv, sort_rows};
+use crate::services::import_jobs::{self, Job};
+use crate::services::imports::{read_people_csv, sort_rows};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -19,10 +21,9 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use rekisteri_domain::ids::ImportId;
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Purpose, Source};
-use std::sync::Arc;
-use std::time::Instant;
 
 /// The largest file the import page takes.
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
@@ -77,7 +78,7 @@ impl FormPage {
 struct JobPage {
     l: Locale,
     nav: Option<Nav>,
-    id: String,
+    id: ImportId,
     job: Job,
 }
 
@@ -159,44 +160,8 @@ async fn upload(
     let (valid, rejected) = sort_rows(parsed);
     let refused = !rejected.is_empty() && !upload.skip_invalid;
     let owner = page.user().id;
-    let id = s.imports.insert(Job {
-        owner,
-        started: Instant::now(),
-        rows,
-        total: valid.len(),
-        done: 0,
-        status: if refused {
-            JobStatus::Refused
-        } else {
-            JobStatus::Running
-        },
-        rejected: Arc::new(rejected),
-    });
-    if !refused {
-        let actor = page.caller.actor(Purpose::CustomerRelationship);
-        let state = s.clone();
-        let job = id.clone();
-        tokio::spawn(async move {
-            let jobs = state.imports.clone();
-            let result = import_batches(&state.store, actor, state.clock.now(), valid, |n| {
-                jobs.update(&job, |j| j.done += n)
-            })
-            .await;
-            let status = match result {
-                Ok(_) => JobStatus::Done,
-                Err(error) => {
-                    tracing::error!(%error, job = %job, "web import failed");
-                    JobStatus::Failed
-                }
-            };
-            state.imports.update(&job, |j| {
-                j.status = status;
-                if status == JobStatus::Failed {
-                    j.done = 0;
-                }
-            });
-        });
-    }
+    let actor = page.caller.actor(Purpose::CustomerRelationship);
+    let id = import_jobs::start(&s, actor, owner, rows, valid, &rejected, refused).await?;
     Ok(see_other(&format!("/import/{id}")))
 }
 
@@ -206,9 +171,9 @@ async fn job_page(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::People, Access::Write)?;
-    let job = s
-        .imports
-        .get(&id, page.user().id)
+    let id: ImportId = path_id(&id)?;
+    let job = import_jobs::job(&s, id, page.user().id)
+        .await?
         .ok_or(ApiError::NotFound)?;
     render(&JobPage {
         nav: Some(page.nav("import")),
@@ -224,9 +189,9 @@ async fn report(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::People, Access::Write)?;
-    let job = s
-        .imports
-        .get(&id, page.user().id)
+    let id: ImportId = path_id(&id)?;
+    let job = import_jobs::job(&s, id, page.user().id)
+        .await?
         .ok_or(ApiError::NotFound)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut write = || -> Result<Vec<u8>, csv::Error> {
