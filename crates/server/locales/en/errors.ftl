@@ -63,6 +63,7 @@ v-must-be-a-three-letter-currency-code-such-as-eur = must be a three-letter curr
 v-must-be-a-date-such-as-2026-11-24 = must be a date such as 2026-11-24
 v-must-be-a-time-with-zone-such-as-2026-11-24t14-05-00-02-00 = must be a date and time
 v-is-not-a-record-id = is not a record id
+v-is-not-a-version-number = is not a version number
 v-must-be-postal-or-billing = must be postal or billing
 v-must-not-be-before-relationship-started-on = must not be before the start of the customer relationship
 v-must-not-be-before-started-on = must not be before the start date

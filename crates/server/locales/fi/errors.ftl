@@ -63,6 +63,7 @@ v-must-be-a-three-letter-currency-code-such-as-eur = on oltava kolmikirjaiminen 
 v-must-be-a-date-such-as-2026-11-24 = on oltava päivämäärä
 v-must-be-a-time-with-zone-such-as-2026-11-24t14-05-00-02-00 = on oltava päivämäärä ja kellonaika
 v-is-not-a-record-id = ei ole tietueen tunniste
+v-is-not-a-version-number = ei ole versionumero
 v-must-be-postal-or-billing = on oltava posti- tai laskutusosoite
 v-must-not-be-before-relationship-started-on = ei saa olla ennen asiakassuhteen alkua
 v-must-not-be-before-started-on = ei saa olla ennen alkupäivää

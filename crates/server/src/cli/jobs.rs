@@ -64,12 +64,12 @@ pub async fn jobs(
             };
             let jobs = store.jobs(state, &page).await?;
             println!(
-                "{:<28} {:<18} {:<8} {:>5}  last error",
+                "{:<36} {:<18} {:<8} {:>5}  last error",
                 "id", "kind", "state", "tries"
             );
             for job in &jobs.items {
                 println!(
-                    "{:<28} {:<18} {:<8} {:>5}  {}",
+                    "{:<36} {:<18} {:<8} {:>5}  {}",
                     job.id.to_string(),
                     job.kind,
                     job.state.code(),

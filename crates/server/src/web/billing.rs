@@ -4,7 +4,7 @@
 //! is for. The same policy, store calls and purpose (order management) as
 //! `http/orders.rs`: the financial partner reads, never writes.
 
-use super::forms::{FormErrors, field_message};
+use super::forms::{FormErrors, VersionForm, field_message};
 use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::refusals::Refusal;
@@ -422,24 +422,16 @@ async fn order_page(
     render_status(&shown, status)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct DeleteForm {
-    version: String,
-}
-
 /// Deletes the order; refused (409) while it is invoiced (invoices are
 /// accounting records): its page again, naming the invoices.
 async fn delete_order(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Posted { page, form }: Posted<DeleteForm>,
+    Posted { page, form }: Posted<VersionForm>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Orders, Access::Write)?;
     let id: OrderId = path_id(&id)?;
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a version number"));
-    };
+    let version = form.version()?;
     let deleted = s
         .store
         .delete_order(

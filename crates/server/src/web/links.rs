@@ -3,7 +3,7 @@
 //! removal. The same policy, store calls and purposes as the API's
 //! `create_link` and `remove_link` in `http/people.rs`.
 
-use super::forms::FormErrors;
+use super::forms::{FormErrors, VersionForm};
 use super::organisations::{render_status, request, source_codes};
 use super::page::{Nav, Page, Posted};
 use super::see_other;
@@ -181,23 +181,15 @@ async fn create(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RemoveForm {
-    version: String,
-}
-
 async fn remove(
     State(s): State<AppState>,
     Path((id, link)): Path<(String, String)>,
-    Posted { page, form }: Posted<RemoveForm>,
+    Posted { page, form }: Posted<VersionForm>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Links, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     let link: LinkId = path_id(&link)?;
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a version number"));
-    };
+    let version = form.version()?;
     s.store
         .delete_link(
             &page.caller.actor(Purpose::RegisterMaintenance),

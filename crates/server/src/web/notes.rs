@@ -265,9 +265,7 @@ async fn update(
     let id: NoteId = path_id(&id)?;
     let now = s.clock.now();
     let actor = page.caller.actor(Purpose::CustomerRelationship);
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a record id"));
-    };
+    let version = super::forms::parse_version(&form.version)?;
     let stored = s.store.get_note(&actor, now, id).await?;
     if stored.version != version {
         let template = form_page(&s, &page, Some(id), form, FormErrors::new(), true).await?;

@@ -3,7 +3,7 @@
 //! with optimistic concurrency. The same policy, store calls and purposes
 //! as `http/organisations.rs`.
 
-use super::forms::FormErrors;
+use super::forms::{FormErrors, VersionForm};
 use super::page::{Nav, Page, Posted};
 use super::refusals::Refusal;
 use super::{render, see_other};
@@ -338,24 +338,16 @@ async fn show_page(
     render_status(&page_of, status)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct DeleteForm {
-    version: String,
-}
-
 /// Deletes the organisation; refused (409) while contact links have not
 /// ended (R19) or it has notes: its page again, naming what is in the way.
 async fn delete(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Posted { page, form }: Posted<DeleteForm>,
+    Posted { page, form }: Posted<VersionForm>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Organisations, Access::Write)?;
     let id: OrganisationId = path_id(&id)?;
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a version number"));
-    };
+    let version = form.version()?;
     let deleted = s
         .store
         .delete_organisation(
@@ -409,9 +401,7 @@ async fn update(
             return form_page(page, Some(id), form, errors, false, status);
         }
     };
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a version number"));
-    };
+    let version = super::forms::parse_version(&form.version)?;
     let replaced = s
         .store
         .replace_organisation(

@@ -349,9 +349,7 @@ async fn update(
     allow(&page.caller, Resource::People, Access::Write)?;
     let id: PersonId = path_id(&id)?;
     let actor = page.caller.actor(Purpose::RegisterMaintenance);
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a record id"));
-    };
+    let version = super::forms::parse_version(&form.version)?;
     let stored = s.store.get_person(&actor, s.clock.now(), id).await?;
     if stored.version != version {
         let template = form_page(&page, Some(id), &form, &FormErrors::new(), true);

@@ -3,7 +3,7 @@
 //! or edit one (optimistic concurrency), and retiring. The same policy and
 //! store calls as `http/recipients.rs`.
 
-use super::forms::{Choice, FormErrors, some};
+use super::forms::{Choice, FormErrors, VersionForm, some};
 use super::organisations::render_status;
 use super::page::{Nav, Page, Posted};
 use super::{render, see_other};
@@ -255,9 +255,7 @@ async fn update(
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Recipients, Access::Write)?;
     let id: RecipientId = path_id(&id)?;
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a record id"));
-    };
+    let version = super::forms::parse_version(&form.version)?;
     let new = match form.draft().parse() {
         Ok(new) => new,
         Err(invalid) => {
@@ -293,22 +291,14 @@ async fn update(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RetireForm {
-    version: String,
-}
-
 async fn retire(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Posted { page, form }: Posted<RetireForm>,
+    Posted { page, form }: Posted<VersionForm>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Recipients, Access::Write)?;
     let id: RecipientId = path_id(&id)?;
-    let Ok(version) = form.version.trim().parse::<i64>() else {
-        return Err(ApiError::field("version", "is not a record id"));
-    };
+    let version = form.version()?;
     s.store
         .retire_recipient(&page.caller.actor(PURPOSE), s.clock.now(), id, version)
         .await?;
