@@ -406,7 +406,7 @@ async function scenario6() {
     await page.locator('#source_detail').fill('messut 2026');
     await page.locator('#skip_invalid').check();
     await submit(page, '#file');
-    assert.match(page.url(), /\/import\/[0-9a-f]+$/, `the job page: ${page.url()}`);
+    assert.match(page.url(), /\/import\/[0-9a-f-]+$/, `the job page: ${page.url()}`);
     await page.locator('#import-progress').waitFor();
     await page.locator('#import-status[data-status="done"]').waitFor({ timeout: 20000 });
     const progress = page.locator('#import-progress');

@@ -1,13 +1,18 @@
 //! What every edge can reach: the store, the clock, the mailer, the
-//! register's details and the server's settings ([`AppState`]), and the
-//! facts the firewall found about a request ([`ClientIp`], [`Https`]).
+//! register's details and the server's settings ([`AppState`]), the
+//! portal's and the imports' state in this process ([`Portal`],
+//! [`LiveImports`]), and the facts the firewall found about a request
+//! ([`ClientIp`], [`Https`]). It imports no service: services read it.
 
 use rekisteri_domain::controller::RegisterDetails;
+use rekisteri_domain::ids::ImportId;
 use rekisteri_domain::login::SessionTimeouts;
 use rekisteri_domain::network::Network;
 use rekisteri_domain::{Clock, Timestamp};
 use rekisteri_store::Store;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -23,7 +28,7 @@ pub struct AppState {
     /// The zone the web interface shows times in and reads them from.
     pub time_zone: Arc<jiff::tz::TimeZone>,
     /// The web's CSV imports this server is running now.
-    pub imports: Arc<crate::services::import_jobs::LiveImports>,
+    pub imports: Arc<LiveImports>,
     /// How letters leave: SMTP when configured, else they are kept in the
     /// outbox (the database's `mail` table).
     pub mailer: crate::mail::Mailer,
@@ -33,7 +38,7 @@ pub struct AppState {
     /// How long a data-subject request may wait for its answer (R14).
     pub answer_period: rekisteri_domain::request::AnswerPeriod,
     /// The public privacy portal: its address, rate limits and link work.
-    pub portal: Arc<crate::services::portal::Portal>,
+    pub portal: Arc<Portal>,
 }
 
 impl AppState {
@@ -42,7 +47,7 @@ impl AppState {
             mailer,
             register: Arc::default(),
             answer_period: Default::default(),
-            portal: Arc::new(crate::services::portal::Portal::new(DEFAULT_PUBLIC_URL)),
+            portal: Arc::new(Portal::new(DEFAULT_PUBLIC_URL)),
             store,
             clock,
             firewall: Arc::new(Firewall::default()),
@@ -140,3 +145,62 @@ pub struct ClientIp(pub std::net::IpAddr);
 /// `X-Forwarded-Proto: https`. Decides HSTS and the origin CSRF expects.
 #[derive(Debug, Clone, Copy)]
 pub struct Https(pub bool);
+
+/// The public privacy portal's own state (`serve --public-url`): where its
+/// links point, and the link requests still being worked on after their
+/// answer went. Its rate limits are the database's (`services::limits`).
+pub struct Portal {
+    /// The address people reach the portal at (`serve --public-url`): the
+    /// links in mail start with it, never with a request's `Host`.
+    pub public_url: String,
+    in_flight: AtomicUsize,
+    settled: tokio::sync::Notify,
+}
+
+impl Portal {
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            in_flight: AtomicUsize::new(0),
+            settled: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Runs a link request's work after its answer has gone.
+    pub fn spawn(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let portal = self.clone();
+        tokio::spawn(async move {
+            work.await;
+            portal.in_flight.fetch_sub(1, Ordering::SeqCst);
+            portal.settled.notify_waiters();
+        });
+    }
+
+    /// Waits until every link request answered so far has been worked on
+    /// (tests, and a server shutting down).
+    pub async fn settled(&self) {
+        loop {
+            let notified = self.settled.notified();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(50), notified).await;
+        }
+    }
+}
+
+/// The web's CSV imports this server is running now, and how far each is
+/// (`services::import_jobs` records them in the database).
+#[derive(Default)]
+pub struct LiveImports {
+    pub(crate) running: std::sync::Mutex<std::collections::HashMap<ImportId, Arc<AtomicUsize>>>,
+}
+
+impl LiveImports {
+    /// How many people the import has added so far, if it runs here.
+    pub fn progress(&self, id: ImportId) -> Option<usize> {
+        let running = self.running.lock().ok()?;
+        running.get(&id).map(|n| n.load(Ordering::SeqCst))
+    }
+}

@@ -110,6 +110,16 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
         ),
     ),
     (
+        "imports",
+        Coverage::NotAboutTheSubject(
+            "the web's CSV imports: the staff user who started one, its counts and state",
+        ),
+    ),
+    (
+        "import_rejections",
+        Coverage::NotPersonal("an import's rejected rows: line, field and reason, never a value"),
+    ),
+    (
         "portal_hits",
         Coverage::Transient(
             "the portal's counted requests for its rate limits, keyed by an address's hash or a \

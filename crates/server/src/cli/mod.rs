@@ -315,7 +315,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
                 anyhow::bail!("--public-url must start with https:// or http://");
             }
-            state.portal = Arc::new(crate::services::portal::Portal::new(&public_url));
+            state.portal = Arc::new(crate::state::Portal::new(&public_url));
             state.sessions =
                 SessionTimeouts::from_minutes(*session_idle_minutes, *session_absolute_minutes)
                     .map_err(|m| anyhow::anyhow!("--session-idle-minutes: {m}"))?;

@@ -12,9 +12,8 @@ use rekisteri_domain::audit::Actor;
 use rekisteri_domain::ids::{ImportId, UserId};
 use rekisteri_domain::person::NewPerson;
 use rekisteri_store::StoreError;
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How often a running import's progress is written.
@@ -73,19 +72,6 @@ impl Job {
 
     pub fn max(&self) -> usize {
         self.total.max(1)
-    }
-}
-
-/// The imports this server is running now, and how far each is.
-#[derive(Default)]
-pub struct LiveImports {
-    running: Mutex<HashMap<ImportId, Arc<AtomicUsize>>>,
-}
-
-impl LiveImports {
-    fn progress(&self, id: ImportId) -> Option<usize> {
-        let running = self.running.lock().ok()?;
-        running.get(&id).map(|n| n.load(Ordering::SeqCst))
     }
 }
 

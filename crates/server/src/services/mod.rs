@@ -13,7 +13,6 @@ pub mod limits;
 pub mod marketing;
 pub mod periodic;
 pub mod permissions;
-pub mod portal;
 pub mod register;
 pub mod report;
 pub mod requests;

@@ -8,7 +8,7 @@
 use super::forms::{Choice, FormErrors, some};
 use super::organisations::render_status;
 use super::page::{Nav, Page, Posted};
-use super::person_page::Entry;
+use super::timeline::Entry;
 use crate::error::ApiError;
 use crate::extract::path_id;
 use crate::i18n::Locale;

@@ -32,6 +32,7 @@ mod refusals;
 mod requests;
 mod settings;
 mod start;
+mod timeline;
 
 pub(crate) use crate::pages::{render, see_other};
 use crate::state::AppState;

@@ -7,6 +7,7 @@
 use super::page::{Nav, Page};
 use super::person_marketing::{self, Forms, Marketing};
 use super::render;
+use super::timeline::Entry;
 use crate::error::ApiError;
 use crate::extract::path_id;
 use crate::i18n::Locale;
@@ -15,33 +16,13 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use rekisteri_domain::Purpose;
 use rekisteri_domain::ids::{PersonId, UserId};
 use rekisteri_domain::organisation::Link;
 use rekisteri_domain::person::Person;
 use rekisteri_domain::provenance::Provenance;
-use rekisteri_domain::{Purpose, Timestamp};
 use rekisteri_store::{InvoiceFilter, NoteFilter, OrderFilter, PageRequest};
 use std::collections::HashMap;
-
-/// One entry of the timeline.
-pub struct Entry {
-    /// What orders the timeline.
-    pub at: Timestamp,
-    /// The date or moment in words.
-    pub when: String,
-    /// `kind-…` class of the badge.
-    pub badge_class: String,
-    pub badge: String,
-    /// The note's anchor (`note-{id}`), if a note.
-    pub anchor: Option<String>,
-    pub title: Option<(String, String)>,
-    pub text: String,
-    pub meta: Vec<String>,
-    pub edit: Option<String>,
-    pub upcoming: bool,
-    pub overdue: bool,
-    pub done: bool,
-}
 
 #[derive(Template)]
 #[template(path = "person.html")]

@@ -170,7 +170,7 @@ impl TestApp {
         let mailer = Mailer::new("rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
-        state.portal = Arc::new(rekisteri::services::portal::Portal::new(&base));
+        state.portal = Arc::new(rekisteri::state::Portal::new(&base));
         let router = app(state.clone());
         tokio::spawn(async move {
             axum::serve(
