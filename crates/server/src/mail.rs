@@ -58,11 +58,6 @@ impl Mailer {
         Ok(self)
     }
 
-    /// Whether email leaves by SMTP.
-    pub fn sends_email(&self) -> bool {
-        self.smtp.is_some()
-    }
-
     /// Delivers a queued letter: by SMTP (`Sent`) when it is email and a
     /// server is configured, else it stays in the outbox (`Kept`).
     pub async fn deliver(&self, mail: &MailRecord) -> Result<MailState, MailError> {

@@ -132,13 +132,27 @@ async fn i13_an_expired_lease_is_claimed_again_and_the_old_claim_is_void(app: Te
     let second = app.store.claim_jobs("two", after, 10).await.unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!((second[0].id, second[0].tries), (id, 2));
-    // The runner that lost its lease can neither finish nor fail it.
+    // The runner that lost its lease can neither renew it (before a letter
+    // goes to SMTP), nor finish nor fail it.
+    assert!(!app.store.renew_claim(&first[0], after).await.unwrap());
     assert!(!app.store.complete_job(&first[0], after).await.unwrap());
     assert_eq!(
         app.store.fail_job(&first[0], after, "late").await.unwrap(),
         None
     );
-    assert!(app.store.complete_job(&second[0], after).await.unwrap());
+    // The holder's renewal holds the job a whole lease from now: a claim
+    // just before the old lease's end finds nothing.
+    let later = after.plus_micros(LEASE_MICROS - 1);
+    assert!(app.store.renew_claim(&second[0], later).await.unwrap());
+    let still = later.plus_micros(LEASE_MICROS - 1);
+    assert!(
+        app.store
+            .claim_jobs("three", still, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(app.store.complete_job(&second[0], still).await.unwrap());
 }
 
 async fn i13_two_stores_on_one_database_claim_each_job_once(app: TestApp) {

@@ -47,3 +47,7 @@ CREATE TABLE import_rejections (
     reason TEXT NOT NULL
 );
 CREATE INDEX import_rejections_of ON import_rejections (import_id, line);
+
+-- A claimed job now carries its lease's end in `run_at` (one index range
+-- finds due and expired jobs): jobs claimed before this migration get it.
+UPDATE jobs SET run_at = lease_until WHERE state = 'running' AND lease_until IS NOT NULL;

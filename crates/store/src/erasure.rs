@@ -568,7 +568,14 @@ impl Store {
         else {
             return Ok(None);
         };
-        if must_exist(&mut tx, person).await.is_err() {
+        // Gone already (erased another way): the schedule is done. Any
+        // other error is the store's, and the erasure waits for the retry.
+        let gone = match must_exist(&mut tx, person).await {
+            Ok(()) => false,
+            Err(StoreError::NotFound) => true,
+            Err(other) => return Err(other),
+        };
+        if gone {
             sqlx::query(
                 "UPDATE scheduled_erasures SET status = 'done', done_at = $1, checked_at = $1 WHERE id = $2",
             )

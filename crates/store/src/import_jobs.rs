@@ -11,6 +11,9 @@ use rekisteri_domain::Timestamp;
 use rekisteri_domain::ids::{ImportId, UserId};
 use sqlx::any::AnyRow;
 
+/// How long a finished import's record and rejected rows are kept.
+pub const IMPORT_KEPT_MICROS: i64 = 30 * 24 * 60 * 60 * 1_000_000;
+
 /// A running import with no heartbeat for this long is taken as failed.
 pub const IMPORT_STALE_MICROS: i64 = 30 * 1_000_000;
 
@@ -165,6 +168,18 @@ impl Store {
             record.finished_at = Some(at);
         }
         Ok(Some(record))
+    }
+
+    /// Removes the records of imports finished more than
+    /// [`IMPORT_KEPT_MICROS`] before `at` (their rejected rows go with
+    /// them); answers how many.
+    pub async fn forget_imports(&self, at: Timestamp) -> Result<u64, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM imports WHERE finished_at IS NOT NULL AND finished_at < $1")
+                .bind(at.micros() - IMPORT_KEPT_MICROS)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected())
     }
 
     /// The rows the import left out, in file order.

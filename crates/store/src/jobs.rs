@@ -129,8 +129,8 @@ pub(crate) async fn complete_in(
 }
 
 impl Store {
-    /// Queues `job` in a transaction of its own (work that follows no write
-    /// of the store's: the periodic round, a test).
+    /// Queues `job` in a transaction of its own, for work that follows no
+    /// write of the store's (tests and the benchmark use it).
     pub async fn enqueue(&self, at: Timestamp, job: &Job) -> Result<JobId, StoreError> {
         let mut tx = self.write.begin().await?;
         let id = enqueue(&mut tx, at, job).await?;
@@ -180,6 +180,29 @@ impl Store {
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         claimed.sort_by_key(|c| c.id);
         Ok(claimed)
+    }
+
+    /// Renews the claim's lease from `at`, just before work the database
+    /// cannot undo (a letter handed to SMTP): false when the claim was lost
+    /// — another runner holds the job, and this one must not do it.
+    pub async fn renew_claim(
+        &self,
+        claimed: &ClaimedJob,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let until = at.plus_micros(LEASE_MICROS).micros();
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1, run_at = $1, updated_at = $2 \
+             WHERE id = $3 AND state = 'running' AND claimed_by = $4 AND tries = $5",
+        )
+        .bind(until)
+        .bind(at.micros())
+        .bind(claimed.id.to_string())
+        .bind(claimed.claimed_by.clone())
+        .bind(i64::from(claimed.tries))
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The job ran. False when the claim was lost meanwhile.

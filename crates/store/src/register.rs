@@ -78,6 +78,13 @@ impl Store {
         expected: Option<i64>,
     ) -> Result<RegisterVersion, StoreError> {
         let mut tx = self.write.begin().await?;
+        if self.backend == crate::Backend::Postgres {
+            // Two admins saving at once: the second waits, then sees the
+            // first's version and gets 412, not a clash of keys.
+            sqlx::query("SELECT pg_advisory_xact_lock(7464727)")
+                .execute(&mut *tx)
+                .await?;
+        }
         let current: i64 =
             sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM register_details")
                 .fetch_one(&mut *tx)

@@ -131,7 +131,6 @@ jobs-error = Last error
 jobs-created = Queued
 jobs-retry = Retry
 jobs-retried = The job is queued again.
-jobs-filter = Show
 jobs-all = all
 job-state-pending = waiting
 job-state-running = running

@@ -131,7 +131,6 @@ jobs-error = Viimeisin virhe
 jobs-created = Jonoon
 jobs-retry = Yritä uudelleen
 jobs-retried = Työ on taas jonossa.
-jobs-filter = Näytä
 jobs-all = kaikki
 job-state-pending = odottaa
 job-state-running = käynnissä

@@ -306,6 +306,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             }
             firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
             let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
+            warn_of_old_outbox(&args.data_dir);
             state.answer_period = <AnswerPeriod as Parse>::parse(&answer_within_days.to_string())
                 .map_err(|m| anyhow::anyhow!("--answer-within-days {m}"))?;
             state.firewall = Arc::new(firewall);
@@ -435,4 +436,26 @@ async fn serve(state: AppState, bind: SocketAddr, run_jobs: bool) -> anyhow::Res
 
 async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Letters of versions before the database's outbox were files in
+/// `outbox/` of the data directory: no erasure purges them now, and
+/// `/outbox` does not show them. Says so at start-up, by count only.
+fn warn_of_old_outbox(data_dir: &std::path::Path) {
+    let letters = std::fs::read_dir(data_dir.join("outbox"))
+        .map(|dir| {
+            dir.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .count()
+        })
+        .unwrap_or(0);
+    if letters > 0 {
+        eprintln!(
+            "warning: {letters} letters of an earlier version are files in {}: the outbox is now \
+             the database's, so destroy them when read (they are not purged by erasure) / \
+             varoitus: {letters} aiemman version kirjettä on tiedostoina kansiossa {}: hävitä ne",
+            data_dir.join("outbox").display(),
+            data_dir.join("outbox").display()
+        );
+    }
 }

@@ -203,13 +203,16 @@ pub(crate) async fn record_copy(
     };
     match store.record_export_copy(actor, at, copy).await {
         Ok(recorded) => {
-            eprintln!("export copy {} recorded: {}", recorded.id, recorded.path);
+            eprintln!(
+                "export copy {} recorded / vientikopio kirjattu: {}",
+                recorded.id, recorded.path
+            );
             Ok(())
         }
         Err(e) => {
             let _ = std::fs::remove_file(path);
             Err(anyhow::anyhow!(
-                "the file could not be recorded as an export copy, so it was removed: {e}"
+                "the file could not be recorded as an export copy, so it was removed / tiedostoa ei voitu kirjata vientikopioksi, joten se poistettiin: {e}"
             ))
         }
     }

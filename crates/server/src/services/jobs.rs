@@ -3,8 +3,10 @@
 //! does each one — a letter delivered, an Art. 19 notice written, a held
 //! erasure re-checked. A job's work and its end commit together where the
 //! work is a write of the store's, so a job that is claimed twice (its
-//! runner died after the lease) writes once; a delivery that SMTP accepted
-//! but whose end was lost may be sent again, never lost.
+//! runner died after the lease) writes once. A letter's claim is renewed
+//! just before it goes to SMTP; one that SMTP accepted but whose end was
+//! lost (the runner died in that instant) may be sent again, never lost:
+//! jobs run at least once.
 //!
 //! Errors kept on a job carry no personal data: ids and kinds only.
 
@@ -37,15 +39,19 @@ pub fn worker_name() -> String {
     format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
 }
 
-/// Claims and runs due jobs until none is due now. A failed try is put
-/// back with its backoff (or given up after the last try) and the pass
-/// goes on; only the store failing stops it.
+/// Most batches one pass claims, so the periodic round gets its turn.
+const BATCHES_A_PASS: usize = 64;
+
+/// Claims and runs due jobs until none is due now (or the pass has run
+/// [`BATCHES_A_PASS`] batches). A failed try is put back with its backoff
+/// (or given up after the last try) and the pass goes on; only the store
+/// failing stops it.
 pub async fn run_due(s: &AppState, worker: &str) -> Result<Ran, StoreError> {
     let mut ran = Ran::default();
-    loop {
+    for _ in 0..BATCHES_A_PASS {
         let batch = s.store.claim_jobs(worker, s.clock.now(), BATCH).await?;
         if batch.is_empty() {
-            return Ok(ran);
+            break;
         }
         for claimed in batch {
             match run_one(s, &claimed).await {
@@ -58,6 +64,7 @@ pub async fn run_due(s: &AppState, worker: &str) -> Result<Ran, StoreError> {
             }
         }
     }
+    Ok(ran)
 }
 
 /// Does one claimed job; `Err` is the error to keep on it.
@@ -95,6 +102,16 @@ async fn deliver(s: &AppState, claimed: &ClaimedJob, id: MailId) -> Result<(), S
             .map_err(|e| store_error("the job could not end", e))?;
         return Ok(());
     };
+    // The batch's lease may be running out behind slow sends: renewed
+    // here, or given up if another runner has taken the job meanwhile.
+    if !s
+        .store
+        .renew_claim(claimed, s.clock.now())
+        .await
+        .map_err(|e| store_error("the claim could not be renewed", e))?
+    {
+        return Ok(());
+    }
     let state = s
         .mailer
         .deliver(&mail)

@@ -1,8 +1,8 @@
 //! The register's periodic work, one round of it (the job runner repeats
 //! it; `rekisteri erasure run-due` runs its erasures once): the erasures
 //! whose holds have ended (R8, R19), the deadline reminders of
-//! data-subject requests (B4), and finished jobs and the portal's old
-//! counted events cleared away. Each writes
+//! data-subject requests (B4), and finished jobs, the portal's old counted
+//! events and month-old imports cleared away. Each writes
 //! in its own transaction what must follow (notices, letters) as jobs.
 
 use crate::letters;
@@ -20,17 +20,43 @@ pub struct Tick {
     pub reminded: usize,
 }
 
-/// One round.
+/// One round. Each step runs whatever the others did: a step that fails
+/// is logged (no personal data) and tried again next round; the round
+/// answers the first failure after all have run.
 pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
     let at = state.clock.now();
-    let erased = run_due_erasures(&state.store, at).await?;
-    let reminded = write_reminders(state, at).await?;
-    state.store.clean_done_jobs(at).await?;
-    state
+    let mut first_error = None;
+    let mut keep = |step: &str, error: StoreError| {
+        tracing::error!(%error, step, "a step of the periodic round failed");
+        first_error.get_or_insert(error);
+    };
+    let erased = run_due_erasures(&state.store, at)
+        .await
+        .unwrap_or_else(|e| {
+            keep("erasures", e);
+            0
+        });
+    let reminded = write_reminders(state, at).await.unwrap_or_else(|e| {
+        keep("reminders", e);
+        0
+    });
+    if let Err(e) = state.store.clean_done_jobs(at).await {
+        keep("jobs", e);
+    }
+    if let Err(e) = state
         .store
         .forget_limits(at, crate::services::limits::LONGEST_WINDOW_MICROS)
-        .await?;
-    Ok(Tick { erased, reminded })
+        .await
+    {
+        keep("limits", e);
+    }
+    if let Err(e) = state.store.forget_imports(at).await {
+        keep("imports", e);
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(Tick { erased, reminded }),
+    }
 }
 
 /// Runs every scheduled erasure whose holds have ended; answers how many

@@ -2,8 +2,8 @@
 //! officer only: what holds the erasure now, an erasure waiting for its
 //! holds, the files the person's data was written to (to be destroyed,
 //! R21), and the form that erases (a confirmation box, the CSRF field of
-//! `Posted`). The form runs the API's store call and after-work; held, the
-//! erasure is scheduled and the page shows it.
+//! `Posted`). The form runs the API's store call, which queues the Art. 19
+//! notices as jobs; held, the erasure is scheduled and the page shows it.
 
 use super::page::{Page, Posted};
 use super::see_other;

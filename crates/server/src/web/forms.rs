@@ -222,6 +222,28 @@ pub fn some(text: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// A form that only names the version of the record it changes (a delete,
+/// a retirement, a link removed): optimistic concurrency from a page.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct VersionForm {
+    pub version: String,
+}
+
+impl VersionForm {
+    /// The version, or a 422 naming the field.
+    pub fn version(&self) -> Result<i64, ApiError> {
+        parse_version(&self.version)
+    }
+}
+
+/// A form's hidden `version` field, or a 422 naming it.
+pub fn parse_version(raw: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::field("version", "is not a version number"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,26 +321,4 @@ mod tests {
         assert_eq!(list_line("emails[1]"), Some(2));
         assert_eq!(list_line("addresses[0].city"), None);
     }
-}
-
-/// A form that only names the version of the record it changes (a delete,
-/// a retirement, a link removed): optimistic concurrency from a page.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct VersionForm {
-    pub version: String,
-}
-
-impl VersionForm {
-    /// The version, or a 422 naming the field.
-    pub fn version(&self) -> Result<i64, ApiError> {
-        parse_version(&self.version)
-    }
-}
-
-/// A form's hidden `version` field, or a 422 naming it.
-pub fn parse_version(raw: &str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| ApiError::field("version", "is not a version number"))
 }

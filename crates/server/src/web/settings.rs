@@ -223,7 +223,7 @@ async fn save(
     Posted { page, form }: Posted<RegisterForm>,
 ) -> Result<Response, ApiError> {
     allow(&page.caller, Resource::Settings, Access::Write)?;
-    let expected = form.version.trim().parse::<i64>().ok();
+    let expected = Some(super::forms::parse_version(&form.version)?);
     match change_register(&s, &page.caller, &form.details(), expected).await {
         Ok(_) => Ok(see_other("/admin/settings/register?saved=1")),
         Err(ApiError::Invalid(invalid)) => {
