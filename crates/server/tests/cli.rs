@@ -179,3 +179,60 @@ fn r15_the_command_line_exports_a_marketing_list_for_a_named_purpose() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+/// Files the command line writes hold personal data: only their owner may
+/// read them (R11), also a file that was there before.
+#[cfg(unix)]
+#[test]
+fn r11_exported_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(rekisteri(dir.path(), &["migrate"]).status.success());
+    let fresh = dir.path().join("people.csv");
+    let existing = dir.path().join("old.csv");
+    std::fs::write(&existing, "vanha").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for file in [&fresh, &existing] {
+        let out = rekisteri(
+            dir.path(),
+            &[
+                "export",
+                "people",
+                "--format",
+                "csv",
+                "--output",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", file.display());
+    }
+    let list = dir.path().join("audience.csv");
+    let out = rekisteri(
+        dir.path(),
+        &[
+            "export",
+            "audience",
+            "--channel",
+            "letter",
+            "--marketing-purpose",
+            "direct_marketing",
+            "--purpose",
+            "advertising_targeting",
+            "--output",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = std::fs::metadata(&list).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "audience.csv is {mode:o}");
+}

@@ -97,6 +97,16 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub const MAX: u32 = 500;
+
+    /// The first page of `limit` items.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            after: None,
+            limit,
+            bulk: false,
+        }
+    }
+
     /// Exports and other bulk readers may take larger pages.
     pub const MAX_BULK: u32 = 5_000;
 

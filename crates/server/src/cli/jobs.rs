@@ -57,11 +57,7 @@ pub async fn jobs(
                     })
                 })
                 .transpose()?;
-            let page = PageRequest {
-                after: None,
-                limit: *limit,
-                bulk: false,
-            };
+            let page = PageRequest::first(*limit);
             let jobs = store.jobs(state, &page).await?;
             println!(
                 "{:<36} {:<18} {:<8} {:>5}  last error",

@@ -459,3 +459,23 @@ fn warn_of_old_outbox(data_dir: &std::path::Path) {
         );
     }
 }
+
+/// A file of personal data the command line writes (an export): only its
+/// owner may read it (R11), and a file already there is made so too before
+/// it is overwritten.
+pub(crate) fn private_output(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot make {} private", path.display()))?;
+        }
+    }
+    options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))
+}

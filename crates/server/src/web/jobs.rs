@@ -70,14 +70,7 @@ async fn list(
     let state = q.state.as_deref().and_then(JobState::from_code);
     let jobs = s
         .store
-        .jobs(
-            state,
-            &PageRequest {
-                after: None,
-                limit: PageRequest::MAX,
-                bulk: false,
-            },
-        )
+        .jobs(state, &PageRequest::first(PageRequest::MAX))
         .await?
         .items;
     let counts = s

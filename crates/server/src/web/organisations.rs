@@ -92,11 +92,7 @@ async fn list(
 }
 
 pub(super) fn request(limit: u32) -> PageRequest {
-    PageRequest {
-        after: None,
-        limit,
-        bulk: false,
-    }
+    PageRequest::first(limit)
 }
 
 /// The organisation form's fields (mirrors `OrganisationDraft`).

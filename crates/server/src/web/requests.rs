@@ -387,11 +387,7 @@ async fn outbox(State(s): State<AppState>, page: Page) -> Result<Response, ApiEr
             &page.caller.actor(PURPOSE),
             s.clock.now(),
             None,
-            &PageRequest {
-                after: None,
-                limit: PageRequest::MAX,
-                bulk: false,
-            },
+            &PageRequest::first(PageRequest::MAX),
         )
         .await?;
     let entries = listed
