@@ -87,6 +87,14 @@ code_enum!(
         Mail = "mail",
         /// A copy of people's data written to a file (R21), and who is in it.
         ExportCopy = "export_copy",
+        /// A legal hold on a person (R8).
+        LegalHold = "legal_hold",
+        /// A run of the retention sweep (R9).
+        RetentionSweep = "retention_sweep",
+        /// A request case, a tombstone or an audit range removed by retention (R9).
+        RetentionRecord = "retention_record",
+        /// A paper document kept about a person (R10).
+        PaperDocument = "paper_document",
         /// A route of the API (`GET /api/v1/notes/{id}`), for refusals.
         Route = "route",
     }

@@ -15,7 +15,7 @@
 //! safely), the relationship's dates, and the orders and invoices with their
 //! amounts (still linked to the anonymous record).
 
-use crate::ids::{InvoiceId, OrganisationId};
+use crate::ids::{InvoiceId, LegalHoldId, OrganisationId};
 use crate::provenance::Source;
 use crate::time::Date;
 use crate::values::Email;
@@ -46,6 +46,15 @@ pub enum Hold {
         organisation_name: String,
         until: Option<Date>,
     },
+    /// A legal hold the privacy officer placed (the notice's "unless law
+    /// prevents it"): a dispute, an authority's order, a claim. Until its
+    /// end (none: until the officer ends it).
+    LegalHold {
+        hold_id: LegalHoldId,
+        reason: String,
+        reference: String,
+        until: Option<Date>,
+    },
 }
 
 impl Hold {
@@ -55,6 +64,7 @@ impl Hold {
             Self::OpenInvoice { .. } => "open_invoice",
             Self::DebtCollection { .. } => "debt_collection",
             Self::OrganisationContact { .. } => "organisation_contact",
+            Self::LegalHold { .. } => "legal_hold",
         }
     }
 
@@ -77,6 +87,19 @@ impl Hold {
                 ),
                 None => format!(
                     "the person is the contact person of {organisation_name}: they cannot be erased until the role is ended (R19)"
+                ),
+            },
+            Self::LegalHold {
+                reason,
+                reference,
+                until,
+                ..
+            } => match until {
+                Some(until) => format!(
+                    "a legal hold ({reason}; {reference}) keeps the person's data until {until}"
+                ),
+                None => format!(
+                    "a legal hold ({reason}; {reference}) keeps the person's data until the privacy officer ends it"
                 ),
             },
         }

@@ -110,6 +110,12 @@ record_id!(
     ExportCopyId,
     /// A CSV import of the web's, its progress kept in the database.
     ImportId,
+    /// A legal hold on a person (R8, R9).
+    LegalHoldId,
+    /// One run of the retention sweep (R9).
+    SweepId,
+    /// A paper document kept about a person (R10).
+    PaperDocumentId,
 );
 
 #[cfg(test)]

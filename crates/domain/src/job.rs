@@ -7,6 +7,7 @@
 
 use crate::ids::{DisclosureId, MailId, PersonId, RecipientId};
 use crate::provenance::code_enum;
+use crate::time::Date;
 use serde::{Deserialize, Serialize};
 
 code_enum!(
@@ -49,6 +50,9 @@ pub enum Job {
     /// A hold on the person's erasure may have ended (an invoice paid or
     /// credited, a contact role ended): run the scheduled erasure if so.
     ErasureRecheck { person_id: PersonId },
+    /// Run the retention sweep (R9): the daily one for its day (one server
+    /// claims it), or one the officer asked for (`daily_on` none).
+    RetentionSweep { daily_on: Option<Date> },
 }
 
 impl Job {
@@ -58,6 +62,7 @@ impl Job {
             Job::DeliverMail { .. } => "deliver_mail",
             Job::NotifyRecipient { .. } => "notify_recipient",
             Job::ErasureRecheck { .. } => "erasure_recheck",
+            Job::RetentionSweep { .. } => "retention_sweep",
         }
     }
 

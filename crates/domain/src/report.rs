@@ -21,11 +21,16 @@ use crate::person::{AddressDraft, Person, PersonDraft, SourcedValue};
 use crate::provenance::{Provenance, Source, code_enum};
 use crate::purpose::{LegalBasis, Purpose};
 use crate::recipient::{RecipientRole, Safeguard};
+use crate::retention::RetentionPolicy;
 use crate::time::{Date, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The report's format; a reader refuses a version it does not know.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The versions a reader accepts: 2 added the retention schedule's
+/// policies (R9); a version 1 document's person reads the same.
+pub const READABLE_VERSIONS: [u32; 2] = [1, 2];
 
 /// Where the JSON Schema of the report lives in the repository.
 pub const SCHEMA_PATH: &str = "docs/access-report.schema.json";
@@ -53,6 +58,12 @@ pub struct AccessReport {
     pub export_copies: Vec<ReportExportCopy>,
     /// The person's data-subject requests and their steps (R14–R21).
     pub requests: Vec<ReportRequest>,
+    /// Legal holds that keep the person's data past an erasure request (R8).
+    #[serde(default)]
+    pub legal_holds: Vec<ReportLegalHold>,
+    /// Paper documents kept about the person, and where (R10).
+    #[serde(default)]
+    pub paper_documents: Vec<ReportPaperDocument>,
     pub processing: Processing,
 }
 
@@ -191,6 +202,30 @@ pub struct ReportRestriction {
     pub lift_reason: Option<String>,
 }
 
+/// A legal hold on the person's data (R8): why, on what reference, until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLegalHold {
+    pub reason: String,
+    pub reference: String,
+    pub placed_at: Timestamp,
+    pub ends_on: Option<Date>,
+    pub ended_at: Option<Timestamp>,
+}
+
+/// A paper document kept about the person (R10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPaperDocument {
+    pub kind: String,
+    pub dated_on: Option<Date>,
+    pub location: String,
+    pub keeper: String,
+    pub recorded_at: Timestamp,
+    /// Its destruction was asked for (by an erasure or retention) …
+    pub destroy_from: Option<Timestamp>,
+    /// … and done on this day.
+    pub destroyed_on: Option<Date>,
+}
+
 /// One disclosure of the person's data: to whom, where, on what ground,
 /// for what purpose, which categories and records, when (R6, R7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,7 +301,10 @@ pub struct ReportRequestEvent {
 pub struct Processing {
     /// The purposes in use, each with its legal basis (R2).
     pub purposes: Vec<ReportPurpose>,
-    pub retention: Vec<RetentionRule>,
+    /// The retention schedule in force (R9): every category's period,
+    /// anchor, action and reason.
+    #[serde(deserialize_with = "policies_of_any_version")]
+    pub retention: Vec<RetentionPolicy>,
     /// The notice's sources of data (R5); each value above names its own.
     pub sources: Vec<Source>,
     /// The register's recipients and processors (R4, R7).
@@ -293,72 +331,14 @@ pub struct ReportRecipient {
     pub safeguard: Option<Safeguard>,
 }
 
-code_enum!(
-    /// The data kept for a period of its own (R9).
-    RetentionCategory {
-        /// The register's data on a customer.
-        CustomerData = "customer_data",
-        /// Accounting books (orders and invoices as booked).
-        AccountingBooks = "accounting_books",
-        /// Accounting vouchers.
-        AccountingVouchers = "accounting_vouchers",
-    }
-);
-
-code_enum!(
-    /// What a retention period counts from.
-    RetentionStart {
-        /// The end of the customer relationship.
-        RelationshipEnd = "relationship_end",
-        /// The end of the financial year.
-        FinancialYearEnd = "financial_year_end",
-    }
-);
-
-/// How long a category of data is kept, and why (R9).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetentionRule {
-    pub category: RetentionCategory,
-    pub years: u32,
-    pub from: RetentionStart,
-    /// The reason, in English (the readable report says it in the reader's language).
-    pub reason: String,
-}
-
-/// The notice's retention rules. One place: issue R9's configuration
-/// replaces this constant.
-pub const RETENTION: [(RetentionCategory, u32, RetentionStart, &str); 3] = [
-    (
-        RetentionCategory::CustomerData,
-        10,
-        RetentionStart::RelationshipEnd,
-        "the privacy notice: kept 10 years from the end of the customer relationship",
-    ),
-    (
-        RetentionCategory::AccountingBooks,
-        10,
-        RetentionStart::FinancialYearEnd,
-        "the Finnish Accounting Act (kirjanpitolaki 2:10): books are kept 10 years",
-    ),
-    (
-        RetentionCategory::AccountingVouchers,
-        6,
-        RetentionStart::FinancialYearEnd,
-        "the Finnish Accounting Act (kirjanpitolaki 2:10): vouchers are kept 6 years",
-    ),
-];
-
-/// The retention rules in the report's shape.
-pub fn retention_rules() -> Vec<RetentionRule> {
-    RETENTION
-        .iter()
-        .map(|(category, years, from, reason)| RetentionRule {
-            category: *category,
-            years: *years,
-            from: *from,
-            reason: (*reason).to_string(),
-        })
-        .collect()
+/// A version 1 document's retention rules had another shape; the reader
+/// needs none of them (an import reads the person), so what does not read
+/// as this version's policies is read as none.
+fn policies_of_any_version<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<RetentionPolicy>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
 code_enum!(
@@ -380,6 +360,7 @@ impl Processing {
     /// The notice's facts: `purposes` in use with their bases, `recipients`
     /// not retired, and the register's details.
     pub fn new(
+        retention: Vec<RetentionPolicy>,
         mut purposes: Vec<ReportPurpose>,
         mut recipients: Vec<ReportRecipient>,
         register: RegisterDetails,
@@ -388,7 +369,7 @@ impl Processing {
         recipients.sort_by(|a, b| a.name.cmp(&b.name));
         Self {
             purposes,
-            retention: retention_rules(),
+            retention,
             sources: Source::ALL.to_vec(),
             recipients,
             rights: Right::ALL.to_vec(),
@@ -463,6 +444,8 @@ impl AccessReport {
         for r in &mut self.requests {
             r.events.sort_by_key(|e| e.at);
         }
+        self.legal_holds.sort_by_key(|x| x.placed_at);
+        self.paper_documents.sort_by_key(|x| x.recorded_at);
         self
     }
 
@@ -476,6 +459,8 @@ impl AccessReport {
             + self.restrictions.len()
             + self.disclosures.len()
             + self.export_copies.len()
+            + self.legal_holds.len()
+            + self.paper_documents.len()
             + self
                 .requests
                 .iter()
@@ -489,9 +474,9 @@ impl AccessReport {
     /// device, not a way to reach the person). The values were valid where
     /// they were exported; the draft is parsed again all the same.
     pub fn person_draft(&self, source: Source, detail: &str) -> Result<PersonDraft, String> {
-        if self.schema_version != SCHEMA_VERSION {
+        if !READABLE_VERSIONS.contains(&self.schema_version) {
             return Err(format!(
-                "is an access report of schema version {}; this register reads version {SCHEMA_VERSION}",
+                "is an access report of schema version {}; this register reads versions 1 and {SCHEMA_VERSION}",
                 self.schema_version
             ));
         }

@@ -92,6 +92,19 @@ impl Date {
         self.0
     }
 
+    pub fn from_jiff(date: jiff::civil::Date) -> Self {
+        Self(date)
+    }
+
+    /// The first instant of this day in UTC (what [`Timestamp::date`] reads back).
+    pub fn start(self) -> Timestamp {
+        self.0
+            .to_datetime(jiff::civil::Time::midnight())
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .map(|z| Timestamp::from_jiff(z.timestamp()))
+            .unwrap_or(Timestamp::from_micros(0))
+    }
+
     /// This date plus `days` (negative goes back).
     pub fn plus_days(self, days: i32) -> Self {
         Self(

@@ -58,7 +58,12 @@ impl Lang {
 }
 
 /// The Fluent files of each language; every file exists in both.
-const FILES: [(&str, &str, &str); 12] = [
+const FILES: [(&str, &str, &str); 13] = [
+    (
+        "retention.ftl",
+        include_str!("../locales/fi/retention.ftl"),
+        include_str!("../locales/en/retention.ftl"),
+    ),
     (
         "requests.ftl",
         include_str!("../locales/fi/requests.ftl"),
@@ -226,6 +231,35 @@ impl Locale {
 
     pub fn lang(&self) -> &'static str {
         self.lang.code()
+    }
+
+    /// A retention period: `10 vuotta` / `10 years`, or in months.
+    pub fn period(&self, months: u32) -> String {
+        if months.is_multiple_of(12) && months > 12 {
+            self.tn("retention-period-years", "years", i64::from(months / 12))
+        } else {
+            self.tn("retention-period", "months", i64::from(months))
+        }
+    }
+
+    /// A retention policy in one sentence of this language, and its reason.
+    pub fn retention_rule(
+        &self,
+        p: &rekisteri_domain::retention::RetentionPolicy,
+    ) -> (String, String) {
+        let mut args = FluentArgs::new();
+        args.set(
+            "category",
+            self.code("retention-category", p.category.code()),
+        );
+        args.set("period", self.period(p.months));
+        args.set("anchor", self.code("retention-anchor", p.anchor.code()));
+        args.set("action", self.code("retention-action", p.action.code()));
+        let reason = match self.lang {
+            Lang::Fi => p.reason_fi.clone(),
+            Lang::En => p.reason_en.clone(),
+        };
+        (self.format("retention-rule", Some(&args)), reason)
     }
 
     fn zoned(&self, ts: Timestamp) -> jiff::ZonedDateTime {

@@ -53,6 +53,17 @@ pub enum Resource {
     /// The job queue (mail, notices, re-checks): the admin's, who sees
     /// what waits and failed and retries it.
     Jobs,
+    /// Retention (R9): the sweep's preview, runs and history, and the
+    /// review of quiet relationships — the privacy officer's; the admin
+    /// reads them (and keeps the schedule, a setting).
+    Retention,
+    /// Legal holds on people (R8): placed and ended by the privacy
+    /// officer; the admin reads them.
+    LegalHolds,
+    /// Paper documents kept about people (R10): recorded and read by the
+    /// register's staff with a commitment; their destruction is confirmed
+    /// by the privacy officer (an erasure's task).
+    PaperDocuments,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +86,8 @@ pub fn finds_restricted(user: &User) -> bool {
 /// restrictions (R18) and permission wordings; the admin and the privacy
 /// officer keep them. Everyone reads the purposes of processing; the admin
 /// configures them (R2). Erasure and anonymisation are the privacy
-/// officer's alone (R8, R21).
+/// officer's alone (R8, R21), and so are retention's sweeps and reviews and
+/// legal holds (R8, R9), which the admin reads.
 pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
     use Resource::*;
     match (role, resource) {
@@ -95,6 +107,9 @@ pub fn allows(role: Role, resource: Resource, access: Access) -> bool {
         (_, Reports) => false,
         (Role::PrivacyOfficer, Erasure) => true,
         (_, Erasure) => false,
+        (Role::PrivacyOfficer, Retention | LegalHolds) => true,
+        (Role::Admin, Retention | LegalHolds) => access == Access::Read,
+        (_, Retention | LegalHolds) => false,
         (Role::Admin | Role::Staff | Role::PrivacyOfficer, _) => true,
         (Role::Partner, People | Organisations | Orders | Invoices) => access == Access::Read,
         (Role::Partner, _) => false,

@@ -17,7 +17,7 @@ use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::erasure::{ANONYMISED, postal_area};
 use rekisteri_domain::ids::{PersonId, RequestId};
 use rekisteri_domain::job::Forgotten;
-use sqlx::AssertSqlSafe;
+use sqlx::{Any, AssertSqlSafe, Transaction};
 
 impl Store {
     /// Anonymises the person in one transaction, unless a hold applies
@@ -38,81 +38,97 @@ impl Store {
                 scheduled: None,
             });
         }
-        let notices = recipient_notices(&mut tx, person).await?;
-        queue_notices(&mut tx, at, person, &notices, Forgotten::Anonymised).await?;
-        let Forgot {
-            mut entries,
-            mail_removed,
-        } = forget_common(&mut tx, actor, at, person, request).await?;
-        let id = person.to_string();
+        let outcome = anonymise_now(&mut tx, actor, at, person, request).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// Anonymises the person inside `tx`, the holds already found to be none.
+pub(crate) async fn anonymise_now(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    person: PersonId,
+    request: Option<RequestId>,
+) -> Result<ErasureOutcome, StoreError> {
+    let notices = recipient_notices(tx, person).await?;
+    queue_notices(tx, at, person, &notices, Forgotten::Anonymised).await?;
+    let Forgot {
+        mut entries,
+        mail_removed,
+    } = forget_common(tx, actor, at, person, request).await?;
+    // R10: each paper document about the person is to be destroyed.
+    let paper_to_destroy = crate::paper::open_destruction(tx, at, person).await?;
+    let id = person.to_string();
+    sqlx::query(
+        "UPDATE people SET first_name = $1, last_name = $1, name_source_detail = NULL, title = NULL, \
+         title_source = NULL, title_source_detail = NULL, title_recorded_at = NULL, \
+         version = version + 1, updated_at = $2, updated_by = $3 WHERE id = $4",
+    )
+    .bind(ANONYMISED)
+    .bind(at.micros())
+    .bind(actor.user.map(|u| u.to_string()))
+    .bind(id.clone())
+    .execute(&mut **tx)
+    .await?;
+    for table in ["invoices", "orders"] {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET source_detail = NULL WHERE person_id = $1"
+        )))
+        .bind(id.clone())
+        .execute(&mut **tx)
+        .await?;
+    }
+    // Addresses keep their country and postal-code area; every other
+    // contact value goes.
+    let addresses = sqlx::query(
+        "SELECT id, postal_code, country FROM person_contacts \
+         WHERE person_id = $1 AND kind IN ('postal_address', 'billing_address')",
+    )
+    .bind(id.clone())
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &addresses {
+        let area = postal_area(
+            &opt_text(row, "postal_code")?.unwrap_or_default(),
+            &opt_text(row, "country")?.unwrap_or_default(),
+        );
         sqlx::query(
-            "UPDATE people SET first_name = $1, last_name = $1, name_source_detail = NULL, title = NULL, \
-             title_source = NULL, title_source_detail = NULL, title_recorded_at = NULL, \
-             version = version + 1, updated_at = $2, updated_by = $3 WHERE id = $4",
+            "UPDATE person_contacts SET value = $1, city = $1, postal_code = $2, source_detail = NULL WHERE id = $3",
         )
         .bind(ANONYMISED)
-        .bind(at.micros())
-        .bind(actor.user.map(|u| u.to_string()))
-        .bind(id.clone())
-        .execute(&mut *tx)
+        .bind(area)
+        .bind(text(row, "id")?)
+        .execute(&mut **tx)
         .await?;
-        for table in ["invoices", "orders"] {
-            sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {table} SET source_detail = NULL WHERE person_id = $1"
-            )))
-            .bind(id.clone())
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Addresses keep their country and postal-code area; every other
-        // contact value goes.
-        let addresses = sqlx::query(
-            "SELECT id, postal_code, country FROM person_contacts \
-             WHERE person_id = $1 AND kind IN ('postal_address', 'billing_address')",
-        )
-        .bind(id.clone())
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in &addresses {
-            let area = postal_area(
-                &opt_text(row, "postal_code")?.unwrap_or_default(),
-                &opt_text(row, "country")?.unwrap_or_default(),
-            );
-            sqlx::query(
-                "UPDATE person_contacts SET value = $1, city = $1, postal_code = $2, source_detail = NULL WHERE id = $3",
-            )
-            .bind(ANONYMISED)
-            .bind(area)
-            .bind(text(row, "id")?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for sql in [
-            "DELETE FROM person_contacts WHERE person_id = $1 AND kind NOT IN ('postal_address', 'billing_address')",
-            "DELETE FROM search_index WHERE person_id = $1 AND record_type <> 'person'",
-            "DELETE FROM notes WHERE person_id = $1",
-            "DELETE FROM permission_events WHERE person_id = $1",
-            "DELETE FROM restrictions WHERE person_id = $1",
-            "DELETE FROM person_organisations WHERE person_id = $1",
-        ] {
-            sqlx::query(sql).bind(id.clone()).execute(&mut *tx).await?;
-        }
-        crate::people::reindex(&mut tx, person).await?;
-        entries.insert(
-            0,
-            actor.entry(
-                at,
-                AuditAction::Anonymise,
-                RecordType::Person,
-                person,
-                Some(person),
-            ),
-        );
-        audit::insert(&mut tx, &entries).await?;
-        tx.commit().await?;
-        Ok(ErasureOutcome::Erased {
-            notices,
-            mail_removed,
-        })
     }
+    for sql in [
+        "DELETE FROM person_contacts WHERE person_id = $1 AND kind NOT IN ('postal_address', 'billing_address')",
+        "DELETE FROM search_index WHERE person_id = $1 AND record_type <> 'person'",
+        "DELETE FROM notes WHERE person_id = $1",
+        "DELETE FROM permission_events WHERE person_id = $1",
+        "DELETE FROM restrictions WHERE person_id = $1",
+        "DELETE FROM legal_holds WHERE person_id = $1",
+        "DELETE FROM person_organisations WHERE person_id = $1",
+    ] {
+        sqlx::query(sql).bind(id.clone()).execute(&mut **tx).await?;
+    }
+    crate::people::reindex(tx, person).await?;
+    entries.insert(
+        0,
+        actor.entry(
+            at,
+            AuditAction::Anonymise,
+            RecordType::Person,
+            person,
+            Some(person),
+        ),
+    );
+    audit::insert(tx, &entries).await?;
+    Ok(ErasureOutcome::Erased {
+        notices,
+        mail_removed,
+        paper_to_destroy,
+    })
 }

@@ -155,6 +155,12 @@ pub struct ChainReport {
     pub entries: u64,
     /// The first entry whose hash does not follow: its `seq` and why.
     pub first_broken: Option<(i64, String)>,
+    /// Where the walk started: the newest retention checkpoint (rows up to
+    /// it were cut by the audit log's retention), or none (the chain's start).
+    pub checkpoint: Option<crate::audit_cut::AuditCheckpoint>,
+    /// The head the last finished sweep recorded, found again in the chain
+    /// (`seq`); none when no sweep has recorded one.
+    pub head_checked: Option<i64>,
 }
 
 impl Store {
@@ -162,9 +168,29 @@ impl Store {
     /// was edited, removed or inserted out of turn (`rekisteri audit verify`).
     pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
         self.flush_audit().await?;
-        let mut prev = CHAIN_START.to_string();
-        let mut after = 0i64;
+        let mut conn = self.read.acquire().await?;
+        let checkpoint = crate::audit_cut::latest(&mut conn).await?;
+        let head = sqlx::query(
+            "SELECT audit_head_seq, audit_head_hash FROM retention_sweeps \
+             WHERE status = 'done' AND audit_head_seq IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((int(&r, "audit_head_seq")?, opt_text(&r, "audit_head_hash")?)))
+        .transpose()?;
+        drop(conn);
+        let (mut prev, mut after) = match &checkpoint {
+            Some(c) => (c.hash.clone(), c.through_seq),
+            None => (CHAIN_START.to_string(), 0i64),
+        };
         let mut entries = 0u64;
+        let mut head_checked = None;
+        let report = |entries, first_broken: Option<(i64, String)>, head_checked| ChainReport {
+            entries,
+            first_broken,
+            checkpoint: checkpoint.clone(),
+            head_checked,
+        };
         loop {
             let rows = sqlx::query(
                 "SELECT seq, at, actor_user_id, action, record_type, record_id, person_id, purpose, client_ip, prev_hash, hash \
@@ -174,10 +200,18 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
             if rows.is_empty() {
-                return Ok(ChainReport {
-                    entries,
-                    first_broken: None,
-                });
+                // A sweep recorded the head it saw; a log that no longer
+                // reaches it lost rows from its end.
+                if let Some((seq, _)) = &head
+                    && *seq > after
+                    && head_checked.is_none()
+                {
+                    let why = format!(
+                        "the log ends at entry {after}, before entry {seq}, the head a retention sweep recorded: entries were removed from its end"
+                    );
+                    return Ok(report(entries, Some((after + 1, why)), None));
+                }
+                return Ok(report(entries, None, head_checked));
             }
             for row in &rows {
                 let seq = int(row, "seq")?;
@@ -208,17 +242,20 @@ impl Store {
                 if stored_prev != prev {
                     let why =
                         "does not follow the entry before it (one was removed, inserted or edited)";
-                    return Ok(ChainReport {
-                        entries,
-                        first_broken: Some((seq, why.into())),
-                    });
+                    return Ok(report(entries, Some((seq, why.into())), None));
                 }
                 if chained.hash(&prev) != stored_hash {
                     let why = "its content does not match its hash (it was edited)";
-                    return Ok(ChainReport {
-                        entries,
-                        first_broken: Some((seq, why.into())),
-                    });
+                    return Ok(report(entries, Some((seq, why.into())), None));
+                }
+                if let Some((head_seq, head_hash)) = &head
+                    && *head_seq == seq
+                {
+                    if head_hash.as_deref() != Some(stored_hash.as_str()) {
+                        let why = "it is not the entry a retention sweep recorded as the head";
+                        return Ok(report(entries, Some((seq, why.into())), None));
+                    }
+                    head_checked = Some(seq);
                 }
                 prev = stored_hash;
                 after = seq;

@@ -241,6 +241,8 @@ impl Store {
         )
         .await?;
         insert_lines(&mut tx, at, &[(id, &new)]).await?;
+        // R9: a new order reopens an ended customer relationship.
+        crate::relationships::reopen_on_order(&mut tx, actor, at, new.person_id).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(
@@ -435,6 +437,9 @@ impl Store {
         )
         .await
         .map_err(|e| StoreError::unique(e, "number", DUPLICATE_INVOICE_NUMBER))?;
+        // R9: an invoice is activity of the customer relationship.
+        let party: Vec<_> = new.person_id.into_iter().collect();
+        crate::relationships::touch(&mut tx, &party, at.date()).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(

@@ -53,10 +53,13 @@ pub struct ScheduledErasure {
 pub enum ErasureOutcome {
     /// Done; these recipients are to be notified (Art. 19): a
     /// `notify_recipient` job each was queued in the erasure's transaction,
-    /// and `mail_removed` letters about the person went in it too.
+    /// and `mail_removed` letters about the person went in it too;
+    /// `paper_to_destroy` paper documents wait for the officer to confirm
+    /// their destruction (R10), and the erasure is complete only then.
     Erased {
         notices: Vec<RecipientNotice>,
         mail_removed: u64,
+        paper_to_destroy: u64,
     },
     /// Holds prevent it; an erasure is scheduled for when they end
     /// (anonymisation is not scheduled: `None`).
@@ -108,7 +111,10 @@ pub(crate) async fn read_holds(
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(holds_on(&invoices, &roles, today))
+    let mut held = holds_on(&invoices, &roles, today);
+    let legal = crate::legal_holds::of_person(conn, person).await?;
+    held.extend(rekisteri_domain::legal_hold::holds_in_force(&legal, today));
+    Ok(held)
 }
 
 const SCHEDULED_COLUMNS: &str =
@@ -345,7 +351,7 @@ pub(crate) async fn forget_common(
 }
 
 /// Erases the person inside `tx`, the holds already found to be none.
-async fn erase_now(
+pub(crate) async fn erase_now(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
     at: Timestamp,
@@ -358,6 +364,8 @@ async fn erase_now(
         mut entries,
         mail_removed,
     } = forget_common(tx, actor, at, person, request).await?;
+    // R10: each paper document about the person is to be destroyed.
+    let paper_to_destroy = crate::paper::open_destruction(tx, at, person).await?;
     // Accounting law keeps these, without the person (R8).
     for table in ["invoices", "orders"] {
         exec(
@@ -378,6 +386,8 @@ async fn erase_now(
         "DELETE FROM notes WHERE person_id = $1",
         "DELETE FROM permission_events WHERE person_id = $1",
         "DELETE FROM restrictions WHERE person_id = $1",
+        "DELETE FROM legal_holds WHERE person_id = $1",
+        "DELETE FROM relationship_reviews WHERE person_id = $1",
         "DELETE FROM person_organisations WHERE person_id = $1",
         "DELETE FROM person_contacts WHERE person_id = $1",
         "DELETE FROM people WHERE id = $1",
@@ -406,6 +416,7 @@ async fn erase_now(
     Ok(ErasureOutcome::Erased {
         notices,
         mail_removed,
+        paper_to_destroy,
     })
 }
 

@@ -104,6 +104,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_register.sql"),
         postgres: include_str!("../migrations/postgres/0011_register.sql"),
     },
+    Migration {
+        version: 12,
+        name: "retention",
+        shared: include_str!("../migrations/0012_retention.sql"),
+        sqlite: include_str!("../migrations/sqlite/0012_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0012_retention.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

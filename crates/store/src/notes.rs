@@ -103,6 +103,9 @@ impl Store {
         values.push(("created_by", text_or_null(actor.user)));
         rows::insert_records(&mut tx, "notes", vec![new_record(id, at, values)]).await?;
         search::put(&mut tx, SearchRow::note(id, &new)).await?;
+        // R9: a note or a meeting is activity of the customer relationship.
+        let party: Vec<_> = new.person_id.into_iter().collect();
+        crate::relationships::touch(&mut tx, &party, at.date()).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(at, AuditAction::Create, RecordType::Note, id, new.person_id)],

@@ -530,6 +530,7 @@ pub(crate) fn person_values(actor: &Actor, at: Timestamp, id: PersonId, new: &Ne
                 "relationship_ended_on",
                 text_or_null(new.relationship_ended_on),
             ),
+            ("last_active_on", Arg::Text(at.date().to_string())),
             ("created_by", user.clone()),
             ("updated_by", user),
         ],

@@ -279,6 +279,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let people = people_with(&mut *tx, &email).await?;
+        // R9: a portal visit is activity of the customer relationship.
+        crate::relationships::touch(&mut tx, &people, at.date()).await?;
         let mut entries = vec![
             actor.entry(at, AuditAction::Update, RecordType::PortalLink, &hash, None),
             actor.entry(at, AuditAction::Login, RecordType::PortalSession, id, None),

@@ -14,10 +14,10 @@ use rekisteri_domain::disclosure::parse_categories;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::recipient::in_eea;
 use rekisteri_domain::report::{
-    AccessReport, Processing, ReportDisclosure, ReportExportCopy, ReportInvoice, ReportLink,
-    ReportNote, ReportOrder, ReportOrderLine, ReportPermission, ReportPerson, ReportPurpose,
-    ReportRecipient, ReportRecord, ReportRequest, ReportRequestEvent, ReportRestriction,
-    ReportWording, SCHEMA_VERSION,
+    AccessReport, Processing, ReportDisclosure, ReportExportCopy, ReportInvoice, ReportLegalHold,
+    ReportLink, ReportNote, ReportOrder, ReportOrderLine, ReportPaperDocument, ReportPermission,
+    ReportPerson, ReportPurpose, ReportRecipient, ReportRecord, ReportRequest, ReportRequestEvent,
+    ReportRestriction, ReportWording, SCHEMA_VERSION,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
@@ -59,6 +59,29 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
     ("export_copy_people", Coverage::InReport),
     ("requests", Coverage::InReport),
     ("request_events", Coverage::InReport),
+    ("legal_holds", Coverage::InReport),
+    ("paper_documents", Coverage::InReport),
+    ("retention_schedules", Coverage::InReport),
+    (
+        "relationship_reviews",
+        Coverage::Derived(
+            "the day the officer kept a quiet relationship open; the relationship's dates are in the report",
+        ),
+    ),
+    (
+        "retention_sweeps",
+        Coverage::NotPersonal("the retention sweep's runs: when, the schedule's version, counts"),
+    ),
+    (
+        "retention_sweep_items",
+        Coverage::NotPersonal("what a sweep removed, by id only: the records themselves are gone"),
+    ),
+    (
+        "audit_checkpoints",
+        Coverage::NotPersonal(
+            "where the audit chain starts after a retention cut: a hash and a count",
+        ),
+    ),
     (
         "search_index",
         Coverage::Derived(
@@ -274,6 +297,28 @@ fn restriction(row: &AnyRow) -> Result<ReportRestriction, sqlx::Error> {
     })
 }
 
+fn legal_hold(row: &AnyRow) -> Result<ReportLegalHold, sqlx::Error> {
+    Ok(ReportLegalHold {
+        reason: text(row, "reason")?,
+        reference: text(row, "reference")?,
+        placed_at: ts(row, "placed_at")?,
+        ends_on: opt_parsed(row, "ends_on")?,
+        ended_at: opt_ts(row, "ended_at")?,
+    })
+}
+
+fn paper_document(row: &AnyRow) -> Result<ReportPaperDocument, sqlx::Error> {
+    Ok(ReportPaperDocument {
+        kind: text(row, "kind")?,
+        dated_on: opt_parsed(row, "dated_on")?,
+        location: text(row, "location")?,
+        keeper: text(row, "keeper")?,
+        recorded_at: ts(row, "recorded_at")?,
+        destroy_from: opt_ts(row, "destroy_from")?,
+        destroyed_on: opt_parsed(row, "destroyed_on")?,
+    })
+}
+
 fn disclosure(row: &AnyRow) -> Result<ReportDisclosure, sqlx::Error> {
     let categories =
         parse_categories(&text(row, "categories")?).map_err(|e| sqlx::Error::ColumnDecode {
@@ -401,6 +446,10 @@ const PERMISSIONS: &str = "SELECT e.channel, e.purpose, e.state, e.given_at, e.l
      e.source_detail, e.recorded_at, w.wording_key AS w_key, w.version AS w_version, \
      w.language AS w_language, w.body AS w_body \
      FROM permission_events e LEFT JOIN permission_wordings w ON w.id = e.wording_id WHERE e.person_id = $1";
+const LEGAL_HOLDS: &str =
+    "SELECT reason, reference, placed_at, ends_on, ended_at FROM legal_holds WHERE person_id = $1";
+const PAPER_DOCUMENTS: &str = "SELECT kind, dated_on, location, keeper, recorded_at, destroy_from, destroyed_on \
+     FROM paper_documents WHERE person_id = $1";
 const RESTRICTIONS: &str = "SELECT id, value_kind, value, reason, starts_at, lifted_at, lift_reason \
      FROM restrictions WHERE person_id = $1";
 const DISCLOSURES: &str = "SELECT d.id, r.name AS recipient_name, r.country, r.safeguard, d.ground, d.purpose, \
@@ -431,6 +480,7 @@ impl Store {
         person: PersonId,
         register: &RegisterDetails,
     ) -> Result<AccessReport, StoreError> {
+        let schedule = self.retention_schedule().await?;
         let mut tx = self.read.begin().await?;
         if self.backend == Backend::Postgres {
             // Every query of the report sees the same snapshot.
@@ -479,6 +529,8 @@ impl Store {
         for r in &mut requests {
             r.events = events.remove(&r.id.to_string()).unwrap_or_default();
         }
+        let legal_holds = all(&fetch(&mut tx, LEGAL_HOLDS, &id).await?, legal_hold)?;
+        let paper_documents = all(&fetch(&mut tx, PAPER_DOCUMENTS, &id).await?, paper_document)?;
         let purposes = sqlx::query(PURPOSES)
             .fetch_all(&mut *tx)
             .await?
@@ -508,7 +560,14 @@ impl Store {
             disclosures,
             export_copies,
             requests,
-            processing: Processing::new(purposes, recipients, register.clone()),
+            legal_holds,
+            paper_documents,
+            processing: Processing::new(
+                schedule.schedule.policies,
+                purposes,
+                recipients,
+                register.clone(),
+            ),
         }
         .ordered();
         self.audit

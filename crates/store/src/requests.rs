@@ -205,6 +205,8 @@ async fn link(
     person: PersonId,
 ) -> Result<(), StoreError> {
     rows::exists(tx, "people", Some("person_id"), &person.to_string()).await?;
+    // R9: a request is activity of the customer relationship.
+    crate::relationships::touch(tx, &[person], case.received_at.date()).await?;
     let repeat = repeat_of(tx, case, person).await?;
     let mut values: Values = vec![
         ("person_id", Arg::Text(person.to_string())),

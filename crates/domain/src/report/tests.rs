@@ -1,4 +1,5 @@
 use super::*;
+use crate::retention::{RetentionAnchor, RetentionCategory, RetentionSchedule};
 use crate::values::Parse;
 
 fn at(s: &str) -> Timestamp {
@@ -75,7 +76,10 @@ fn report() -> AccessReport {
         disclosures: Vec::new(),
         export_copies: Vec::new(),
         requests: Vec::new(),
+        legal_holds: Vec::new(),
+        paper_documents: Vec::new(),
         processing: Processing::new(
+            RetentionSchedule::default().policies,
             vec![
                 ReportPurpose {
                     purpose: Purpose::OrderManagement,
@@ -115,14 +119,14 @@ fn r14_lists_are_in_reading_order_and_the_notice_facts_are_complete() {
     assert!(!p.automated_decisions);
     let customer = &p.retention[0];
     assert_eq!(
-        (customer.category, customer.years, customer.from),
+        (customer.category, customer.months, customer.anchor),
         (
             RetentionCategory::CustomerData,
-            10,
-            RetentionStart::RelationshipEnd
+            120,
+            RetentionAnchor::RelationshipEnd
         )
     );
-    assert!(p.retention.iter().any(|r| r.years == 6));
+    assert!(p.retention.iter().any(|r| r.months == 72));
     assert_eq!(report.row_count(), 3);
 }
 
@@ -141,4 +145,19 @@ fn r16_a_report_becomes_a_new_person_without_device_addresses() {
     let mut old = report;
     old.schema_version = 99;
     assert!(old.person_draft(Source::OwnNotice, "x").is_err());
+}
+
+#[test]
+fn r9_r16_a_version_1_report_with_the_old_retention_rules_still_reads() {
+    let mut json = serde_json::to_value(report()).unwrap();
+    json["schema_version"] = 1.into();
+    json["processing"]["retention"] = serde_json::json!([
+        {"category": "customer_data", "years": 10, "from": "relationship_end", "reason": "the notice"}
+    ]);
+    let old: AccessReport = serde_json::from_value(json).unwrap();
+    assert!(old.processing.retention.is_empty());
+    let draft = old
+        .person_draft(Source::OwnNotice, "portability: json")
+        .unwrap();
+    assert_eq!(draft.emails, ["aino@example.fi"]);
 }

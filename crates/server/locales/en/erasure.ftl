@@ -5,6 +5,7 @@ erasure-held = The erasure is held until these end; asked now, it is scheduled a
 erasure-hold-open-invoice = Open invoice { $number }
 erasure-hold-debt-collection = Invoice { $number } in debt collection
 erasure-hold-contact = Contact person of { $organisation }
+erasure-hold-legal = Legal hold
 erasure-due = due { $date }
 erasure-until = until { $date }
 erasure-scheduled = Erasure requested { $time }: it runs when every hold has ended.

@@ -5,6 +5,7 @@ erasure-held = Poistaminen odottaa, kunnes nämä päättyvät; nyt pyydetty poi
 erasure-hold-open-invoice = Avoin lasku { $number }
 erasure-hold-debt-collection = Lasku { $number } perinnässä
 erasure-hold-contact = Yhteyshenkilö: { $organisation }
+erasure-hold-legal = Oikeudellinen säilytysvelvoite
 erasure-due = eräpäivä { $date }
 erasure-until = { $date } asti
 erasure-scheduled = Poistoa pyydetty { $time }: se tehdään, kun kaikki esteet ovat päättyneet.

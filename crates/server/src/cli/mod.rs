@@ -7,6 +7,7 @@ pub mod disclosures;
 pub mod erasure;
 pub mod jobs;
 pub mod marketing;
+pub mod retention;
 pub mod transfer;
 
 use anyhow::Context;
@@ -128,6 +129,11 @@ pub enum Command {
     Erasure {
         #[command(subcommand)]
         command: erasure::ErasureCommand,
+    },
+    /// Retention (R9): the sweep of what has expired, or its dry run.
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
     },
     /// The register's job queue: mail, Art. 19 notices, erasure re-checks.
     Jobs {
@@ -391,12 +397,31 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             command: AuditCommand::Verify,
         } => {
             let report = store.verify_audit().await?;
+            match &report.checkpoint {
+                Some(c) => println!(
+                    "checked from the retention checkpoint after entry {} (cut {}, {} older entries removed by retention) / \
+                     tarkistettu säilytyksen tarkistuspisteestä merkinnän {} jälkeen",
+                    c.through_seq, c.cut_at, c.rows_cut, c.through_seq
+                ),
+                None => println!("checked from the chain's start / tarkistettu ketjun alusta"),
+            }
+            if let Some(seq) = report.head_checked {
+                println!(
+                    "the head the last retention sweep recorded (entry {seq}) is in the chain / \
+                     viimeisimmän säilytysajon kirjaama ketjun pää (merkintä {seq}) on ketjussa"
+                );
+            }
             match report.first_broken {
                 None => {
-                    println!("the audit log is intact: {} entries", report.entries);
+                    println!(
+                        "the audit log is intact: {} entries / loki on eheä: {} merkintää",
+                        report.entries, report.entries
+                    );
                     Ok(())
                 }
-                Some((seq, why)) => anyhow::bail!("the audit log is broken at entry {seq}: {why}"),
+                Some((seq, why)) => anyhow::bail!(
+                    "the audit log is broken at entry {seq} / loki on rikki merkinnän {seq} kohdalla: {why}"
+                ),
             }
         }
         Command::Disclose(disclose) => disclosures::disclose(store, clock.as_ref(), disclose).await,
@@ -405,6 +430,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         }
         Command::Erasure { command } => erasure::erasure(store, clock, command).await,
         Command::Jobs { command } => jobs::jobs(store, clock, command).await,
+        Command::Retention { command } => {
+            retention::retention(store, clock.as_ref(), command).await
+        }
         Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
     }
 }

@@ -23,9 +23,17 @@ pub struct Verification {
     /// The sequence number of the first entry that does not follow.
     pub first_broken_entry: Option<i64>,
     pub reason: Option<String>,
+    /// Where the walk started: the newest retention checkpoint (older
+    /// entries were cut by the audit log's retention, R9), or none (the
+    /// chain's own start).
+    pub checkpoint: Option<rekisteri_store::AuditCheckpoint>,
+    /// The chain head the last retention sweep recorded, found again.
+    pub head_checked: Option<i64>,
 }
 
-/// Walks the hash chain of the audit log from its start.
+/// Walks the hash chain of the audit log from its start, or from the
+/// newest retention checkpoint, and checks that it still reaches the head
+/// the last retention sweep recorded.
 #[utoipa::path(get, path = "/audit/verify", tag = "audit", responses((status = 200, body = Verification)))]
 async fn verify(State(s): State<AppState>, caller: Caller) -> Result<Json<Verification>, ApiError> {
     allow(&caller, Resource::Audit, Access::Read)?;
@@ -39,5 +47,7 @@ async fn verify(State(s): State<AppState>, caller: Caller) -> Result<Json<Verifi
         entries: report.entries,
         first_broken_entry,
         reason,
+        checkpoint: report.checkpoint,
+        head_checked: report.head_checked,
     }))
 }

@@ -147,6 +147,7 @@ fn answer(outcome: ErasureOutcome, erasure: bool) -> Result<Json<ErasureDone>, A
         ErasureOutcome::Erased {
             notices,
             mail_removed,
-        } => Ok(Json(ErasureDone::of(notices, mail_removed))),
+            paper_to_destroy,
+        } => Ok(Json(ErasureDone::of(notices, mail_removed, paper_to_destroy))),
     }
 }

@@ -7,6 +7,7 @@ mod account;
 mod audit;
 mod disclosures;
 mod erasure;
+mod holds;
 mod invoices;
 mod jobs;
 mod marketing;
@@ -20,6 +21,7 @@ mod rectification;
 mod register;
 mod report;
 mod requests;
+mod retention;
 mod search;
 mod session;
 mod users;
@@ -120,7 +122,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(rectification::router())
                 .merge(erasure::router())
                 .merge(jobs::router())
-                .merge(register::router()),
+                .merge(register::router())
+                .merge(retention::router())
+                .merge(holds::router()),
         )
         .split_for_parts()
 }

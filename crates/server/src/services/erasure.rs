@@ -32,10 +32,14 @@ pub struct ErasureDone {
     pub notified: Vec<NoticeQueued>,
     /// Letters about the person removed from the outbox (R21).
     pub outbox_removed: u64,
+    /// Paper documents about the person to destroy (R10): each is a task
+    /// the officer confirms (`/paper-documents/to-destroy`); the erasure is
+    /// complete only when none is left.
+    pub paper_to_destroy: u64,
 }
 
 impl ErasureDone {
-    pub fn of(notices: Vec<RecipientNotice>, mail_removed: u64) -> Self {
+    pub fn of(notices: Vec<RecipientNotice>, mail_removed: u64, paper_to_destroy: u64) -> Self {
         let notified = notices
             .into_iter()
             .map(|notice| NoticeQueued {
@@ -54,6 +58,7 @@ impl ErasureDone {
             erased: true,
             notified,
             outbox_removed: mail_removed,
+            paper_to_destroy,
         }
     }
 }

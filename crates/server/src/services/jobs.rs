@@ -79,7 +79,46 @@ async fn run_one(s: &AppState, claimed: &ClaimedJob) -> Result<(), String> {
             forgotten,
         } => notify(s, claimed, person_id, recipient_id, &disclosures, forgotten).await,
         Job::ErasureRecheck { person_id } => recheck(s, claimed, person_id).await,
+        Job::RetentionSweep { daily_on } => retention_sweep(s, claimed, daily_on).await,
     }
+}
+
+/// The retention sweep (R9). It may outlast the job's lease, so the lease
+/// is renewed every 30 s while it runs; a sweep killed midway is finished
+/// by the next one.
+async fn retention_sweep(
+    s: &AppState,
+    claimed: &ClaimedJob,
+    daily_on: Option<rekisteri_domain::Date>,
+) -> Result<(), String> {
+    let keep = {
+        let (store, clock, claimed) = (s.store.clone(), s.clock.clone(), claimed.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if !matches!(store.renew_claim(&claimed, clock.now()).await, Ok(true)) {
+                    return;
+                }
+            }
+        })
+    };
+    let swept = crate::services::retention::sweep(
+        &s.store,
+        s.clock.as_ref(),
+        &system(),
+        daily_on,
+        &|_, _| {},
+    )
+    .await;
+    keep.abort();
+    swept.map_err(|e| store_error("the retention sweep failed", e))?;
+    s.store
+        .complete_job(claimed, s.clock.now())
+        .await
+        .map_err(|e| store_error("the job could not end", e))?;
+    Ok(())
 }
 
 fn store_error(what: &str, error: StoreError) -> String {

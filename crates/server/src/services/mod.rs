@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod disclosures;
 pub mod erasure;
+pub mod holds;
 pub mod import_jobs;
 pub mod imports;
 pub mod jobs;
@@ -16,3 +17,4 @@ pub mod permissions;
 pub mod register;
 pub mod report;
 pub mod requests;
+pub mod retention;

@@ -15,7 +15,7 @@ use rekisteri_domain::audit::Actor;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::person::PersonDraft;
 use rekisteri_domain::provenance::Provenance;
-use rekisteri_domain::report::{AccessReport, RetentionRule};
+use rekisteri_domain::report::AccessReport;
 use rekisteri_domain::{Source, vcard};
 
 /// The report's forms (R14: readable and machine-readable; R16: JSON,
@@ -170,12 +170,9 @@ impl ReportPage<'_> {
             .processing
             .retention
             .iter()
-            .map(|rule: &RetentionRule| {
-                self.l.tn(
-                    &format!("rpt-retention-{}", rule.category.code().replace('_', "-")),
-                    "years",
-                    i64::from(rule.years),
-                )
+            .map(|policy| {
+                let (rule, reason) = self.l.retention_rule(policy);
+                format!("{rule} {reason}")
             })
             .collect()
     }

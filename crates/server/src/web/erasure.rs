@@ -66,6 +66,18 @@ fn hold_text(l: &Locale, hold: &Hold) -> String {
                 None => role,
             }
         }
+        Hold::LegalHold {
+            reason,
+            reference,
+            until,
+            ..
+        } => {
+            let hold = format!("{}: {reason} ({reference})", l.t("erasure-hold-legal"));
+            match until {
+                Some(until) => format!("{hold}, {}", l.t1("erasure-until", "date", l.date(until))),
+                None => hold,
+            }
+        }
     }
 }
 

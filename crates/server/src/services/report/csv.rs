@@ -350,6 +350,42 @@ fn rights_sheets(r: &AccessReport) -> Vec<Sheet> {
             c.people.to_string(),
         ]);
     }
+    let mut paper = Sheet::new(
+        "paper_documents.csv",
+        &[
+            "kind",
+            "dated_on",
+            "location",
+            "keeper",
+            "recorded_at",
+            "destroy_from",
+            "destroyed_on",
+        ],
+    );
+    for d in &r.paper_documents {
+        paper.push(vec![
+            d.kind.clone(),
+            d.dated_on.map(|x| x.to_string()).unwrap_or_default(),
+            d.location.clone(),
+            d.keeper.clone(),
+            d.recorded_at.to_string(),
+            d.destroy_from.map(|x| x.to_string()).unwrap_or_default(),
+            d.destroyed_on.map(|x| x.to_string()).unwrap_or_default(),
+        ]);
+    }
+    let mut holds = Sheet::new(
+        "legal_holds.csv",
+        &["reason", "reference", "placed_at", "ends_on", "ended_at"],
+    );
+    for h in &r.legal_holds {
+        holds.push(vec![
+            h.reason.clone(),
+            h.reference.clone(),
+            h.placed_at.to_string(),
+            h.ends_on.map(|x| x.to_string()).unwrap_or_default(),
+            h.ended_at.map(|x| x.to_string()).unwrap_or_default(),
+        ]);
+    }
     let mut requests = Sheet::new(
         "requests.csv",
         &[
@@ -417,6 +453,8 @@ fn rights_sheets(r: &AccessReport) -> Vec<Sheet> {
         restrictions,
         disclosures,
         copies,
+        paper,
+        holds,
         requests,
         events,
     ]
@@ -428,13 +466,25 @@ fn processing_sheets(r: &AccessReport) -> Vec<Sheet> {
     for x in &p.purposes {
         purposes.push(vec![x.purpose.code().into(), x.legal_basis.code().into()]);
     }
-    let mut retention = Sheet::new("retention.csv", &["category", "years", "from", "reason"]);
+    let mut retention = Sheet::new(
+        "retention.csv",
+        &[
+            "category",
+            "months",
+            "from",
+            "action",
+            "reason_fi",
+            "reason_en",
+        ],
+    );
     for x in &p.retention {
         retention.push(vec![
             x.category.code().into(),
-            x.years.to_string(),
-            x.from.code().into(),
-            x.reason.clone(),
+            x.months.to_string(),
+            x.anchor.code().into(),
+            x.action.code().into(),
+            x.reason_fi.clone(),
+            x.reason_en.clone(),
         ]);
     }
     let mut sources = Sheet::new("sources.csv", &["source"]);
