@@ -61,6 +61,14 @@ fn matrix(role: &str, method: &str, path: &str) -> bool {
         // R18: restriction is recorded and lifted by the privacy officer
         // (or the admin).
         matches!(role, "admin" | "privacy_officer")
+    } else if path.contains("/legal-holds") || path.starts_with("/api/v1/retention") {
+        // R8, R9: legal holds and the retention sweep and review are the
+        // privacy officer's; the admin reads them.
+        role == "privacy_officer" || (role == "admin" && reads)
+    } else if path.starts_with("/api/v1/paper-documents") {
+        // R10: destroying paper documents is an erasure's task, the
+        // privacy officer's.
+        role == "privacy_officer"
     } else if path.ends_with("/erasure") || path.ends_with("/anonymisation") {
         // R8, R21: erasure and anonymisation, and their holds, are the
         // privacy officer's, who answers the data subject.
@@ -241,7 +249,10 @@ fn concrete(path: &str, ids: &Ids) -> String {
         // Sessions and tokens of one's own: no such record.
         "01900000-0000-7000-8000-000000000000"
     };
-    path.replace("{id}", id).replace("{link_id}", &ids.link)
+    path.replace("{id}", id)
+        .replace("{link_id}", &ids.link)
+        .replace("{person_id}", &ids.person)
+        .replace("{hold_id}", "01900000-0000-7000-8000-000000000000")
 }
 
 /// A body of the right shape where a route needs one, so that the answer
@@ -255,6 +266,9 @@ fn body(method: &str, path: &str) -> Option<Value> {
         ("put", "/api/v1/settings") => json!({"require_second_factor": false}),
         ("put", "/api/v1/settings/register") => {
             serde_json::to_value(rekisteri_domain::controller::RegisterDetails::default()).unwrap()
+        }
+        ("put", "/api/v1/settings/retention") => {
+            serde_json::to_value(rekisteri_domain::retention::RetentionSchedule::default()).unwrap()
         }
         ("post", "/api/v1/session") => json!({"name": "eiole", "password": "ei tämäkään"}),
         ("put", "/api/v1/me/password") => {

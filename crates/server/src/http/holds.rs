@@ -60,6 +60,7 @@ async fn place_hold(
     Path(id): Path<String>,
     JsonBody(draft): JsonBody<LegalHoldDraft>,
 ) -> Result<(StatusCode, Json<LegalHold>), ApiError> {
+    allow(&caller, Resource::LegalHolds, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     let hold = holds::place(&s, &caller, person, &draft).await?;
     Ok((StatusCode::CREATED, Json(hold)))
@@ -74,6 +75,7 @@ async fn end_hold(
     caller: Caller,
     Path((id, hold)): Path<(String, String)>,
 ) -> Result<Json<LegalHold>, ApiError> {
+    allow(&caller, Resource::LegalHolds, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     let hold: LegalHoldId = path_id(&hold)?;
     Ok(Json(holds::end(&s, &caller, person, hold).await?))
@@ -112,6 +114,7 @@ async fn add_paper(
     Path(id): Path<String>,
     JsonBody(draft): JsonBody<PaperDocumentDraft>,
 ) -> Result<(StatusCode, Json<PaperDocument>), ApiError> {
+    allow(&caller, Resource::PaperDocuments, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     let doc = holds::add_paper(&s, &caller, person, &draft).await?;
     Ok((StatusCode::CREATED, Json(doc)))
@@ -147,6 +150,7 @@ async fn destroyed(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Destroyed>,
 ) -> Result<Json<PaperDocument>, ApiError> {
+    allow(&caller, Resource::Erasure, Access::Write)?;
     let id: PaperDocumentId = path_id(&id)?;
     Ok(Json(
         holds::confirm_destroyed(&s, &caller, id, body.destroyed_on.as_deref()).await?,

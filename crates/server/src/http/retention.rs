@@ -190,6 +190,7 @@ async fn confirm_review(
     Path(person): Path<String>,
     JsonBody(end): JsonBody<RelationshipEnd>,
 ) -> Result<StatusCode, ApiError> {
+    allow(&caller, Resource::Retention, Access::Write)?;
     let person: PersonId = path_id(&person)?;
     service::answer_review(&s, &caller, person, Some(&end)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -205,6 +206,7 @@ async fn dismiss_review(
     caller: Caller,
     Path(person): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    allow(&caller, Resource::Retention, Access::Write)?;
     let person: PersonId = path_id(&person)?;
     service::answer_review(&s, &caller, person, None).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -222,6 +224,7 @@ async fn end_relationship(
     Path(id): Path<String>,
     JsonBody(end): JsonBody<RelationshipEnd>,
 ) -> Result<StatusCode, ApiError> {
+    allow(&caller, Resource::People, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     service::end_relationship(&s, &caller, person, Some(&end)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -237,6 +240,7 @@ async fn reopen_relationship(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    allow(&caller, Resource::People, Access::Write)?;
     let person: PersonId = path_id(&id)?;
     service::end_relationship(&s, &caller, person, None).await?;
     Ok(StatusCode::NO_CONTENT)
