@@ -327,6 +327,9 @@ pub struct Person {
     pub addresses: Vec<SourcedAddress>,
     pub relationship_started_on: Option<Date>,
     pub relationship_ended_on: Option<Date>,
+    /// Why it ended, in the words of who recorded it (R9).
+    #[serde(default)]
+    pub relationship_end_reason: Option<String>,
     /// Whether the person's processing is restricted now (R18): the data
     /// is only stored, and staff see the person marked.
     pub restricted: bool,
@@ -345,6 +348,7 @@ impl Person {
         self.websites.clear();
         self.ip_addresses.clear();
         self.addresses.retain(|a| a.kind == "billing");
+        self.relationship_end_reason = None;
         self
     }
 }

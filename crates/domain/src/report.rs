@@ -83,6 +83,9 @@ pub struct ReportPerson {
     pub addresses: Vec<ReportAddress>,
     pub relationship_started_on: Option<Date>,
     pub relationship_ended_on: Option<Date>,
+    /// Why the relationship ended (R9), as recorded.
+    #[serde(default)]
+    pub relationship_end_reason: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -414,6 +417,7 @@ impl From<Person> for ReportPerson {
                 .collect(),
             relationship_started_on: p.relationship_started_on,
             relationship_ended_on: p.relationship_ended_on,
+            relationship_end_reason: p.relationship_end_reason,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

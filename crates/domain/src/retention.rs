@@ -88,11 +88,17 @@ impl RetentionCategory {
         }
     }
 
-    /// The shortest period the law allows, in months, with the law.
+    /// The shortest period the law allows, in months, and the refusal.
     fn legal_minimum(self) -> Option<(u32, &'static str)> {
         match self {
-            Self::AccountingBooks => Some((120, "the Accounting Act (kirjanpitolaki 2:10)")),
-            Self::AccountingVouchers => Some((72, "the Accounting Act (kirjanpitolaki 2:10)")),
+            Self::AccountingBooks => Some((
+                120,
+                "must be at least 120 months: the Accounting Act (kirjanpitolaki 2:10) keeps the books 10 years",
+            )),
+            Self::AccountingVouchers => Some((
+                72,
+                "must be at least 72 months: the Accounting Act (kirjanpitolaki 2:10) keeps vouchers 6 years",
+            )),
             _ => None,
         }
     }
@@ -244,13 +250,13 @@ impl RetentionSchedule {
             if !anchor_ok {
                 errors.push(FieldError::invalid(
                     at("anchor"),
-                    format!("cannot count {} from {}", p.category, p.anchor),
+                    "cannot be counted from this date for this category",
                 ));
             }
             if !action_ok {
                 errors.push(FieldError::invalid(
                     at("action"),
-                    format!("cannot {} {}", p.action, p.category),
+                    "is not an action for this category",
                 ));
             }
             if p.months == 0 || p.months > MAX_MONTHS {
@@ -258,13 +264,10 @@ impl RetentionSchedule {
                     at("months"),
                     format!("must be between 1 and {MAX_MONTHS}"),
                 ));
-            } else if let Some((min, law)) = p.category.legal_minimum()
+            } else if let Some((min, refusal)) = p.category.legal_minimum()
                 && p.months < min
             {
-                errors.push(FieldError::invalid(
-                    at("months"),
-                    format!("must be at least {min} months: {law}"),
-                ));
+                errors.push(FieldError::invalid(at("months"), refusal));
             }
             for (field, reason) in [("reason_fi", &p.reason_fi), ("reason_en", &p.reason_en)] {
                 match reason.trim().chars().count() {
@@ -277,8 +280,8 @@ impl RetentionSchedule {
         for category in RetentionCategory::ALL {
             if !self.policies.iter().any(|p| p.category == *category) {
                 errors.push(FieldError::invalid(
-                    "policies",
-                    format!("has no policy for {category}"),
+                    format!("policies.{category}"),
+                    "has no policy: every category needs one",
                 ));
             }
         }

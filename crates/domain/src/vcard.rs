@@ -308,6 +308,7 @@ mod tests {
             }],
             relationship_started_on: None,
             relationship_ended_on: None,
+            relationship_end_reason: None,
             created_at: at(),
             updated_at: at(),
         }

@@ -115,6 +115,11 @@ impl Nav {
             "requests" => Resource::Requests,
             "reports" => Resource::Reports,
             "jobs" => Resource::Jobs,
+            "retention" => Resource::Retention,
+            "legal_holds" => Resource::LegalHolds,
+            "paper" => Resource::PaperDocuments,
+            "erasure" => Resource::Erasure,
+            "settings" => Resource::Settings,
             _ => Resource::Account,
         };
         let access = if write { Access::Write } else { Access::Read };

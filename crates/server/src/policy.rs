@@ -270,6 +270,7 @@ mod tests {
             addresses: vec![address("postal"), address("billing")],
             relationship_started_on: None,
             relationship_ended_on: None,
+            relationship_end_reason: None,
             restricted: false,
             created_at: at,
             updated_at: at,

@@ -172,6 +172,38 @@ async fn fill(app: &TestApp, person: &str, officer: &str) -> Vec<Needle> {
     // R21: a file the person's data was written to (the command line's
     // record of it).
     let copy = record_copy(app, person, "/srv/viennit/kattavuus-R21.json").await;
+    // R8, R10: a legal hold and a paper document about the person.
+    app.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/people/{person}/legal-holds"),
+        Some(officer),
+        None,
+        Some(json!({"reason": "Riita-asia R8 kattavuus", "reference": "KO R8/2026"})),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/people/{person}/paper-documents"),
+        json!({"kind": "Allekirjoitettu sopimus R10", "location": "Arkistokaappi R10 kattavuus",
+               "keeper": "toimisto"}),
+    )
+    .await
+    .expect(201);
+    // R9: the retention schedule in force, with a reason of its own.
+    let admin = app.user("kattavuus-admin", Role::Admin).await;
+    let mut schedule =
+        serde_json::to_value(rekisteri_domain::retention::RetentionSchedule::default()).unwrap();
+    schedule["policies"][0]["reason_en"] = json!("Kept ten years R9 coverage");
+    schedule["policies"][0]["reason_fi"] = json!("Säilytetään kymmenen vuotta R9");
+    app.send(
+        reqwest::Method::PUT,
+        "/api/v1/settings/retention",
+        Some(&admin),
+        Some("\"0\""),
+        Some(schedule),
+    )
+    .await
+    .expect(200);
     // Restriction last: a restricted person may not be disclosed.
     app.send(
         reqwest::Method::POST,
@@ -221,6 +253,9 @@ async fn fill(app: &TestApp, person: &str, officer: &str) -> Vec<Needle> {
         needle("requests", "Haluan tietoni R14"),
         needle("requests", "pyytaja.r14@esimerkki.fi"),
         needle("request_events", "Saapui sähköpostilla R14"),
+        needle("legal_holds", "Riita-asia R8 kattavuus"),
+        needle("paper_documents", "Arkistokaappi R10 kattavuus"),
+        needle("retention_schedules", "Kept ten years R9 coverage"),
         worded("purposes", "customer_relationship", "customer relationship"),
     ]
 }
@@ -357,7 +392,14 @@ async fn fill_other(app: &TestApp, other: &str) -> Vec<&'static str> {
     )
     .await
     .expect(201);
+    app.post(
+        &format!("/api/v1/people/{other}/paper-documents"),
+        json!({"kind": "Toisen paperi ZQX", "location": "Toisen kaappi ZQX", "keeper": "toimisto"}),
+    )
+    .await
+    .expect(201);
     vec![
+        "Toisen kaappi ZQX",
         "/srv/viennit/toisen-ZQX.json",
         "Toisen salaisuus ZQX",
         "TOISEN-TILAUS-9",

@@ -34,7 +34,7 @@ pub struct PersonFilter {
 
 const PERSON_COLUMNS: &str = "p.id, p.version, p.first_name, p.last_name, p.name_source, p.name_source_detail, \
      p.name_recorded_at, p.title, p.title_source, p.title_source_detail, p.title_recorded_at, \
-     p.relationship_started_on, p.relationship_ended_on, p.created_at, p.updated_at";
+     p.relationship_started_on, p.relationship_ended_on, p.relationship_end_reason, p.created_at, p.updated_at";
 
 fn person_from_row(row: &AnyRow) -> Result<Person, sqlx::Error> {
     let title_source = match opt_text(row, "title_source")? {
@@ -56,6 +56,7 @@ fn person_from_row(row: &AnyRow) -> Result<Person, sqlx::Error> {
         addresses: Vec::new(),
         relationship_started_on: opt_date(row, "relationship_started_on")?,
         relationship_ended_on: opt_date(row, "relationship_ended_on")?,
+        relationship_end_reason: opt_text(row, "relationship_end_reason")?,
         restricted: false,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
@@ -400,7 +401,9 @@ impl Store {
         sqlx::query(
             "UPDATE people SET first_name = $1, last_name = $2, name_source = $3, name_source_detail = $4, name_recorded_at = $5, \
              title = $6, title_source = $7, title_source_detail = $8, title_recorded_at = $9, \
-             relationship_started_on = $10, relationship_ended_on = $11, updated_by = $12 WHERE id = $13",
+             relationship_started_on = $10, relationship_ended_on = $11, updated_by = $12, \
+             relationship_end_reason = CASE WHEN relationship_ended_on = $11 THEN relationship_end_reason END \
+             WHERE id = $13",
         )
         .bind(new.first_name.to_string())
         .bind(new.last_name.to_string())

@@ -45,6 +45,7 @@ fn report() -> AccessReport {
             }],
             relationship_started_on: None,
             relationship_ended_on: None,
+            relationship_end_reason: None,
             created_at: t,
             updated_at: t,
         },

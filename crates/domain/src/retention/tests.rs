@@ -45,7 +45,7 @@ fn r9_a_schedule_names_each_bad_field() {
             "policies[2].action",
             "policies[3].reason_fi",
             "policies[4].months",
-            "policies",
+            "policies.website_visits",
             "financial_year_end",
             "review_after_months"
         ]

@@ -6,6 +6,7 @@ nav-organisations = Organisations
 nav-import = Import
 nav-jobs = Jobs
 nav-admin = Users
+nav-retention = Retention
 nav-audit = Audit log
 logout = Log out
 back-to-start = Back to the start page

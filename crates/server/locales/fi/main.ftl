@@ -6,6 +6,7 @@ nav-organisations = Organisaatiot
 nav-import = Tuonti
 nav-jobs = Työt
 nav-admin = Käyttäjät
+nav-retention = Säilytys
 nav-audit = Lokitiedot
 logout = Kirjaudu ulos
 back-to-start = Takaisin etusivulle

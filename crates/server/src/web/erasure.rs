@@ -45,7 +45,7 @@ pub struct CopyShown {
     pub what: String,
 }
 
-fn hold_text(l: &Locale, hold: &Hold) -> String {
+pub(super) fn hold_text(l: &Locale, hold: &Hold) -> String {
     match hold {
         Hold::OpenInvoice { number, due_on, .. } => format!(
             "{} ({})",

@@ -27,10 +27,13 @@ pub mod people;
 mod person_marketing;
 mod person_marketing_forms;
 mod person_page;
+mod person_retention;
 mod recipients;
 mod refusals;
 mod requests;
+mod retention;
 mod settings;
+mod settings_retention;
 mod start;
 mod timeline;
 
@@ -49,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(admin::router())
         .merge(jobs::router())
         .merge(settings::router())
+        .merge(settings_retention::router())
         .merge(audit::router())
         .merge(organisations::router())
         .merge(links::router())
@@ -57,6 +61,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(recipients::router())
         .merge(disclosures::router())
         .merge(erasure::router())
+        .merge(retention::router())
+        .merge(person_retention::router())
         .merge(person_marketing_forms::router())
         .merge(marketing::router())
         .merge(requests::router())

@@ -44,6 +44,8 @@ struct PersonPage {
     mk: Option<Marketing>,
     /// The privacy officer's erasure section (R8): `person_erasure.html`.
     erasure: Option<super::erasure::ErasurePart>,
+    /// The relationship's end, legal holds, paper documents: `person_retention.html`.
+    keeping: super::person_retention::KeepingPart,
 }
 
 impl PersonPage {
@@ -225,6 +227,7 @@ pub async fn render_person(
     upcoming.extend(history);
     let mk = person_marketing::load(s, page, &person, forms).await?;
     let erasure = super::erasure::load(s, page, id).await?;
+    let keeping = super::person_retention::load(s, page, id).await?;
     render(&PersonPage {
         nav: Some(page.nav("people")),
         may_write: page.nav.may("people", true),
@@ -239,6 +242,7 @@ pub async fn render_person(
         disclosures,
         mk,
         erasure,
+        keeping,
     })
 }
 
