@@ -225,6 +225,10 @@ let staff = {
   name: env('REKISTERI_STAFF_NAME', ''),
   password: env('REKISTERI_STAFF_PASSWORD', ''),
 };
+const officer = {
+  name: env('REKISTERI_OFFICER_NAME', ''),
+  password: env('REKISTERI_OFFICER_PASSWORD', ''),
+};
 const shared = {};
 
 /** A signed-in page of the user, in the locale: the user's session when
@@ -279,6 +283,9 @@ async function scenario1() {
   await login(page, admin);
   assert.equal(new URL(page.url()).pathname, '/account/password', 'a one-time password leads to /account/password');
   await settle(page, admin);
+  // The settings the admin keeps: the register's details and retention (R1, R9).
+  await visit(page, '/admin/settings/register');
+  await visit(page, '/admin/settings/retention');
   const user = await createUser(page, `myyja-${suffix}`, 'staff');
   const { page: sp, context } = await signedIn(user, 'fi-FI');
   if (!user.secret) await enrolTotp(sp, user);
@@ -436,6 +443,13 @@ async function scenario7() {
       await visit(page, path);
     }
     await context.close();
+    // Retention (R9): the officer's page and a person's keeping section.
+    if (officer.name) {
+      const o = await signedIn(officer, locale);
+      await visit(o.page, '/retention');
+      if (shared.personPath) await visit(o.page, shared.personPath);
+      await o.context.close();
+    }
   }
   console.log(`  axe-core checked ${axeChecked.size} pages`);
   if (axeFindings.length) {

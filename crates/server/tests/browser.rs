@@ -89,6 +89,9 @@ async fn scenarios(db: Db) {
     // A ready staff user, for the scenarios run without scenario 1.
     app.user_with_password("valmis", Role::Staff, STAFF_PASSWORD)
         .await;
+    // A ready privacy officer, for the retention pages (R9).
+    app.user_with_password("valvoja", Role::PrivacyOfficer, STAFF_PASSWORD)
+        .await;
     // A person the privacy portal's scenario asks about by email.
     common::create_person(&app, "Maija", "Portaali").await;
     // The register's letters, as a mail client would receive them: the
@@ -124,6 +127,8 @@ async fn scenarios(db: Db) {
         .env("REKISTERI_ADMIN_PASSWORD", &one_time)
         .env("REKISTERI_STAFF_NAME", "valmis")
         .env("REKISTERI_STAFF_PASSWORD", STAFF_PASSWORD)
+        .env("REKISTERI_OFFICER_NAME", "valvoja")
+        .env("REKISTERI_OFFICER_PASSWORD", STAFF_PASSWORD)
         .env("REKISTERI_OUTBOX", letters.path())
         .env("REKISTERI_PORTAL_EMAIL", "maija.portaali@esimerkki.fi")
         .stdout(Stdio::piped())
