@@ -19,6 +19,12 @@ code_enum!(
         Rectification = "rectification",
         /// An erasure or anonymisation told to a recipient (Art. 19).
         ErasureNotice = "erasure_notice",
+        /// An erasure request held (a legal hold, an open invoice): why, what
+        /// is kept, when it runs, and the authority (R8, R20).
+        ErasureHeld = "erasure_held",
+        /// A held erasure has run: told to the requester, whose address
+        /// then goes with the letter itself (R8, R21).
+        ErasureDone = "erasure_done",
         /// A request's deadline, to the privacy officer (B4).
         DeadlineReminder = "deadline_reminder",
     }
@@ -30,7 +36,17 @@ impl MailKind {
     pub fn holds_secret(self) -> bool {
         matches!(self, MailKind::PortalLink)
     }
+
+    /// The letter names someone already erased: once the SMTP server has
+    /// it, the register keeps nothing of it (a kept one goes after
+    /// [`ERASED_LETTER_KEPT_MICROS`], time enough to print and post it).
+    pub fn gone_once_sent(self) -> bool {
+        matches!(self, MailKind::ErasureDone)
+    }
 }
+
+/// How long a kept letter to an erased person stays in the outbox: 30 days.
+pub const ERASED_LETTER_KEPT_MICROS: i64 = 30 * 24 * 3_600_000_000;
 
 code_enum!(
     /// Where a letter is: waiting for its delivery job (`queued`), accepted

@@ -5,6 +5,7 @@
 
 use rekisteri_domain::Provenance;
 use rekisteri_domain::controller::RegisterDetails;
+use rekisteri_domain::erasure::Hold;
 use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::job::Forgotten;
 use rekisteri_domain::mail::{Addressee, Letter, MailKind};
@@ -301,6 +302,153 @@ pub fn erasure_notice(
         },
         subject: subject.into(),
         body,
+        about: None,
+    }
+}
+
+/// When a hold lets the erasure run, in words (`fi` or English).
+fn hold_words(hold: &Hold, fi: bool) -> String {
+    match (hold, fi) {
+        (Hold::OpenInvoice { number, due_on, .. }, true) => format!(
+            "Laskunne {number} (eräpäivä {due_on}) on maksamatta. Tiedot poistetaan, kun lasku on maksettu tai hyvitetty."
+        ),
+        (Hold::OpenInvoice { number, due_on, .. }, false) => format!(
+            "Your invoice {number} (due {due_on}) is unpaid. The data is erased once it is paid or credited."
+        ),
+        (Hold::DebtCollection { number, .. }, true) => format!(
+            "Laskunne {number} on perinnässä. Tiedot poistetaan, kun saatava on selvitetty."
+        ),
+        (Hold::DebtCollection { number, .. }, false) => format!(
+            "Your invoice {number} is in debt collection. The data is erased once the debt is settled."
+        ),
+        (
+            Hold::OrganisationContact {
+                organisation_name,
+                until,
+                ..
+            },
+            true,
+        ) => match until {
+            Some(until) => format!(
+                "Olette yrityksen {organisation_name} yhteyshenkilö {until} asti. Tiedot poistetaan tehtävän päätyttyä."
+            ),
+            None => format!(
+                "Olette yrityksen {organisation_name} yhteyshenkilö. Tiedot poistetaan, kun tehtävä päättyy."
+            ),
+        },
+        (
+            Hold::OrganisationContact {
+                organisation_name,
+                until,
+                ..
+            },
+            false,
+        ) => match until {
+            Some(until) => format!(
+                "You are the contact person of {organisation_name} until {until}. The data is erased when the role ends."
+            ),
+            None => format!(
+                "You are the contact person of {organisation_name}. The data is erased when the role ends."
+            ),
+        },
+        (
+            Hold::LegalHold {
+                reason,
+                reference,
+                until,
+                ..
+            },
+            true,
+        ) => match until {
+            Some(until) => format!(
+                "Laki velvoittaa säilyttämään tiedot: {reason} (viite {reference}), {until} asti. Tiedot poistetaan sen jälkeen."
+            ),
+            None => format!(
+                "Laki velvoittaa säilyttämään tiedot: {reason} (viite {reference}). Tiedot poistetaan, kun velvoite päättyy."
+            ),
+        },
+        (
+            Hold::LegalHold {
+                reason,
+                reference,
+                until,
+                ..
+            },
+            false,
+        ) => match until {
+            Some(until) => format!(
+                "The law obliges us to keep the data: {reason} (reference {reference}), until {until}. It is erased after that."
+            ),
+            None => format!(
+                "The law obliges us to keep the data: {reason} (reference {reference}). It is erased when that duty ends."
+            ),
+        },
+    }
+}
+
+/// R8, R20: an erasure request that holds keep waiting, answered to the
+/// requester — each hold's reason in plain words, what is kept and why,
+/// when the erasure runs, and the supervisory authority.
+pub fn erasure_held(register: &RegisterDetails, case: &RequestCase, holds: &[Hold]) -> Letter {
+    let list = |fi: bool| {
+        holds
+            .iter()
+            .map(|h| format!("- {}", hold_words(h, fi)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Letter {
+        kind: MailKind::ErasureHeld,
+        to: to_requester(case),
+        subject: format!(
+            "Poistopyyntönne odottaa / Your erasure request is waiting ({})",
+            case.id
+        ),
+        body: format!(
+            "Olemme vastaanottaneet pyyntönne poistaa henkilötietonne ({received}). Emme voi vielä poistaa niitä:\n\
+             {fi_list}\n\
+             Siihen asti säilytämme tietonne, mutta käytämme niitä vain tähän tarkoitukseen. Poisto tehdään \
+             itsestään heti, kun mikään edellä mainituista ei enää estä sitä, ja ilmoitamme siitä teille. \
+             Kirjanpitolaki velvoittaa säilyttämään laskut ja tilaukset myös sen jälkeen, mutta ilman nimeänne \
+             ja yhteystietojanne.\n\n\
+             Teillä on oikeus saattaa asia valvontaviranomaisen käsiteltäväksi:\n{authority_fi}\n\n\
+             We have received your request to erase your personal data ({received}). We cannot erase it yet:\n\
+             {en_list}\n\
+             Until then we keep your data and use it for this purpose only. The erasure runs by itself as soon \
+             as none of the above prevents it, and we will tell you. The Accounting Act keeps invoices and \
+             orders after that too, but without your name and contact details.\n\n\
+             You have the right to lodge a complaint with the supervisory authority:\n{authority_en}\n\n{sig}",
+            received = case.received_at.date(),
+            fi_list = list(true),
+            en_list = list(false),
+            authority_fi = register.authority.as_text(true),
+            authority_en = register.authority.as_text(false),
+            sig = signature(register),
+        ),
+        about: case.person_id,
+    }
+}
+
+/// R8, R21: a held erasure has run; the requester is told (the letter goes
+/// from the register once sent).
+pub fn erasure_done(register: &RegisterDetails, case: &RequestCase) -> Letter {
+    Letter {
+        kind: MailKind::ErasureDone,
+        to: to_requester(case),
+        subject: format!(
+            "Henkilötietonne on poistettu / Your personal data is erased ({})",
+            case.id
+        ),
+        body: format!(
+            "Pyytämänne poisto ({received}) on nyt tehty: henkilötietonne on poistettu rekisteristämme. \
+             Laskut ja tilaukset säilyvät kirjanpidossa ilman nimeänne ja yhteystietojanne \
+             (kirjanpitolaki), ja olemme ilmoittaneet poistosta niille, joille tietojanne luovutettiin.\n\n\
+             The erasure you asked for ({received}) is done: your personal data is erased from our register. \
+             Invoices and orders stay in the books without your name and contact details (Accounting Act), \
+             and we have told those your data was disclosed to.\n\n{sig}",
+            received = case.received_at.date(),
+            sig = signature(register),
+        ),
         about: None,
     }
 }

@@ -14,13 +14,14 @@ use common::{TestApp, create_person};
 use erasing::{erase, hold_codes, officer, tick};
 use rekisteri_domain::{Clock, Role};
 use reqwest::Method;
-use scan::find_anywhere;
+use scan::{find_anywhere, outbox_texts};
 use serde_json::{Value, json};
 
 on_both_backends!(
     r8_a_legal_hold_blocks_erasure_until_the_officer_ends_it,
     r8_a_legal_hold_with_an_end_date_lets_the_erasure_run_after_it,
     r10_paper_documents_are_reported_and_an_erasure_opens_their_destruction,
+    r8_r20_a_held_erasure_request_is_answered_with_its_holds_and_then_told_done,
 );
 
 async fn send(
@@ -239,6 +240,101 @@ async fn r10_paper_documents_are_reported_and_an_erasure_opens_their_destruction
     // The task names the document and its place, never the person.
     assert!(
         find_anywhere(&app, &["Paperinen", "paula.paperinen@esimerkki.fi"])
+            .await
+            .is_empty()
+    );
+}
+
+async fn r8_r20_a_held_erasure_request_is_answered_with_its_holds_and_then_told_done(app: TestApp) {
+    let officer = officer(&app).await;
+    let (person, _) = create_person(&app, "Rauni", "Riidanalainen").await;
+    let case = send(
+        &app,
+        &officer,
+        Method::POST,
+        "/api/v1/requests",
+        json!({"kind": "erasure", "channel": "email", "person_id": person,
+               "requester_name": "Rauni Riidanalainen",
+               "requester_email": "rauni.riidanalainen@esimerkki.fi"}),
+    )
+    .await
+    .expect(201);
+    let case_id = case["id"].as_str().unwrap().to_string();
+    let placed = send(
+        &app,
+        &officer,
+        Method::POST,
+        &format!("/api/v1/people/{person}/legal-holds"),
+        json!({"reason": "vahingonkorvauskanne vireillä", "reference": "KKO 9/2026"}),
+    )
+    .await
+    .expect(201);
+    let held = send(
+        &app,
+        &officer,
+        Method::POST,
+        &format!("/api/v1/people/{person}/erasure"),
+        json!({"request_id": case_id}),
+    )
+    .await
+    .expect(409);
+    assert_eq!(hold_codes(&held), ["legal_hold"]);
+    // The requester is told why, what is kept, when, and where to complain.
+    let letters = outbox_texts(&app).await;
+    let (_, letter) = letters
+        .iter()
+        .find(|(_, t)| t.contains("We cannot erase it yet"))
+        .unwrap_or_else(|| panic!("the held letter: {letters:?}"));
+    assert!(
+        letter.contains("To: rauni.riidanalainen@esimerkki.fi"),
+        "{letter}"
+    );
+    for words in [
+        "vahingonkorvauskanne vireillä",
+        "KKO 9/2026",
+        "The law obliges us to keep the data",
+        "Tietosuojavaltuutetun toimisto",
+        "supervisory authority",
+        "Kirjanpitolaki",
+    ] {
+        assert!(letter.contains(words), "{words}: {letter}");
+    }
+    // The hold ends: the erasure runs and the requester is told it is done.
+    send(
+        &app,
+        &officer,
+        Method::POST,
+        &format!(
+            "/api/v1/people/{person}/legal-holds/{}/end",
+            placed["id"].as_str().unwrap()
+        ),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    app.outbox.run_jobs().await;
+    app.get(&format!("/api/v1/people/{person}"))
+        .await
+        .expect(404);
+    let letters = outbox_texts(&app).await;
+    let done: Vec<&String> = letters
+        .iter()
+        .map(|(_, t)| t)
+        .filter(|t| t.contains("your personal data is erased from our register"))
+        .collect();
+    assert_eq!(done.len(), 1);
+    assert!(done[0].contains("To: rauni.riidanalainen@esimerkki.fi"));
+    // The held letter went with the person; only the kept "done" letter
+    // still names the address, and it goes after 30 days.
+    assert!(
+        letters
+            .iter()
+            .all(|(_, t)| !t.contains("Poistopyyntönne odottaa"))
+    );
+    app.clock.advance_days(31);
+    tick(&app).await;
+    assert!(
+        find_anywhere(&app, &["rauni.riidanalainen@esimerkki.fi", "Riidanalainen"])
             .await
             .is_empty()
     );

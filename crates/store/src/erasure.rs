@@ -139,7 +139,7 @@ fn scheduled_from_row(row: &sqlx::any::AnyRow) -> Result<ScheduledErasure, sqlx:
 }
 
 /// The person's latest scheduled erasure (waiting or done).
-async fn latest_scheduled(
+pub(crate) async fn latest_scheduled(
     conn: &mut AnyConnection,
     person: PersonId,
 ) -> Result<Option<ScheduledErasure>, StoreError> {
@@ -154,7 +154,7 @@ async fn latest_scheduled(
 }
 
 /// Schedules the erasure (or brings the waiting one's holds up to date).
-async fn schedule(
+pub(crate) async fn schedule(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
     at: Timestamp,
@@ -500,116 +500,5 @@ impl Store {
     ) -> Result<Option<ScheduledErasure>, StoreError> {
         let mut conn = self.read.acquire().await?;
         latest_scheduled(&mut conn, person).await
-    }
-
-    /// Erases the person (R8, R21) in one transaction, unless a hold
-    /// applies: then the erasure is scheduled for when the holds end and
-    /// the answer names them. See the module's text for what stays.
-    pub async fn erase_person(
-        &self,
-        actor: &Actor,
-        at: Timestamp,
-        person: PersonId,
-        request: Option<RequestId>,
-    ) -> Result<ErasureOutcome, StoreError> {
-        let mut tx = self.write.begin().await?;
-        must_exist(&mut tx, person).await?;
-        let holds = read_holds(&mut tx, person, at.date()).await?;
-        if !holds.is_empty() {
-            let scheduled = schedule(&mut tx, actor, at, person, request, &holds).await?;
-            tx.commit().await?;
-            return Ok(ErasureOutcome::Held {
-                holds,
-                scheduled: Some(scheduled),
-            });
-        }
-        let outcome = erase_now(&mut tx, actor, at, person, request).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Runs every scheduled erasure whose holds have ended; those still
-    /// held stay scheduled (their holds brought up to date, unaudited: the
-    /// check reads nothing out). A person gone meanwhile closes theirs.
-    pub async fn run_due_erasures(
-        &self,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<Vec<(PersonId, ErasureOutcome)>, StoreError> {
-        let waiting: Vec<PersonId> = sqlx::query(
-            "SELECT DISTINCT person_id FROM scheduled_erasures WHERE status = 'scheduled' ORDER BY person_id",
-        )
-        .fetch_all(&self.read)
-        .await?
-        .iter()
-        .map(|r| parsed(r, "person_id"))
-        .collect::<Result<_, _>>()?;
-        let mut done = Vec::new();
-        for person in waiting {
-            if let Some(outcome) = self.run_due_erasure_of(actor, at, person).await? {
-                done.push((person, outcome));
-            }
-        }
-        Ok(done)
-    }
-
-    /// Runs the person's scheduled erasure if its holds have ended (after
-    /// an invoice is paid or a contact role ends); `None` when nothing was
-    /// scheduled or it is still held.
-    pub async fn run_due_erasure_of(
-        &self,
-        actor: &Actor,
-        at: Timestamp,
-        person: PersonId,
-    ) -> Result<Option<ErasureOutcome>, StoreError> {
-        // Most changes concern no one waiting: answer those from a read.
-        let waiting = sqlx::query(
-            "SELECT 1 AS one FROM scheduled_erasures WHERE person_id = $1 AND status = 'scheduled'",
-        )
-        .bind(person.to_string())
-        .fetch_optional(&self.read)
-        .await?;
-        if waiting.is_none() {
-            return Ok(None);
-        }
-        let mut tx = self.write.begin().await?;
-        let Some(waiting) = latest_scheduled(&mut tx, person)
-            .await?
-            .filter(|s| s.status == "scheduled")
-        else {
-            return Ok(None);
-        };
-        // Gone already (erased another way): the schedule is done. Any
-        // other error is the store's, and the erasure waits for the retry.
-        let gone = match must_exist(&mut tx, person).await {
-            Ok(()) => false,
-            Err(StoreError::NotFound) => true,
-            Err(other) => return Err(other),
-        };
-        if gone {
-            sqlx::query(
-                "UPDATE scheduled_erasures SET status = 'done', done_at = $1, checked_at = $1 WHERE id = $2",
-            )
-            .bind(at.micros())
-            .bind(waiting.id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok(None);
-        }
-        let holds = read_holds(&mut tx, person, at.date()).await?;
-        if !holds.is_empty() {
-            sqlx::query("UPDATE scheduled_erasures SET holds = $1, checked_at = $2 WHERE id = $3")
-                .bind(hold_codes(&holds))
-                .bind(at.micros())
-                .bind(waiting.id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(None);
-        }
-        let outcome = erase_now(&mut tx, actor, at, person, waiting.request_id).await?;
-        tx.commit().await?;
-        Ok(Some(outcome))
     }
 }

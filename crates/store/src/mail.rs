@@ -289,6 +289,21 @@ impl Store {
         .bind(id.to_string())
         .fetch_optional(&mut *tx)
         .await?;
+        // A letter to someone already erased goes once the SMTP server has it.
+        let gone: Vec<String> = MailKind::ALL
+            .iter()
+            .filter(|k| k.gone_once_sent())
+            .map(|k| k.code().to_string())
+            .collect();
+        if sent {
+            for kind in &gone {
+                sqlx::query("DELETE FROM mail WHERE id = $1 AND kind = $2")
+                    .bind(id.to_string())
+                    .bind(kind.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         if let Some(row) = row {
             let about: Option<PersonId> = opt_parsed(&row, "person_id")?;
             audit::insert(
@@ -299,6 +314,26 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+impl Store {
+    /// Kept letters to erased people older than
+    /// [`rekisteri_domain::mail::ERASED_LETTER_KEPT_MICROS`] go (the
+    /// periodic round); answers how many.
+    pub async fn forget_erased_letters(&self, at: Timestamp) -> Result<u64, StoreError> {
+        let mut gone = 0;
+        for kind in MailKind::ALL.iter().filter(|k| k.gone_once_sent()) {
+            gone += sqlx::query(
+                "DELETE FROM mail WHERE kind = $1 AND state = 'kept' AND created_at < $2",
+            )
+            .bind(kind.code())
+            .bind(at.micros() - rekisteri_domain::mail::ERASED_LETTER_KEPT_MICROS)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        }
+        Ok(gone)
     }
 }
 

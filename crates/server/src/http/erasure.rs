@@ -100,8 +100,7 @@ async fn erase(
     let person: PersonId = path_id(&id)?;
     let request = request_of(&body)?;
     let actor = caller.actor(Purpose::RegisterMaintenance);
-    let at = s.clock.now();
-    let outcome = s.store.erase_person(&actor, at, person, request).await?;
+    let outcome = crate::services::erasure::erase(&s, &actor, person, request).await?;
     answer(outcome, true)
 }
 

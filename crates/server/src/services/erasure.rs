@@ -5,8 +5,11 @@
 //! recipient of the person's data (GDPR Art. 19), which the job runner
 //! writes and sends after the commit.
 
-use rekisteri_domain::ids::{DisclosureId, RecipientId};
-use rekisteri_store::RecipientNotice;
+use crate::letters;
+use crate::state::AppState;
+use rekisteri_domain::audit::Actor;
+use rekisteri_domain::ids::{DisclosureId, PersonId, RecipientId, RequestId};
+use rekisteri_store::{ErasureOutcome, RecipientNotice, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -61,4 +64,24 @@ impl ErasureDone {
             paper_to_destroy,
         }
     }
+}
+
+/// Erases the person (the API's and the officer's), or schedules the
+/// erasure when held; an erasure answering `request` that is held writes
+/// the requester the letter saying why and until when (R8, R20), in the
+/// same transaction.
+pub async fn erase(
+    s: &AppState,
+    actor: &Actor,
+    person: PersonId,
+    request: Option<RequestId>,
+) -> Result<ErasureOutcome, StoreError> {
+    let register = s.register().await;
+    let held = |case: &rekisteri_domain::request::RequestCase,
+                holds: &[rekisteri_domain::erasure::Hold]| {
+        letters::erasure_held(&register, case, holds)
+    };
+    s.store
+        .erase_person_writing(actor, s.clock.now(), person, request, Some(&held))
+        .await
 }

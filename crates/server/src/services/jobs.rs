@@ -215,8 +215,12 @@ async fn notify(
 /// runs if none is left (its notices are jobs of its own).
 async fn recheck(s: &AppState, claimed: &ClaimedJob, person: PersonId) -> Result<(), String> {
     let now = s.clock.now();
+    let register = s.register().await;
+    let letter = |case: &rekisteri_domain::request::RequestCase| {
+        crate::letters::erasure_done(&register, case)
+    };
     s.store
-        .run_due_erasure_of(&system(), now, person)
+        .run_due_erasure_of(&system(), now, person, Some(&letter))
         .await
         .map_err(|e| store_error("the scheduled erasure could not run", e))?;
     s.store

@@ -54,6 +54,9 @@ pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
     if let Err(e) = state.store.forget_imports(at).await {
         keep("imports", e);
     }
+    if let Err(e) = state.store.forget_erased_letters(at).await {
+        keep("erased letters", e);
+    }
     // R9: the day's retention sweep, once across servers (a job).
     if let Err(e) = state.store.queue_sweep(at, Some(at.date())).await {
         keep("retention", e);
@@ -67,7 +70,10 @@ pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
 /// Runs every scheduled erasure whose holds have ended; answers how many
 /// people were erased. Their Art. 19 notices are queued in each erasure.
 pub async fn run_due_erasures(store: &Store, at: Timestamp) -> Result<usize, StoreError> {
-    let done = store.run_due_erasures(&system(), at).await?;
+    let register = store.register_details().await?.details;
+    let letter =
+        |case: &rekisteri_domain::request::RequestCase| letters::erasure_done(&register, case);
+    let done = store.run_due_erasures(&system(), at, Some(&letter)).await?;
     Ok(done
         .iter()
         .filter(|(_, outcome)| matches!(outcome, ErasureOutcome::Erased { .. }))
