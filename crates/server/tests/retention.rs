@@ -2,23 +2,23 @@
 //! years and a day past a relationship's end, and the sweep erases the
 //! unheld and leaves the held, exactly as its dry run listed; the review
 //! list of quiet relationships; the schedule as versioned configuration
-//! the access report reads; the audit log cut at a checkpoint that
-//! `audit verify` starts from, and a truncated tail caught.
+//! the access report reads. The audit log's retention and the daily job:
+//! `retention_audit.rs`.
 
 mod common;
 #[path = "common/erasing.rs"]
 mod erasing;
+#[path = "common/retaining.rs"]
+mod retaining;
 #[path = "common/scan.rs"]
 mod scan;
 
-use common::{Db, TestApp, create_person};
+use common::{TestApp, create_person};
 use erasing::{invoice, officer};
-use rekisteri::services::jobs::system;
-use rekisteri::services::retention::sweep;
 use rekisteri_domain::retention::plus_months;
-use rekisteri_domain::values::Parse;
-use rekisteri_domain::{Date, Role, Timestamp};
+use rekisteri_domain::Role;
 use reqwest::Method;
+use retaining::{ended, move_to, run_sweep, send, today};
 use scan::find_anywhere;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -27,53 +27,7 @@ on_both_backends!(
     r9_ten_years_and_a_day_after_the_end_the_unheld_go_and_the_dry_run_listed_it,
     r9_quiet_relationships_are_reviewed_and_an_order_reopens_one,
     r9_the_schedule_is_checked_versioned_and_read_by_the_report,
-    r9_b1_the_audit_log_is_cut_at_a_checkpoint_and_a_truncated_tail_is_caught,
-    r9_the_daily_sweep_runs_once_as_a_job,
 );
-
-fn today(app: &TestApp) -> Date {
-    use rekisteri_domain::Clock;
-    app.clock.now().date()
-}
-
-/// Moves the clock to noon of `day`.
-fn move_to(app: &TestApp, day: Date) {
-    app.clock.set(Timestamp::from_micros(
-        day.start().micros() + 12 * 3_600_000_000,
-    ));
-}
-
-async fn send(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> common::Reply {
-    app.send(method, path, Some(token), None, Some(body)).await
-}
-
-/// A person whose relationship ended on `ended`.
-async fn ended(app: &TestApp, first: &str, last: &str, ended: Date) -> String {
-    let (id, _) = create_person(app, first, last).await;
-    app.send(
-        Method::PUT,
-        &format!("/api/v1/people/{id}/relationship-end"),
-        Some(&app.token),
-        None,
-        Some(json!({"ended_on": ended.to_string(), "reason": "asiakas lopetti tilauksen"})),
-    )
-    .await
-    .expect(204);
-    id
-}
-
-async fn run_sweep(app: &TestApp) -> rekisteri_store::SweepRecord {
-    sweep(&app.store, app.clock.as_ref(), &system(), None, &|_, _| {})
-        .await
-        .expect("the sweep runs")
-        .expect("a sweep by hand always starts")
-}
 
 fn keys(items: &[Value]) -> BTreeSet<(String, String, String, String)> {
     items
@@ -271,15 +225,6 @@ async fn r9_ten_years_and_a_day_after_the_end_the_unheld_go_and_the_dry_run_list
         .await
         .expect(200);
     assert_eq!(verify["intact"], true, "{verify}");
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    use sqlx::Row;
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.store.read_pool())
-        .await
-        .expect("a number")
-        .get::<i64, _>(0)
 }
 
 async fn r9_quiet_relationships_are_reviewed_and_an_order_reopens_one(app: TestApp) {
@@ -526,135 +471,4 @@ async fn r9_the_schedule_is_checked_versioned_and_read_by_the_report(app: TestAp
             .unwrap();
         assert!(html.contains(words), "{lang}: {words}");
     }
-}
-
-async fn r9_b1_the_audit_log_is_cut_at_a_checkpoint_and_a_truncated_tail_is_caught(app: TestApp) {
-    let officer = officer(&app).await;
-    let start = today(&app);
-    let (person, _) = create_person(&app, "Lauri", "Lokinen").await;
-    app.get(&format!("/api/v1/people/{person}"))
-        .await
-        .expect(200);
-    let old_rows = app.count("audit_log").await;
-    // Five years and a day later the old rows have expired.
-    move_to(&app, plus_months(start, 60).plus_days(1));
-    app.get(&format!("/api/v1/people/{person}"))
-        .await
-        .expect(200);
-    let record = run_sweep(&app).await;
-    assert_eq!(record.counts["audit_log"]["delete_record"] as i64, old_rows);
-    let checkpoint = app
-        .store
-        .audit_checkpoint()
-        .await
-        .unwrap()
-        .expect("a checkpoint");
-    assert_eq!(checkpoint.rows_cut, old_rows);
-    let report = app.store.verify_audit().await.unwrap();
-    assert_eq!(report.first_broken, None, "{report:?}");
-    assert_eq!(
-        report.checkpoint.as_ref().map(|c| c.through_seq),
-        Some(checkpoint.through_seq)
-    );
-    assert!(report.head_checked.is_some());
-    let min_seq = scalar(&app, "SELECT MIN(seq) AS n FROM audit_log").await;
-    assert!(min_seq > checkpoint.through_seq);
-    // The trigger lets no row past the checkpoint go.
-    assert!(
-        sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
-            .execute(app.store.write_pool())
-            .await
-            .is_err()
-    );
-    // With file access the trigger can go; the tail cut off is caught.
-    let drop_trigger = match app.db {
-        Db::Sqlite => "DROP TRIGGER audit_log_no_delete",
-        Db::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
-    };
-    sqlx::query(drop_trigger)
-        .execute(app.store.write_pool())
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)")
-        .execute(app.store.write_pool())
-        .await
-        .unwrap();
-    let report = app.store.verify_audit().await.unwrap();
-    let (_, why) = report.first_broken.expect("the truncation is caught");
-    assert!(why.contains("removed from its end"), "{why}");
-    let verify = app
-        .send(
-            Method::GET,
-            "/api/v1/audit/verify",
-            Some(&officer),
-            None,
-            None,
-        )
-        .await
-        .expect(200);
-    assert_eq!(verify["intact"], false);
-}
-
-async fn r9_the_daily_sweep_runs_once_as_a_job(app: TestApp) {
-    let officer = officer(&app).await;
-    let end = Date::parse("2010-03-01").unwrap();
-    let gone = ended(&app, "Olli", "Unohdettu", end).await;
-    // Two rounds (two servers) queue one job for the day.
-    rekisteri::services::periodic::tick(&app.state)
-        .await
-        .unwrap();
-    rekisteri::services::periodic::tick(&app.state)
-        .await
-        .unwrap();
-    let queued = scalar(
-        &app,
-        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'retention_sweep'",
-    )
-    .await;
-    assert_eq!(queued, 1);
-    app.outbox.run_jobs().await;
-    app.get(&format!("/api/v1/people/{gone}")).await.expect(404);
-    rekisteri::services::periodic::tick(&app.state)
-        .await
-        .unwrap();
-    let queued = scalar(
-        &app,
-        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'retention_sweep' AND state = 'pending'",
-    )
-    .await;
-    assert_eq!(queued, 0, "the day's sweep ran: nothing more is queued");
-    let history = send(
-        &app,
-        &officer,
-        Method::GET,
-        "/api/v1/retention/sweeps",
-        json!({}),
-    )
-    .await
-    .expect(200);
-    assert_eq!(history.as_array().unwrap().len(), 1);
-    assert_eq!(history[0]["daily_on"], json!(today(&app).to_string()));
-    // The officer asks for one more: a job, 202.
-    let asked = send(
-        &app,
-        &officer,
-        Method::POST,
-        "/api/v1/retention/sweeps",
-        json!({}),
-    )
-    .await
-    .expect(202);
-    assert!(asked["job_id"].is_string());
-    app.outbox.run_jobs().await;
-    let history = send(
-        &app,
-        &officer,
-        Method::GET,
-        "/api/v1/retention/sweeps",
-        json!({}),
-    )
-    .await
-    .expect(200);
-    assert_eq!(history.as_array().unwrap().len(), 2);
-    assert_eq!(history[0]["daily_on"], Value::Null);
 }
