@@ -15,8 +15,8 @@ mod scan;
 
 use common::{TestApp, create_person};
 use erasing::{invoice, officer};
-use rekisteri_domain::retention::plus_months;
 use rekisteri_domain::Role;
+use rekisteri_domain::retention::plus_months;
 use reqwest::Method;
 use retaining::{ended, move_to, run_sweep, send, today};
 use scan::find_anywhere;

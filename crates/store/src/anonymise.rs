@@ -8,8 +8,10 @@
 //! is not scheduled: the answer names the holds, and the request may be
 //! renewed (or turned into an erasure, which is scheduled) when they end.
 
-use crate::erasure::{ErasureOutcome, Forgot, forget_common, must_exist, read_holds};
+use crate::erasure::{ErasureOutcome, Forgot, forget_common};
+use crate::holds::read_holds;
 use crate::notices::{queue_notices, recipient_notices};
+use crate::rows::must_exist;
 use crate::rows::{opt_text, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;

@@ -4,11 +4,14 @@
 //! only then lets the reads answer: no read goes unaudited, and a thousand
 //! concurrent reads cost a few commits, not a thousand.
 
-use crate::rows::{Arg, insert_records, int, opt_text, text, text_or_null};
+use crate::rows::{Arg, insert_records, int, opt_text, text, text_or_null, ts};
 use crate::{Backend, Store, StoreError};
+use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{AuditEntry, CHAIN_START, ChainedRow};
-use sqlx::{Any, AnyPool, Transaction};
+use serde::Serialize;
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
+use utoipa::ToSchema;
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
@@ -148,6 +151,46 @@ fn columns(e: &AuditEntry) -> Vec<(&'static str, Arg)> {
     ]
 }
 
+/// Where the audit chain now starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AuditCheckpoint {
+    /// The last row cut; the chain goes on from the row after it.
+    pub through_seq: i64,
+    /// That row's hash, which the next row's `prev_hash` must be.
+    pub hash: String,
+    pub rows_cut: i64,
+    pub cut_at: Timestamp,
+    pub sweep_id: Option<String>,
+}
+
+/// The newest checkpoint, if the log was ever cut.
+pub(crate) async fn latest(
+    conn: &mut AnyConnection,
+) -> Result<Option<AuditCheckpoint>, StoreError> {
+    let row = sqlx::query(
+        "SELECT through_seq, hash, rows_cut, cut_at, sweep_id FROM audit_checkpoints \
+         ORDER BY through_seq DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row
+        .map(|r| {
+            Ok::<_, sqlx::Error>(AuditCheckpoint {
+                through_seq: int(&r, "through_seq")?,
+                hash: text(&r, "hash")?,
+                rows_cut: int(&r, "rows_cut")?,
+                cut_at: ts(&r, "cut_at")?,
+                sweep_id: opt_text(&r, "sweep_id")?,
+            })
+        })
+        .transpose()?)
+}
+
+/// The first row no checkpoint covers.
+pub(crate) async fn first_uncut(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(latest(conn).await?.map_or(1, |c| c.through_seq + 1))
+}
+
 /// What walking the audit chain found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
@@ -157,7 +200,7 @@ pub struct ChainReport {
     pub first_broken: Option<(i64, String)>,
     /// Where the walk started: the newest retention checkpoint (rows up to
     /// it were cut by the audit log's retention), or none (the chain's start).
-    pub checkpoint: Option<crate::audit_cut::AuditCheckpoint>,
+    pub checkpoint: Option<AuditCheckpoint>,
     /// The head the last finished sweep recorded, found again in the chain
     /// (`seq`); none when no sweep has recorded one.
     pub head_checked: Option<i64>,
@@ -169,7 +212,7 @@ impl Store {
     pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
         self.flush_audit().await?;
         let mut conn = self.read.acquire().await?;
-        let checkpoint = crate::audit_cut::latest(&mut conn).await?;
+        let checkpoint = latest(&mut conn).await?;
         let head = sqlx::query(
             "SELECT audit_head_seq, audit_head_hash FROM retention_sweeps \
              WHERE status = 'done' AND audit_head_seq IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",

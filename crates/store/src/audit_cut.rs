@@ -10,68 +10,27 @@
 //! head anchored outside the database (the hardening issue's) starts from
 //! it unchanged.
 
-use crate::rows::{int, opt_text, ts};
-use crate::sweep::{Applied, Expired, record_item};
+use crate::audit::{AuditCheckpoint, first_uncut, latest};
+use crate::retention::{SweepItem, record_item};
+use crate::rows::opt_text;
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::SweepId;
-use serde::Serialize;
-use sqlx::AnyConnection;
-use utoipa::ToSchema;
-
-/// Where the audit chain now starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct AuditCheckpoint {
-    /// The last row cut; the chain goes on from the row after it.
-    pub through_seq: i64,
-    /// That row's hash, which the next row's `prev_hash` must be.
-    pub hash: String,
-    pub rows_cut: i64,
-    pub cut_at: Timestamp,
-    pub sweep_id: Option<String>,
-}
-
-/// The newest checkpoint, if the log was ever cut.
-pub(crate) async fn latest(
-    conn: &mut AnyConnection,
-) -> Result<Option<AuditCheckpoint>, StoreError> {
-    let row = sqlx::query(
-        "SELECT through_seq, hash, rows_cut, cut_at, sweep_id FROM audit_checkpoints \
-         ORDER BY through_seq DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row
-        .map(|r| {
-            Ok::<_, sqlx::Error>(AuditCheckpoint {
-                through_seq: int(&r, "through_seq")?,
-                hash: crate::rows::text(&r, "hash")?,
-                rows_cut: int(&r, "rows_cut")?,
-                cut_at: ts(&r, "cut_at")?,
-                sweep_id: opt_text(&r, "sweep_id")?,
-            })
-        })
-        .transpose()?)
-}
-
-/// The first row no checkpoint covers.
-pub(crate) async fn first_uncut(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(latest(conn).await?.map_or(1, |c| c.through_seq + 1))
-}
 
 /// Rows deleted per transaction.
 const BATCH: i64 = 10_000;
 
 /// Cuts the audit range `item` names (`FROM-LAST`): the checkpoint at
-/// LAST with the sweep's item, then the rows in batches.
+/// LAST with the sweep's item, then the rows in batches. Answers the rows
+/// deleted, or `None` when a checkpoint already covers the range.
 pub(crate) async fn cut(
     store: &Store,
     actor: &Actor,
     at: Timestamp,
     sweep: SweepId,
-    item: &Expired,
-) -> Result<Applied, StoreError> {
+    item: &SweepItem,
+) -> Result<Option<i64>, StoreError> {
     let last: i64 = item
         .record_id
         .rsplit('-')
@@ -81,7 +40,7 @@ pub(crate) async fn cut(
     store.flush_audit().await?;
     let mut tx = store.write.begin().await?;
     if first_uncut(&mut tx).await? > last {
-        return Ok(Applied::Gone);
+        return Ok(None);
     }
     let hash = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
         .bind(last)
@@ -96,7 +55,7 @@ pub(crate) async fn cut(
     )
     .bind(last)
     .bind(hash)
-    .bind(item.rows)
+    .bind(item.rows_affected)
     .bind(at.micros())
     .bind(sweep.to_string())
     .execute(&mut *tx)
@@ -112,7 +71,7 @@ pub(crate) async fn cut(
         )],
     )
     .await?;
-    record_item(&mut tx, sweep, item, item.rows).await?;
+    record_item(&mut tx, sweep, item).await?;
     tx.commit().await?;
     let mut rows = 0;
     loop {
@@ -129,10 +88,7 @@ pub(crate) async fn cut(
             break;
         }
     }
-    Ok(Applied::Done {
-        rows,
-        erasure: None,
-    })
+    Ok(Some(rows))
 }
 
 impl Store {

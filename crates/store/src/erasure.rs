@@ -17,17 +17,14 @@
 //! - the audit log: append-only and ids only; it is never rewritten.
 
 use crate::notices::{RecipientNotice, queue_notices, recipient_notices};
-use crate::rows::{self, int, opt_date, opt_parsed, opt_ts, parsed, text, ts};
+use crate::rows::{self, opt_parsed, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError, audit, tombstones};
+use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
-use rekisteri_domain::billing::InvoiceStatus;
-use rekisteri_domain::erasure::{
-    ContactRole, Hold, InvoiceStanding, hold_codes, holds as holds_on,
-};
+use rekisteri_domain::erasure::{Hold, hold_codes};
 use rekisteri_domain::ids::{PersonId, RequestId, UserId};
 use rekisteri_domain::job::{Forgotten, Job};
 use rekisteri_domain::values::{Email, Parse};
-use rekisteri_domain::{Date, Timestamp};
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
 use utoipa::ToSchema;
@@ -67,54 +64,6 @@ pub enum ErasureOutcome {
         holds: Vec<Hold>,
         scheduled: Option<ScheduledErasure>,
     },
-}
-
-/// The person's holds today, from what is stored.
-pub(crate) async fn read_holds(
-    conn: &mut AnyConnection,
-    person: PersonId,
-    today: Date,
-) -> Result<Vec<Hold>, StoreError> {
-    let invoices = sqlx::query(
-        "SELECT id, number, status, due_on FROM invoices WHERE person_id = $1 AND status IN ('open', 'debt_collection') \
-         ORDER BY due_on, number",
-    )
-    .bind(person.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(InvoiceStanding {
-            id: parsed(r, "id")?,
-            number: text(r, "number")?,
-            status: parsed::<InvoiceStatus>(r, "status")?,
-            due_on: parsed(r, "due_on")?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let roles = sqlx::query(
-        "SELECT l.organisation_id, o.name, l.is_contact_person, l.started_on, l.ended_on \
-         FROM person_organisations l JOIN organisations o ON o.id = l.organisation_id \
-         WHERE l.person_id = $1 AND l.is_contact_person = 1 ORDER BY o.name",
-    )
-    .bind(person.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ContactRole {
-            organisation_id: parsed(r, "organisation_id")?,
-            organisation_name: text(r, "name")?,
-            is_contact_person: int(r, "is_contact_person")? == 1,
-            started_on: opt_date(r, "started_on")?,
-            ended_on: opt_date(r, "ended_on")?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let mut held = holds_on(&invoices, &roles, today);
-    let legal = crate::legal_holds::of_person(conn, person).await?;
-    held.extend(rekisteri_domain::legal_hold::holds_in_force(&legal, today));
-    Ok(held)
 }
 
 const SCHEDULED_COLUMNS: &str =
@@ -444,25 +393,6 @@ pub(crate) async fn queue_recheck(
     Ok(())
 }
 
-/// The person exists (the row is locked for this transaction on PostgreSQL).
-pub(crate) async fn must_exist(
-    tx: &mut Transaction<'static, Any>,
-    person: PersonId,
-) -> Result<(), StoreError> {
-    let lock = match crate::Backend::of(tx) {
-        crate::Backend::Postgres => " FOR UPDATE",
-        crate::Backend::Sqlite => "",
-    };
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT id FROM people WHERE id = $1{lock}"
-    )))
-    .bind(person.to_string())
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|_| ())
-    .ok_or(StoreError::NotFound)
-}
-
 impl Store {
     /// What holds the person's erasure today (R8, R19); audited as a read.
     pub async fn erasure_holds(
@@ -479,7 +409,7 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        let holds = read_holds(&mut conn, person, at.date()).await?;
+        let holds = crate::holds::read_holds(&mut conn, person, at.date()).await?;
         drop(conn);
         self.audit
             .record(vec![actor.entry(

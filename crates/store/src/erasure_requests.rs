@@ -8,9 +8,9 @@
 //! texts are the caller's (the server's `letters`), so the store writes
 //! them with the change, never after it.
 
-use crate::erasure::{
-    ErasureOutcome, erase_now, latest_scheduled, must_exist, read_holds, schedule,
-};
+use crate::erasure::{ErasureOutcome, erase_now, latest_scheduled, schedule};
+use crate::holds::read_holds;
+use crate::rows::must_exist;
 use crate::rows::parsed;
 use crate::{Store, StoreError, mail, requests};
 use rekisteri_domain::Timestamp;

@@ -6,64 +6,13 @@
 //! it is re-checked in the same transaction. Every write and read is
 //! audited; the rows go with the person.
 
-use crate::rows::{opt_date, opt_parsed, opt_ts, parsed, text, ts};
+use crate::holds::legal_holds_of as of_person;
+use crate::rows::must_exist;
 use crate::{Store, StoreError, audit, erasure};
+use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::ids::{LegalHoldId, PersonId};
 use rekisteri_domain::legal_hold::{LegalHold, NewLegalHold};
-use rekisteri_domain::{Date, Timestamp};
-use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
-
-const COLUMNS: &str =
-    "id, person_id, reason, reference, ends_on, placed_at, placed_by, ended_at, ended_by";
-
-fn from_row(row: &AnyRow) -> Result<LegalHold, sqlx::Error> {
-    Ok(LegalHold {
-        id: parsed(row, "id")?,
-        person_id: parsed(row, "person_id")?,
-        reason: text(row, "reason")?,
-        reference: text(row, "reference")?,
-        ends_on: opt_date(row, "ends_on")?,
-        placed_at: ts(row, "placed_at")?,
-        placed_by: opt_parsed(row, "placed_by")?,
-        ended_at: opt_ts(row, "ended_at")?,
-        ended_by: opt_parsed(row, "ended_by")?,
-    })
-}
-
-/// The person's legal holds, newest first (in force or not).
-pub(crate) async fn of_person(
-    conn: &mut AnyConnection,
-    person: PersonId,
-) -> Result<Vec<LegalHold>, StoreError> {
-    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM legal_holds WHERE person_id = $1 ORDER BY placed_at DESC, id DESC"
-    )))
-    .bind(person.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(from_row)
-    .collect::<Result<_, _>>()?)
-}
-
-/// Everyone with a legal hold in force on `today`.
-pub(crate) async fn held_people(
-    conn: &mut AnyConnection,
-    today: Date,
-) -> Result<std::collections::HashSet<PersonId>, StoreError> {
-    Ok(sqlx::query(
-        "SELECT DISTINCT person_id FROM legal_holds \
-         WHERE ended_at IS NULL AND (ends_on IS NULL OR ends_on >= $1)",
-    )
-    .bind(today.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| parsed(r, "person_id"))
-    .collect::<Result<_, _>>()?)
-}
 
 impl Store {
     /// Places a legal hold on the person (audited).
@@ -76,7 +25,7 @@ impl Store {
     ) -> Result<LegalHold, StoreError> {
         let id = LegalHoldId::new(at);
         let mut tx = self.write.begin().await?;
-        erasure::must_exist(&mut tx, person).await?;
+        must_exist(&mut tx, person).await?;
         sqlx::query(
             "INSERT INTO legal_holds (id, person_id, reason, reference, ends_on, placed_at, placed_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -21,6 +21,7 @@ mod erasure;
 mod erasure_requests;
 mod error;
 mod export_copies;
+mod holds;
 mod import;
 mod import_jobs;
 mod jobs;
@@ -56,8 +57,8 @@ mod tombstones;
 mod users;
 mod versions;
 
+pub use audit::AuditCheckpoint;
 pub use audit::ChainReport;
-pub use audit_cut::AuditCheckpoint;
 pub use audit_log::{AuditFilter, AuditRecord};
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};

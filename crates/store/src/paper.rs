@@ -76,7 +76,7 @@ impl Store {
     ) -> Result<PaperDocument, StoreError> {
         let id = PaperDocumentId::new(at);
         let mut tx = self.write.begin().await?;
-        crate::erasure::must_exist(&mut tx, person).await?;
+        crate::rows::must_exist(&mut tx, person).await?;
         sqlx::query(
             "INSERT INTO paper_documents (id, person_id, kind, dated_on, location, keeper, recorded_at, recorded_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -8,7 +8,7 @@
 //! customer: off the list for another period).
 
 use crate::rows::{opt_date, parsed, text};
-use crate::{Store, StoreError, audit, erasure};
+use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::erasure::ANONYMISED;
 use rekisteri_domain::ids::PersonId;
@@ -97,7 +97,7 @@ impl Store {
         end: Option<(Date, &str)>,
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        erasure::must_exist(&mut tx, person).await?;
+        crate::rows::must_exist(&mut tx, person).await?;
         let started: Option<Date> =
             sqlx::query("SELECT relationship_started_on FROM people WHERE id = $1")
                 .bind(person.to_string())
@@ -208,7 +208,7 @@ impl Store {
         person: PersonId,
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        erasure::must_exist(&mut tx, person).await?;
+        crate::rows::must_exist(&mut tx, person).await?;
         sqlx::query("DELETE FROM relationship_reviews WHERE person_id = $1")
             .bind(person.to_string())
             .execute(&mut *tx)

@@ -100,6 +100,29 @@ fn sweep_from_row(row: &AnyRow, at: Timestamp) -> Result<SweepRecord, StoreError
     })
 }
 
+/// The sweep's record of what it did to one record, in the action's transaction.
+pub(crate) async fn record_item(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    sweep: SweepId,
+    item: &SweepItem,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO retention_sweep_items (sweep_id, category, record_type, record_id, action, anchor_on, expired_on, rows_affected) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(sweep.to_string())
+    .bind(item.category.clone())
+    .bind(item.record_type.clone())
+    .bind(item.record_id.clone())
+    .bind(item.action.clone())
+    .bind(item.anchor_on.to_string())
+    .bind(item.expired_on.to_string())
+    .bind(item.rows_affected)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// The schedule in force: the newest version, else the defaults.
     pub async fn retention_schedule(&self) -> Result<RetentionVersion, StoreError> {

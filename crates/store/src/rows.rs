@@ -5,6 +5,7 @@
 //! parses is reported as a decode error, not trusted.
 
 use crate::{Backend, StoreError};
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Date, Provenance, Source, Timestamp};
 use sqlx::any::AnyRow;
@@ -321,4 +322,23 @@ pub(crate) async fn exists(
         )),
         (None, None) => Err(StoreError::NotFound),
     }
+}
+
+/// The person exists (the row is locked for this transaction on PostgreSQL).
+pub(crate) async fn must_exist(
+    tx: &mut Transaction<'static, Any>,
+    person: PersonId,
+) -> Result<(), StoreError> {
+    let lock = match Backend::of(tx) {
+        crate::Backend::Postgres => " FOR UPDATE",
+        crate::Backend::Sqlite => "",
+    };
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT id FROM people WHERE id = $1{lock}"
+    )))
+    .bind(person.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|_| ())
+    .ok_or(StoreError::NotFound)
 }

@@ -7,8 +7,10 @@
 //! record deleted or minimised. A kill -9 leaves every record either done
 //! and recorded or untouched; the next run finds the rest.
 
-use crate::erasure::{ErasureOutcome, erase_now, must_exist, read_holds};
-use crate::rows::{int, parsed, text};
+use crate::erasure::{ErasureOutcome, erase_now};
+use crate::holds::read_holds;
+use crate::retention::{SweepItem, record_item};
+use crate::rows::{int, must_exist, parsed, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::erasure::{ANONYMISED, Hold};
@@ -40,6 +42,21 @@ pub struct Expired {
     /// What keeps it for now (a legal hold, an open invoice): the sweep
     /// leaves it and lists it again tomorrow.
     pub holds: Vec<Hold>,
+}
+
+impl Expired {
+    /// The sweep's record of having acted on it, `rows` rows.
+    fn done(&self, rows: i64) -> SweepItem {
+        SweepItem {
+            category: self.category.code().into(),
+            record_type: self.record_type.clone(),
+            record_id: self.record_id.clone(),
+            action: self.action.code().into(),
+            anchor_on: self.anchor_on,
+            expired_on: self.expires_on,
+            rows_affected: rows,
+        }
+    }
 }
 
 /// What acting on one expired record did.
@@ -157,7 +174,7 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()?,
             RetentionCategory::AuditLog => {
-                let from = crate::audit_cut::first_uncut(&mut conn).await?;
+                let from = crate::audit::first_uncut(&mut conn).await?;
                 let row = sqlx::query(
                     "SELECT COUNT(*) AS n, MAX(seq) AS last, MAX(at) AS newest FROM audit_log WHERE seq >= $1 AND at < $2",
                 )
@@ -177,14 +194,14 @@ impl Store {
             // The website's visits (issue 15) have no table yet.
             RetentionCategory::WebsiteVisits => Vec::new(),
         };
-        let held_people = crate::legal_holds::held_people(&mut conn, today).await?;
+        let held_people = crate::holds::held_people(&mut conn, today).await?;
         let mut expired = Vec::with_capacity(found.len());
         for (record_type, record_id, person_id, date, rows) in found {
             let anchor_on = policy.anchor_of(schedule, date);
             let holds = match (record_type.as_str(), person_id) {
                 ("person", Some(person)) => read_holds(&mut conn, person, today).await?,
                 (_, Some(person)) if held_people.contains(&person) => {
-                    crate::legal_holds::of_person(&mut conn, person)
+                    crate::holds::legal_holds_of(&mut conn, person)
                         .await
                         .map(|h| rekisteri_domain::legal_hold::holds_in_force(&h, today))?
                 }
@@ -222,7 +239,11 @@ impl Store {
         item: &Expired,
     ) -> Result<Applied, StoreError> {
         if item.record_type == "audit_range" {
-            return crate::audit_cut::cut(self, actor, at, sweep, item).await;
+            let rows = crate::audit_cut::cut(self, actor, at, sweep, &item.done(item.rows)).await?;
+            return Ok(rows.map_or(Applied::Gone, |rows| Applied::Done {
+                rows,
+                erasure: None,
+            }));
         }
         let mut tx = self.write.begin().await?;
         let today = at.date();
@@ -235,7 +256,7 @@ impl Store {
                 }
                 read_holds(&mut tx, person, today).await?
             } else {
-                let legal = crate::legal_holds::of_person(&mut tx, person).await?;
+                let legal = crate::holds::legal_holds_of(&mut tx, person).await?;
                 rekisteri_domain::legal_hold::holds_in_force(&legal, today)
             };
             if !holds.is_empty() {
@@ -282,7 +303,7 @@ impl Store {
             )
             .await?;
         }
-        record_item(&mut tx, sweep, item, rows).await?;
+        record_item(&mut tx, sweep, &item.done(rows)).await?;
         tx.commit().await?;
         Ok(Applied::Done { rows, erasure })
     }
@@ -312,30 +333,6 @@ async fn open_invoice_hold(
             due_on: parsed(&r, "due_on")?,
         }],
     })
-}
-
-/// The sweep's record of what it did to one record, in the action's transaction.
-pub(crate) async fn record_item(
-    tx: &mut Transaction<'static, Any>,
-    sweep: SweepId,
-    item: &Expired,
-    rows: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO retention_sweep_items (sweep_id, category, record_type, record_id, action, anchor_on, expired_on, rows_affected) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(sweep.to_string())
-    .bind(item.category.code())
-    .bind(item.record_type.clone())
-    .bind(item.record_id.clone())
-    .bind(item.action.code())
-    .bind(item.anchor_on.to_string())
-    .bind(item.expires_on.to_string())
-    .bind(rows)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Deletes one record of the books, a case or a tombstone; the rows gone.
