@@ -91,3 +91,85 @@ async fn b4_a_reminder_goes_to_the_officer_by_smtp() {
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].state, rekisteri_domain::mail::MailState::Sent);
 }
+
+/// R8, R21: the letter telling a requester their held erasure has run
+/// leaves by SMTP, and then the register keeps nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r8_r21_the_done_letter_to_an_erased_requester_goes_once_sent() {
+    let Some((url, maildir)) = smtp_server() else {
+        eprintln!("skipped: set REKISTERI_TEST_SMTP to test the SMTP path");
+        return;
+    };
+    let app = TestApp::spawn(Db::Sqlite).await.expect("app");
+    let officer = app.user("tietosuoja", Role::PrivacyOfficer).await;
+    let (person, _) = common::create_person(&app, "Senja", "Smtpvaara").await;
+    let case = as_officer(
+        &app,
+        &officer,
+        "/api/v1/requests".into(),
+        json!({"kind": "erasure", "channel": "email", "person_id": person,
+               "requester_email": "senja.smtpvaara@esimerkki.fi"}),
+    )
+    .await
+    .expect(201);
+    let hold = as_officer(
+        &app,
+        &officer,
+        format!("/api/v1/people/{person}/legal-holds"),
+        json!({"reason": "riita", "reference": "KO 1/2026"}),
+    )
+    .await
+    .expect(201);
+    as_officer(
+        &app,
+        &officer,
+        format!("/api/v1/people/{person}/erasure"),
+        json!({"request_id": case["id"]}),
+    )
+    .await
+    .expect(409);
+    as_officer(
+        &app,
+        &officer,
+        format!(
+            "/api/v1/people/{person}/legal-holds/{}/end",
+            hold["id"].as_str().unwrap()
+        ),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let mut state = app.state.clone();
+    state.mailer = Mailer::new("rekisteri@example.fi")
+        .unwrap()
+        .with_smtp(&url)
+        .unwrap();
+    // The re-check erases and writes the letter; then it is delivered.
+    for _ in 0..3 {
+        rekisteri::services::jobs::run_due(&state, "smtp-done")
+            .await
+            .unwrap();
+    }
+    app.get(&format!("/api/v1/people/{person}"))
+        .await
+        .expect(404);
+    let message = delivered(&maildir, "To: senja.smtpvaara@esimerkki.fi").await;
+    assert!(message.contains("From: rekisteri@example.fi"), "{message}");
+    assert_eq!(app.count("mail").await, 0, "nothing of the letter stays");
+}
+
+async fn as_officer(
+    app: &TestApp,
+    officer: &str,
+    path: String,
+    body: serde_json::Value,
+) -> common::Reply {
+    app.send(
+        reqwest::Method::POST,
+        &path,
+        Some(officer),
+        None,
+        Some(body),
+    )
+    .await
+}
