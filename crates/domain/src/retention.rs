@@ -80,9 +80,12 @@ impl RetentionCategory {
                 matches!(anchor, From::FinancialYearEnd | From::RecordDate),
                 action == Do::DeleteRecord,
             ),
+            // The register's orders and invoices are books and vouchers at
+            // once: after the vouchers' period they are minimised, and
+            // deleted only with the books.
             Self::AccountingVouchers => (
                 matches!(anchor, From::FinancialYearEnd | From::RecordDate),
-                matches!(action, Do::MinimiseAccountingRecord | Do::DeleteRecord),
+                action == Do::MinimiseAccountingRecord,
             ),
             _ => (anchor == From::RecordDate, action == Do::DeleteRecord),
         }

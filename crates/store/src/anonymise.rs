@@ -65,6 +65,7 @@ pub(crate) async fn anonymise_now(
     let id = person.to_string();
     sqlx::query(
         "UPDATE people SET first_name = $1, last_name = $1, name_source_detail = NULL, title = NULL, \
+         relationship_end_reason = NULL, \
          title_source = NULL, title_source_detail = NULL, title_recorded_at = NULL, \
          version = version + 1, updated_at = $2, updated_by = $3 WHERE id = $4",
     )

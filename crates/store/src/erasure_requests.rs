@@ -156,10 +156,13 @@ impl Store {
         }
         // The requester's letter is composed while the case still has
         // their address, and written after the purge of the person's mail.
+        // A case no longer kept (its own retention) has no one to write to.
         let letter = match (done, waiting.request_id) {
-            (Some(compose), Some(request)) => {
-                Some(compose(&requests::request_in(&mut *tx, request).await?))
-            }
+            (Some(compose), Some(request)) => match requests::request_in(&mut *tx, request).await {
+                Ok(case) => Some(compose(&case)),
+                Err(StoreError::NotFound) => None,
+                Err(other) => return Err(other),
+            },
             _ => None,
         };
         let outcome = erase_now(&mut tx, actor, at, person, waiting.request_id).await?;

@@ -318,14 +318,15 @@ impl Store {
 }
 
 impl Store {
-    /// Kept letters to erased people older than
+    /// Letters to erased people older than
     /// [`rekisteri_domain::mail::ERASED_LETTER_KEPT_MICROS`] go (the
-    /// periodic round); answers how many.
+    /// periodic round), kept ones and those whose delivery never succeeded
+    /// (a job that used its tries leaves its letter queued); answers how many.
     pub async fn forget_erased_letters(&self, at: Timestamp) -> Result<u64, StoreError> {
         let mut gone = 0;
         for kind in MailKind::ALL.iter().filter(|k| k.gone_once_sent()) {
             gone += sqlx::query(
-                "DELETE FROM mail WHERE kind = $1 AND state = 'kept' AND created_at < $2",
+                "DELETE FROM mail WHERE kind = $1 AND state IN ('queued', 'kept') AND created_at < $2",
             )
             .bind(kind.code())
             .bind(at.micros() - rekisteri_domain::mail::ERASED_LETTER_KEPT_MICROS)

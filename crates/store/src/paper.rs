@@ -134,8 +134,12 @@ impl Store {
     }
 
     /// Every destruction asked for and not yet confirmed, oldest first.
-    pub async fn paper_to_destroy(&self) -> Result<Vec<PaperDocument>, StoreError> {
-        Ok(sqlx::query(AssertSqlSafe(format!(
+    pub async fn paper_to_destroy(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Vec<PaperDocument>, StoreError> {
+        let docs = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM paper_documents WHERE destroy_from IS NOT NULL AND destroyed_on IS NULL \
              ORDER BY destroy_from, id"
         )))
@@ -143,7 +147,23 @@ impl Store {
         .await?
         .iter()
         .map(from_row)
-        .collect::<Result<_, _>>()?)
+        .collect::<Result<Vec<_>, _>>()?;
+        self.audit
+            .record(
+                docs.iter()
+                    .map(|d| {
+                        actor.entry(
+                            at,
+                            AuditAction::Read,
+                            RecordType::PaperDocument,
+                            d.id,
+                            Some(d.person_id),
+                        )
+                    })
+                    .collect(),
+            )
+            .await?;
+        Ok(docs)
     }
 
     /// One paper document.
@@ -159,8 +179,9 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
-    /// The officer confirms a document destroyed on `on` (audited). Its
-    /// kind and location stay as proof; nothing else about the person is in it.
+    /// The officer confirms a document destroyed on `on` (audited). Which
+    /// document, when and by whom stay as proof; its words (kind, place,
+    /// keeper: free text that may name the person) go.
     pub async fn confirm_destroyed(
         &self,
         actor: &Actor,
@@ -171,7 +192,8 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let changed = sqlx::query(
             "UPDATE paper_documents SET destroyed_on = $1, destroyed_at = $2, destroyed_by = $3, \
-             destroy_from = COALESCE(destroy_from, $2) WHERE id = $4 AND destroyed_on IS NULL",
+             destroy_from = COALESCE(destroy_from, $2), kind = '', location = '', keeper = '' \
+             WHERE id = $4 AND destroyed_on IS NULL",
         )
         .bind(on.to_string())
         .bind(at.micros())

@@ -24,8 +24,11 @@ const VERSIONS: Versions = Versions {
 };
 
 /// A sweep whose heartbeat stopped this long ago was interrupted (a
-/// kill -9, a crash): the next run finishes what it left.
-pub const SWEEP_STALE_MICROS: i64 = 120_000_000;
+/// kill -9, a crash): the next run finishes what it left. A running sweep
+/// beats every 30 s; this is longer than a job's lease (2 min), so the
+/// daily job's next claimant never starts beside a sweep that still runs.
+pub const SWEEP_STALE_MICROS: i64 = 5 * 60 * 1_000_000;
+const _: () = assert!(SWEEP_STALE_MICROS > rekisteri_domain::job::LEASE_MICROS);
 
 /// One version of the retention schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -219,9 +222,11 @@ impl Store {
                 .await?;
             }
         }
-        sqlx::query(
+        // Two servers may claim the day at once: the second one's insert
+        // waits for the first and then does nothing.
+        let inserted = sqlx::query(
             "INSERT INTO retention_sweeps (id, daily_on, started_at, heartbeat_at, status, schedule_version, started_by, counts) \
-             VALUES ($1, $2, $3, $3, 'running', $4, $5, '{}')",
+             VALUES ($1, $2, $3, $3, 'running', $4, $5, '{}') ON CONFLICT (daily_on) DO NOTHING",
         )
         .bind(id.to_string())
         .bind(daily_on.map(|d| d.to_string()))
@@ -229,7 +234,11 @@ impl Store {
         .bind(schedule_version)
         .bind(actor.user.map(|u| u.to_string()))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(None);
+        }
         audit::insert(
             &mut tx,
             &[actor.entry(
@@ -243,6 +252,18 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.sweep(at, id).await
+    }
+
+    /// The sweep goes on: its heartbeat alone (the timer's).
+    pub async fn sweep_beat(&self, at: Timestamp, id: SweepId) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE retention_sweeps SET heartbeat_at = $1 WHERE id = $2 AND status = 'running'",
+        )
+        .bind(at.micros())
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     /// The sweep goes on: its heartbeat, and its counts so far.

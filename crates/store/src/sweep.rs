@@ -10,7 +10,7 @@
 use crate::erasure::{ErasureOutcome, erase_now};
 use crate::holds::read_holds;
 use crate::retention::{SweepItem, record_item};
-use crate::rows::{int, must_exist, parsed, text};
+use crate::rows::{int, parsed, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::erasure::{ANONYMISED, Hold};
@@ -32,6 +32,10 @@ pub struct Expired {
     /// The record's id (a tombstone: its hash; an audit range: `1-5400`).
     pub record_id: String,
     pub person_id: Option<PersonId>,
+    /// The record's own date the period was reckoned from (the
+    /// relationship's end, the order's or invoice's date, the case's close,
+    /// the erasure's day).
+    pub record_on: Date,
     /// The date the period counts from.
     pub anchor_on: Date,
     /// The last day it was kept.
@@ -140,6 +144,7 @@ impl Store {
             }
             RetentionCategory::RequestCases => sqlx::query(
                 "SELECT id, person_id, closed_at FROM requests WHERE status = 'closed' AND closed_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM scheduled_erasures s WHERE s.request_id = requests.id AND s.status = 'scheduled') \
                  ORDER BY closed_at, id",
             )
             .bind(end_of_through)
@@ -175,11 +180,22 @@ impl Store {
             .collect::<Result<_, sqlx::Error>>()?,
             RetentionCategory::AuditLog => {
                 let from = crate::audit::first_uncut(&mut conn).await?;
-                let row = sqlx::query(
-                    "SELECT COUNT(*) AS n, MAX(seq) AS last, MAX(at) AS newest FROM audit_log WHERE seq >= $1 AND at < $2",
+                // The range ends before the first row not yet expired:
+                // rows are numbered as written, and a lagging clock may
+                // write an older time after a younger one.
+                let young = sqlx::query(
+                    "SELECT MIN(seq) AS first FROM audit_log WHERE seq >= $1 AND at >= $2",
                 )
                 .bind(from)
                 .bind(end_of_through)
+                .fetch_one(&mut *conn)
+                .await?;
+                let end = crate::rows::opt_int(&young, "first")?.map_or(i64::MAX, |first| first - 1);
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n, MAX(seq) AS last, MAX(at) AS newest FROM audit_log WHERE seq >= $1 AND seq <= $2",
+                )
+                .bind(from)
+                .bind(end)
                 .fetch_one(&mut *conn)
                 .await?;
                 let n = int(&row, "n")?;
@@ -219,6 +235,7 @@ impl Store {
                 record_type,
                 record_id,
                 person_id,
+                record_on: date,
                 anchor_on,
                 expires_on: policy.expires_on(anchor_on),
                 action: policy.action,
@@ -247,13 +264,11 @@ impl Store {
         }
         let mut tx = self.write.begin().await?;
         let today = at.date();
+        if !still_expired(&mut tx, item).await? {
+            return Ok(Applied::Gone);
+        }
         if let Some(person) = item.person_id {
             let holds = if item.record_type == "person" {
-                match must_exist(&mut tx, person).await {
-                    Ok(()) => {}
-                    Err(StoreError::NotFound) => return Ok(Applied::Gone),
-                    Err(other) => return Err(other),
-                }
                 read_holds(&mut tx, person, today).await?
             } else {
                 let legal = crate::holds::legal_holds_of(&mut tx, person).await?;
@@ -307,6 +322,41 @@ impl Store {
         tx.commit().await?;
         Ok(Applied::Done { rows, erasure })
     }
+}
+
+/// Whether the record is still as it was listed, read again inside the
+/// transaction: still there, not anonymised, its date not moved past the
+/// one the expiry was reckoned from (a reopened relationship, a reopened or
+/// newly awaited case, a person erased again).
+async fn still_expired(
+    tx: &mut Transaction<'static, Any>,
+    item: &Expired,
+) -> Result<bool, StoreError> {
+    let sql = match item.record_type.as_str() {
+        "person" => format!(
+            "SELECT relationship_ended_on AS d FROM people WHERE id = $1 AND {}",
+            not_anonymised()
+        ),
+        "order" => "SELECT ordered_on AS d FROM orders WHERE id = $1".into(),
+        "invoice" => "SELECT issued_on AS d FROM invoices WHERE id = $1".into(),
+        "request" => "SELECT closed_at AS at FROM requests WHERE id = $1 AND status = 'closed' \
+             AND NOT EXISTS (SELECT 1 FROM scheduled_erasures s WHERE s.request_id = requests.id AND s.status = 'scheduled')"
+            .into(),
+        "tombstone" => "SELECT erased_at AS at FROM erasure_tombstones WHERE email_hash = $1".into(),
+        _ => return Ok(true),
+    };
+    let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        .bind(item.record_id.clone())
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let on: Option<Date> = match item.record_type.as_str() {
+        "request" | "tombstone" => Some(crate::rows::ts(&row, "at")?.date()),
+        _ => crate::rows::opt_parsed(&row, "d")?,
+    };
+    Ok(on.is_some_and(|on| on <= item.record_on))
 }
 
 /// The hold of an invoice still open or in collection: it is not deleted

@@ -130,3 +130,18 @@ fn r9_a_quiet_relationship_is_reviewed_after_24_months() {
     let schedule = RetentionSchedule::default();
     assert_eq!(schedule.review_from(date("2024-12-02")), date("2026-12-02"));
 }
+
+#[test]
+fn r9_vouchers_are_minimised_never_deleted_before_the_books() {
+    // Orders and invoices are both the books and the vouchers: deleting
+    // them after the vouchers' 6 years would lose the books' 10.
+    let mut schedule = RetentionSchedule::default();
+    let vouchers = schedule
+        .policies
+        .iter()
+        .position(|p| p.category == RetentionCategory::AccountingVouchers)
+        .unwrap();
+    schedule.policies[vouchers].action = RetentionAction::DeleteRecord;
+    let errors = schedule.checked().unwrap_err();
+    assert_eq!(errors.0[0].field, format!("policies[{vouchers}].action"));
+}

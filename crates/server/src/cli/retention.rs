@@ -39,7 +39,7 @@ pub async fn retention(
 ) -> anyhow::Result<()> {
     let RetentionCommand::Run { dry_run, format } = command;
     if *dry_run {
-        let preview = preview(store, clock.now().date()).await?;
+        let preview = preview(store, &system(), clock.now()).await?;
         match format {
             PreviewFormat::Json => println!("{}", serde_json::to_string_pretty(&preview)?),
             PreviewFormat::Csv => print!("{}", preview_csv(&preview)?),

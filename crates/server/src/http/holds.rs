@@ -129,8 +129,7 @@ async fn to_destroy(
     State(s): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<PaperDocument>>, ApiError> {
-    allow(&caller, Resource::Erasure, Access::Read)?;
-    Ok(Json(s.store.paper_to_destroy().await?))
+    Ok(Json(holds::to_destroy(&s, &caller).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -93,7 +93,12 @@ async fn preview(
     Query(q): Query<PreviewQuery>,
 ) -> Result<Response, ApiError> {
     allow(&caller, Resource::Retention, Access::Read)?;
-    let preview = service::preview(&s.store, s.clock.now().date()).await?;
+    let preview = service::preview(
+        &s.store,
+        &caller.actor(rekisteri_domain::Purpose::RegisterMaintenance),
+        s.clock.now(),
+    )
+    .await?;
     match q.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => Ok(Json(preview).into_response()),
         Some("csv") => Ok((

@@ -84,3 +84,13 @@ pub async fn confirm_destroyed(
         .confirm_destroyed(&caller.actor(Purpose::RegisterMaintenance), at, id, on)
         .await?)
 }
+
+/// Paper documents to destroy, oldest first: an erasure or a retention
+/// action asked for it and the officer has not confirmed it yet. Each is a
+/// read of its person, audited.
+pub async fn to_destroy(s: &AppState, caller: &Caller) -> Result<Vec<PaperDocument>, ApiError> {
+    allow(caller, Resource::Erasure, Access::Read)?;
+    Ok(s.store
+        .paper_to_destroy(&caller.actor(Purpose::RegisterMaintenance), s.clock.now())
+        .await?)
+}

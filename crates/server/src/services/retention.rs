@@ -11,9 +11,10 @@ use crate::error::ApiError;
 use crate::policy::{Access, Resource, allow};
 use crate::services::accounts::ADMIN;
 use crate::state::AppState;
-use rekisteri_domain::audit::Actor;
+use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::ids::SweepId;
 use rekisteri_domain::retention::{RetentionAction, RetentionSchedule};
-use rekisteri_domain::{Clock, Date};
+use rekisteri_domain::{Clock, Date, Timestamp};
 use rekisteri_store::{
     Applied, Expired, RetentionVersion, Store, StoreError, SweepCounts, SweepRecord,
 };
@@ -64,13 +65,34 @@ fn count(counts: &mut SweepCounts, item: &Expired, key: &str, n: u64) {
         .or_default() += n;
 }
 
-/// The dry run: every policy's expired records on `today`, with holds.
-pub async fn preview(store: &Store, today: Date) -> Result<Preview, StoreError> {
+/// The dry run: every policy's expired records on `at`'s day, with holds.
+/// Each record about a person is a read of that person, audited as
+/// `actor`'s (the page, the API and the CLI show them).
+pub async fn preview(store: &Store, actor: &Actor, at: Timestamp) -> Result<Preview, StoreError> {
+    let today = at.date();
     let version = store.retention_schedule().await?;
     let mut items = Vec::new();
     for policy in &version.schedule.policies {
         items.extend(store.expired(&version.schedule, policy, today).await?);
     }
+    store
+        .record_reads(
+            items
+                .iter()
+                .filter_map(|item| {
+                    item.person_id.map(|person| {
+                        actor.entry(
+                            at,
+                            AuditAction::Read,
+                            RecordType::RetentionRecord,
+                            format!("{}:{}", item.record_type, item.record_id),
+                            Some(person),
+                        )
+                    })
+                })
+                .collect(),
+        )
+        .await?;
     let mut counts = SweepCounts::new();
     for item in &items {
         count(
@@ -108,7 +130,12 @@ pub async fn sweep(
     else {
         return Ok(None);
     };
-    let result = sweep_all(store, clock, actor, &version, record.id, progress).await;
+    // The heartbeat goes on a timer beside the work, so one slow record
+    // (a person with years of history) never makes the sweep look stale.
+    let result = tokio::select! {
+        result = sweep_all(store, clock, actor, &version, record.id, progress) => result,
+        never = beat(store, clock, record.id) => match never {},
+    };
     let (counts, failed) = match &result {
         Ok(counts) => (counts.clone(), false),
         Err(_) => (SweepCounts::new(), true),
@@ -119,15 +146,32 @@ pub async fn sweep(
     result.map(|_| Some(finished))
 }
 
-/// How often a running sweep writes its heartbeat and counts.
-const HEARTBEAT_EVERY: usize = 200;
+/// How often a running sweep writes its counts so far.
+const COUNTS_EVERY: usize = 200;
+
+/// How often a running sweep's heartbeat is written; a sweep is taken for
+/// interrupted after [`rekisteri_store::SWEEP_STALE_MICROS`] without one.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The sweep's heartbeat, until the sweep ends (the caller drops it). A
+/// failed write is tried again at the next beat.
+async fn beat(store: &Store, clock: &dyn Clock, sweep: SweepId) -> std::convert::Infallible {
+    let mut every = tokio::time::interval(HEARTBEAT);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(e) = store.sweep_beat(clock.now(), sweep).await {
+            tracing::warn!(sweep = %sweep, error = %e, "the sweep's heartbeat was not written");
+        }
+    }
+}
 
 async fn sweep_all(
     store: &Store,
     clock: &dyn Clock,
     actor: &Actor,
     version: &RetentionVersion,
-    sweep: rekisteri_domain::ids::SweepId,
+    sweep: SweepId,
     progress: Progress<'_>,
 ) -> Result<SweepCounts, StoreError> {
     let schedule = &version.schedule;
@@ -145,18 +189,22 @@ async fn sweep_all(
         if !item.holds.is_empty() {
             count(&mut counts, item, "held", 1);
         } else {
-            match store
-                .apply_retention(actor, clock.now(), sweep, item)
-                .await?
-            {
-                Applied::Done { rows, .. } => {
+            // One record that fails (a fault the database reports) is
+            // counted and left for the next run; the rest go on.
+            match store.apply_retention(actor, clock.now(), sweep, item).await {
+                Ok(Applied::Done { rows, .. }) => {
                     count(&mut counts, item, item.action.code(), rows.max(1) as u64)
                 }
-                Applied::Held(_) => count(&mut counts, item, "held", 1),
-                Applied::Gone => {}
+                Ok(Applied::Held(_)) => count(&mut counts, item, "held", 1),
+                Ok(Applied::Gone) => {}
+                Err(e) => {
+                    tracing::error!(sweep = %sweep, record_type = %item.record_type,
+                        record_id = %item.record_id, error = %e, "a retention action failed");
+                    count(&mut counts, item, "failed", 1);
+                }
             }
         }
-        if done % HEARTBEAT_EVERY == HEARTBEAT_EVERY - 1 {
+        if done % COUNTS_EVERY == COUNTS_EVERY - 1 {
             store.sweep_heartbeat(clock.now(), sweep, &counts).await?;
         }
         progress(done as u64 + 1, total);
@@ -189,21 +237,36 @@ async fn end_quiet_relationships(
         if quiet.is_empty() {
             return Ok(());
         }
+        let mut failed = 0;
         for review in &quiet {
-            store
+            let ended = store
                 .set_relationship_end(
                     actor,
                     clock.now(),
                     review.person_id,
                     Some((review.last_active_on, &reason)),
                 )
-                .await?;
+                .await;
+            let key = match ended {
+                Ok(()) => "relationship_ended",
+                Err(e) => {
+                    tracing::error!(person = %review.person_id, error = %e,
+                        "a quiet relationship could not be ended");
+                    failed += 1;
+                    "relationship_end_failed"
+                }
+            };
+            *counts
+                .entry("customer_data".into())
+                .or_default()
+                .entry(key.into())
+                .or_default() += 1;
         }
-        *counts
-            .entry("customer_data".into())
-            .or_default()
-            .entry("relationship_ended".into())
-            .or_default() += quiet.len() as u64;
+        // A batch that failed whole would be listed again: the next day's
+        // sweep tries those again.
+        if failed == quiet.len() {
+            return Ok(());
+        }
     }
 }
 

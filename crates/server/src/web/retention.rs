@@ -114,7 +114,12 @@ async fn show(
     allow(&page.caller, Resource::Retention, Access::Read)?;
     let now = s.clock.now();
     let l = &page.l;
-    let preview = service::preview(&s.store, now.date()).await?;
+    let preview = service::preview(
+        &s.store,
+        &page.caller.actor(Purpose::RegisterMaintenance),
+        now,
+    )
+    .await?;
     let people: Vec<PersonId> = preview
         .items
         .iter()
@@ -171,7 +176,7 @@ async fn show(
     let reviews = service::reviews(&s, &page.caller, 200).await?;
     let may_destroy = allow(&page.caller, Resource::Erasure, Access::Read).is_ok();
     let paper = if may_destroy {
-        s.store.paper_to_destroy().await?
+        crate::services::holds::to_destroy(&s, &page.caller).await?
     } else {
         Vec::new()
     };
