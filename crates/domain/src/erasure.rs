@@ -217,6 +217,11 @@ impl TombstoneKey {
 pub struct Tombstone(String);
 
 impl Tombstone {
+    /// A tombstone as stored or journaled (its hex).
+    pub fn from_stored(hex: &str) -> Self {
+        Self(hex.to_string())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

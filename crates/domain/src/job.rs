@@ -53,6 +53,9 @@ pub enum Job {
     /// Run the retention sweep (R9): the daily one for its day (one server
     /// claims it), or one the officer asked for (`daily_on` none).
     RetentionSweep { daily_on: Option<Date> },
+    /// Append the erasure journal's new entries to its file outside the
+    /// database (B2); one waits at a time, and it appends all there are.
+    AppendJournal,
 }
 
 impl Job {
@@ -63,6 +66,7 @@ impl Job {
             Job::NotifyRecipient { .. } => "notify_recipient",
             Job::ErasureRecheck { .. } => "erasure_recheck",
             Job::RetentionSweep { .. } => "retention_sweep",
+            Job::AppendJournal => "append_journal",
         }
     }
 

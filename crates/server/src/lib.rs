@@ -6,10 +6,12 @@
 //! The rules live in `rekisteri-domain`, the data in `rekisteri-store`.
 
 pub mod app;
+pub mod backup;
 pub mod caller;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod journal;
 pub mod letters;
 pub mod mail;
 pub mod pages;

@@ -39,6 +39,10 @@ pub struct AppState {
     pub answer_period: rekisteri_domain::request::AnswerPeriod,
     /// The public privacy portal: its address, rate limits and link work.
     pub portal: Arc<Portal>,
+    /// The erasure journal's file (B2), appended by the `append_journal`
+    /// job; `serve` always sets it. Without it the entries wait in the
+    /// database for a process that has one.
+    pub journal: Option<Arc<crate::journal::ErasureJournal>>,
 }
 
 impl AppState {
@@ -55,6 +59,7 @@ impl AppState {
             organisation_name: Arc::from(DEFAULT_ORGANISATION),
             time_zone: Arc::new(default_time_zone()),
             imports: Arc::default(),
+            journal: None,
         }
     }
 }

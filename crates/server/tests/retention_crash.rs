@@ -20,7 +20,8 @@ async fn scalar(app: &TestApp, sql: &str) -> i64 {
 
 async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
-        .args(["--database-url", &app.database_url])
+        .args(["--database-url", &app.database_url, "--erasure-journal"])
+        .arg(app.journal_path())
         .args(args)
         .output()
         .await
@@ -52,7 +53,9 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
     assert_eq!(half_erased(&app).await, 0);
 
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
-        .args(["--database-url", &app.database_url, "retention", "run"])
+        .args(["--database-url", &app.database_url, "--erasure-journal"])
+        .arg(app.journal_path())
+        .args(["retention", "run"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -119,6 +122,16 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
     .await;
     assert_eq!(items, people - left);
     assert_eq!(items, distinct, "no one erased twice");
+    // The journal file holds each erasure once, in order, torn append or not.
+    let journal = rekisteri::journal::ErasureJournal::at(app.journal_path())
+        .read()
+        .expect("a whole journal");
+    let erasures = journal
+        .entries
+        .iter()
+        .filter(|e| e.record_type == "person")
+        .count() as i64;
+    assert_eq!(erasures, items);
     let verify = cli(&app, &["audit", "verify"]).await;
     assert!(verify.status.success(), "{verify:?}");
 }

@@ -16,6 +16,7 @@ use crate::rows::{opt_text, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::backup::JournalAction;
 use rekisteri_domain::erasure::{ANONYMISED, postal_area};
 use rekisteri_domain::ids::{PersonId, RequestId};
 use rekisteri_domain::job::Forgotten;
@@ -56,9 +57,42 @@ pub(crate) async fn anonymise_now(
 ) -> Result<ErasureOutcome, StoreError> {
     let notices = recipient_notices(tx, person).await?;
     queue_notices(tx, at, person, &notices, Forgotten::Anonymised).await?;
+    let (mail_removed, paper_to_destroy, tombstones) =
+        anonymise_rows(tx, actor, at, person, request).await?;
+    crate::journal::write(
+        tx,
+        at,
+        crate::journal::Done {
+            action: JournalAction::Anonymise,
+            record_type: "person",
+            record_id: person.to_string(),
+            tombstones,
+            detail: None,
+        },
+    )
+    .await?;
+    Ok(ErasureOutcome::Erased {
+        notices,
+        mail_removed,
+        paper_to_destroy,
+    })
+}
+
+/// The anonymisation's rows, inside `tx`: everything [`anonymise_now`]
+/// does but the Art. 19 notices and the journal entry (a restore replaying
+/// the journal does this alone). Answers the letters removed, the paper
+/// tasks opened and the tombstones.
+pub(crate) async fn anonymise_rows(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    person: PersonId,
+    request: Option<RequestId>,
+) -> Result<(u64, u64, Vec<String>), StoreError> {
     let Forgot {
         mut entries,
         mail_removed,
+        tombstones,
     } = forget_common(tx, actor, at, person, request).await?;
     // R10: each paper document about the person is to be destroyed.
     let paper_to_destroy = crate::paper::open_destruction(tx, at, person).await?;
@@ -129,9 +163,5 @@ pub(crate) async fn anonymise_now(
         ),
     );
     audit::insert(tx, &entries).await?;
-    Ok(ErasureOutcome::Erased {
-        notices,
-        mail_removed,
-        paper_to_destroy,
-    })
+    Ok((mail_removed, paper_to_destroy, tombstones))
 }

@@ -21,6 +21,7 @@ use crate::rows::{self, opt_parsed, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError, audit, tombstones};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, AuditEntry, RecordType};
+use rekisteri_domain::backup::JournalAction;
 use rekisteri_domain::erasure::{Hold, hold_codes};
 use rekisteri_domain::ids::{PersonId, RequestId, UserId};
 use rekisteri_domain::job::{Forgotten, Job};
@@ -197,6 +198,8 @@ async fn exec(
 pub(crate) struct Forgot {
     pub entries: Vec<AuditEntry>,
     pub mail_removed: u64,
+    /// The tombstones' hashes, for the erasure journal.
+    pub tombstones: Vec<String>,
 }
 
 /// What erasure and anonymisation share, inside their transaction: the
@@ -222,7 +225,7 @@ pub(crate) async fn forget_common(
             .iter()
             .filter_map(|v| Email::parse(v).ok())
             .collect();
-    tombstones::lay(tx, at, &emails, request).await?;
+    let tombstones = tombstones::lay(tx, at, &emails, request).await?;
     let mail_removed = crate::mail::purge(tx, person, &emails).await?;
     // The portal's sign-in links and verified visits name the address.
     for chunk in emails.chunks(1_000) {
@@ -296,6 +299,7 @@ pub(crate) async fn forget_common(
     Ok(Forgot {
         entries,
         mail_removed,
+        tombstones,
     })
 }
 
@@ -309,9 +313,47 @@ pub(crate) async fn erase_now(
 ) -> Result<ErasureOutcome, StoreError> {
     let notices = recipient_notices(tx, person).await?;
     queue_notices(tx, at, person, &notices, Forgotten::Erased).await?;
+    let (outcome, tombstones) = erase_rows(tx, actor, at, person, request).await?;
+    crate::journal::write(
+        tx,
+        at,
+        crate::journal::Done {
+            action: JournalAction::Erase,
+            record_type: "person",
+            record_id: person.to_string(),
+            tombstones,
+            detail: None,
+        },
+    )
+    .await?;
+    Ok(match outcome {
+        ErasureOutcome::Erased {
+            mail_removed,
+            paper_to_destroy,
+            ..
+        } => ErasureOutcome::Erased {
+            notices,
+            mail_removed,
+            paper_to_destroy,
+        },
+        other => other,
+    })
+}
+
+/// The erasure's rows, inside `tx`: everything [`erase_now`] does but the
+/// Art. 19 notices and the journal entry (a restore replaying the journal
+/// does this alone). Answers the outcome (no notices) and the tombstones.
+pub(crate) async fn erase_rows(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    person: PersonId,
+    request: Option<RequestId>,
+) -> Result<(ErasureOutcome, Vec<String>), StoreError> {
     let Forgot {
         mut entries,
         mail_removed,
+        tombstones,
     } = forget_common(tx, actor, at, person, request).await?;
     // R10: each paper document about the person is to be destroyed.
     let paper_to_destroy = crate::paper::open_destruction(tx, at, person).await?;
@@ -362,11 +404,14 @@ pub(crate) async fn erase_now(
         ),
     );
     audit::insert(tx, &entries).await?;
-    Ok(ErasureOutcome::Erased {
-        notices,
-        mail_removed,
-        paper_to_destroy,
-    })
+    Ok((
+        ErasureOutcome::Erased {
+            notices: Vec::new(),
+            mail_removed,
+            paper_to_destroy,
+        },
+        tombstones,
+    ))
 }
 
 /// Queues, inside the caller's transaction, an `erasure_recheck` job when

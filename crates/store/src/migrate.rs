@@ -111,6 +111,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_retention.sql"),
         postgres: include_str!("../migrations/postgres/0012_retention.sql"),
     },
+    Migration {
+        version: 13,
+        name: "backups",
+        shared: include_str!("../migrations/0013_backups.sql"),
+        sqlite: include_str!("../migrations/sqlite/0013_backups.sql"),
+        postgres: include_str!("../migrations/postgres/0013_backups.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
@@ -150,6 +157,14 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreErr
         .execute(&mut *tx)
         .await?;
     }
+    // The tombstone key is made with the schema, not at the first erasure,
+    // so every backup holds it: a restore that replays an erasure must lay
+    // the same hashes the journal holds (B2).
+    crate::tombstones::key(
+        &mut tx,
+        rekisteri_domain::Timestamp::from_micros(applied_at),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 use crate::rows::{opt_date, opt_parsed, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::backup::JournalAction;
 use rekisteri_domain::ids::{PaperDocumentId, PersonId};
 use rekisteri_domain::paper::{NewPaperDocument, PaperDocument};
 use rekisteri_domain::{Date, Timestamp};
@@ -30,6 +31,32 @@ fn from_row(row: &AnyRow) -> Result<PaperDocument, sqlx::Error> {
         destroyed_on: opt_date(row, "destroyed_on")?,
         destroyed_by: opt_parsed(row, "destroyed_by")?,
     })
+}
+
+/// Marks the document destroyed on `on` (`YYYY-MM-DD`; a replayed journal
+/// entry may lack it: then the day of `at`), its words gone; false when it
+/// already was (or is not there).
+pub(crate) async fn destroyed(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    at: Timestamp,
+    id: &str,
+    on: Option<&str>,
+) -> Result<bool, StoreError> {
+    let on = on.map_or_else(|| at.date().to_string(), String::from);
+    Ok(sqlx::query(
+        "UPDATE paper_documents SET destroyed_on = $1, destroyed_at = $2, destroyed_by = $3, \
+         destroy_from = COALESCE(destroy_from, $2), kind = '', location = '', keeper = '' \
+         WHERE id = $4 AND destroyed_on IS NULL",
+    )
+    .bind(on)
+    .bind(at.micros())
+    .bind(actor.user.map(|u| u.to_string()))
+    .bind(id.to_string())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// The person's paper documents, oldest first.
@@ -190,18 +217,22 @@ impl Store {
         on: Date,
     ) -> Result<PaperDocument, StoreError> {
         let mut tx = self.write.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE paper_documents SET destroyed_on = $1, destroyed_at = $2, destroyed_by = $3, \
-             destroy_from = COALESCE(destroy_from, $2), kind = '', location = '', keeper = '' \
-             WHERE id = $4 AND destroyed_on IS NULL",
-        )
-        .bind(on.to_string())
-        .bind(at.micros())
-        .bind(actor.user.map(|u| u.to_string()))
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let on = on.to_string();
+        let changed = destroyed(&mut tx, actor, at, &id.to_string(), Some(&on)).await?;
+        if changed {
+            crate::journal::write(
+                &mut tx,
+                at,
+                crate::journal::Done {
+                    action: JournalAction::PaperDestroyed,
+                    record_type: "paper_document",
+                    record_id: id.to_string(),
+                    tombstones: Vec::new(),
+                    detail: Some(on),
+                },
+            )
+            .await?;
+        }
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM paper_documents WHERE id = $1"
         )))
@@ -210,7 +241,7 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let doc = from_row(&row)?;
-        if changed == 1 {
+        if changed {
             audit::insert(
                 &mut tx,
                 &[actor.entry(

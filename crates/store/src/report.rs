@@ -77,6 +77,16 @@ pub const TABLE_COVERAGE: &[(&str, Coverage)] = &[
         Coverage::NotPersonal("what a sweep removed, by id only: the records themselves are gone"),
     ),
     (
+        "erasure_journal",
+        Coverage::NotPersonal(
+            "what erasures and retention did, by id and tombstone hash only: the records are gone",
+        ),
+    ),
+    (
+        "restores",
+        Coverage::NotPersonal("when a backup was restored and how much of the journal it replayed"),
+    ),
+    (
         "audit_checkpoints",
         Coverage::NotPersonal(
             "where the audit chain starts after a retention cut: a hash and a count",

@@ -13,6 +13,7 @@ use crate::retention::{SweepItem, record_item};
 use crate::rows::{int, parsed, text};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
+use rekisteri_domain::backup::JournalAction;
 use rekisteri_domain::erasure::{ANONYMISED, Hold};
 use rekisteri_domain::ids::{PersonId, SweepId};
 use rekisteri_domain::retention::{
@@ -303,6 +304,21 @@ impl Store {
             return Ok(Applied::Gone);
         }
         if erasure.is_none() {
+            crate::journal::write(
+                &mut tx,
+                at,
+                crate::journal::Done {
+                    action: match item.action {
+                        RetentionAction::MinimiseAccountingRecord => JournalAction::Minimise,
+                        _ => JournalAction::Delete,
+                    },
+                    record_type: &item.record_type,
+                    record_id: item.record_id.clone(),
+                    tombstones: Vec::new(),
+                    detail: None,
+                },
+            )
+            .await?;
             let record = match item.record_type.as_str() {
                 "order" => RecordType::Order,
                 "invoice" => RecordType::Invoice,
@@ -386,7 +402,7 @@ async fn open_invoice_hold(
 }
 
 /// Deletes one record of the books, a case or a tombstone; the rows gone.
-async fn delete(
+pub(crate) async fn delete(
     tx: &mut Transaction<'static, Any>,
     kind: &str,
     id: &str,
@@ -418,7 +434,7 @@ async fn delete(
 
 /// Minimises one accounting record to what was booked: an order loses its
 /// lines and its free source words, an invoice its source words.
-async fn minimise(
+pub(crate) async fn minimise(
     tx: &mut Transaction<'static, Any>,
     kind: &str,
     id: &str,

@@ -53,20 +53,37 @@ pub(crate) async fn key(
         .ok_or_else(|| StoreError::Config("the tombstone key could not be made".into()))
 }
 
-/// Lays a tombstone for each address.
+/// Lays a tombstone for each address; answers the hashes (those laid
+/// before included), for the erasure journal.
 pub(crate) async fn lay(
     tx: &mut Transaction<'static, Any>,
     at: Timestamp,
     emails: &[Email],
     request: Option<RequestId>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
     if emails.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let key = key(tx, at).await?;
-    let mut hashes: Vec<Tombstone> = emails.iter().map(|e| key.tombstone(e)).collect();
+    let mut hashes: Vec<String> = emails
+        .iter()
+        .map(|e| key.tombstone(e).as_str().to_string())
+        .collect();
     hashes.sort();
     hashes.dedup();
+    lay_hashes(tx, at, &hashes, request).await?;
+    Ok(hashes)
+}
+
+/// Lays the tombstones of these hashes not laid yet (a restore replaying
+/// the erasure journal lays those of addresses its copy never held).
+pub(crate) async fn lay_hashes(
+    tx: &mut Transaction<'static, Any>,
+    at: Timestamp,
+    hashes: &[String],
+    request: Option<RequestId>,
+) -> Result<(), StoreError> {
+    let hashes: Vec<Tombstone> = hashes.iter().map(|h| Tombstone::from_stored(h)).collect();
     // One query for those already laid, then one insert for the rest.
     let there = laid(tx, &hashes).await?;
     let rows = hashes

@@ -43,6 +43,7 @@ pub async fn jobs(
     store: &Store,
     clock: Arc<dyn Clock>,
     command: &JobsCommand,
+    journal: crate::journal::ErasureJournal,
 ) -> anyhow::Result<()> {
     match command {
         JobsCommand::List { state, limit } => {
@@ -95,7 +96,8 @@ pub async fn jobs(
             Ok(())
         }
         JobsCommand::Run { mail } => {
-            let state = AppState::new(store.clone(), clock, mail.mailer()?);
+            let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
+            state.journal = Some(std::sync::Arc::new(journal));
             let ran = run_due(&state, &worker_name()).await?;
             println!(
                 "{} jobs done, {} failed / {} työtä tehty, {} epäonnistui",

@@ -2,6 +2,7 @@
 //! `--database-url`, so the CLI works on the same register as the server.
 
 pub mod accounts;
+pub mod backup;
 pub mod demo;
 pub mod disclosures;
 pub mod erasure;
@@ -45,6 +46,10 @@ pub struct Args {
     /// sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in --data-dir.
     #[arg(long, global = true, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The erasure journal (B2): a file outside the database that a
+    /// restore replays; default: erasure-journal.jsonl in --data-dir.
+    #[arg(long, global = true, env = "REKISTERI_ERASURE_JOURNAL")]
+    pub erasure_journal: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -134,6 +139,12 @@ pub enum Command {
     Retention {
         #[command(subcommand)]
         command: retention::RetentionCommand,
+    },
+    /// Backups (B2): create one while the register runs, restore one into
+    /// an empty register (replaying the erasure journal), verify one.
+    Backup {
+        #[command(subcommand)]
+        command: backup::BackupCommand,
     },
     /// The register's job queue: mail, Art. 19 notices, erasure re-checks.
     Jobs {
@@ -259,9 +270,9 @@ pub enum ExportFormat {
     Csv,
 }
 
-/// Opens the register the arguments name, creating the data directory for SQLite.
-pub async fn open_store(args: &Args) -> anyhow::Result<Store> {
-    let url = match &args.database_url {
+/// The database the arguments name, creating the data directory for SQLite.
+pub fn database_url(args: &Args) -> anyhow::Result<DatabaseUrl> {
+    Ok(match &args.database_url {
         Some(url) => DatabaseUrl::parse(url)?,
         None => {
             std::fs::create_dir_all(&args.data_dir).with_context(|| {
@@ -272,15 +283,37 @@ pub async fn open_store(args: &Args) -> anyhow::Result<Store> {
             })?;
             DatabaseUrl::sqlite_in(&args.data_dir)
         }
-    };
-    Store::open(&url)
+    })
+}
+
+/// Opens the register the arguments name, creating the data directory for SQLite.
+pub async fn open_store(args: &Args) -> anyhow::Result<Store> {
+    Store::open(&database_url(args)?)
         .await
         .with_context(|| "cannot open the database".to_string())
 }
 
+/// The erasure journal the arguments name.
+pub fn journal(args: &Args) -> crate::journal::ErasureJournal {
+    backup::journal_of(&args.data_dir, args.erasure_journal.as_deref())
+}
+
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let store = open_store(&args).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // A restore or a verify must not open (and so create) a register.
+    if let Command::Backup { command } = &args.command
+        && !matches!(command, backup::BackupCommand::Create { .. })
+    {
+        return backup::without_store(
+            &args.data_dir,
+            args.database_url.as_deref(),
+            &journal(&args),
+            clock.as_ref(),
+            command,
+        )
+        .await;
+    }
+    let store = open_store(&args).await?;
     let result = dispatch(&args, &store, clock).await;
     store.close().await;
     result
@@ -311,7 +344,10 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
                 firewall.allowed = parse("--allow-network", allow_networks)?;
             }
             firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
+            let journal = journal(args);
+            ready_to_serve(store, &journal).await?;
             let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
+            state.journal = Some(Arc::new(journal));
             warn_of_old_outbox(&args.data_dir);
             state.answer_period = <AnswerPeriod as Parse>::parse(&answer_within_days.to_string())
                 .map_err(|m| anyhow::anyhow!("--answer-within-days {m}"))?;
@@ -428,13 +464,56 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
         Command::Recipient { command } => {
             disclosures::recipient(store, clock.as_ref(), command).await
         }
-        Command::Erasure { command } => erasure::erasure(store, clock, command).await,
-        Command::Jobs { command } => jobs::jobs(store, clock, command).await,
+        Command::Erasure { command } => {
+            erasure::erasure(store, clock, command).await?;
+            append_journal(args, store).await
+        }
+        Command::Jobs { command } => jobs::jobs(store, clock, command, journal(args)).await,
         Command::Retention { command } => {
-            retention::retention(store, clock.as_ref(), command).await
+            retention::retention(store, clock.as_ref(), command).await?;
+            append_journal(args, store).await
+        }
+        Command::Backup { command } => {
+            backup::create(
+                store,
+                &database_url(args)?,
+                &journal(args),
+                clock.as_ref(),
+                command,
+            )
+            .await
         }
         Command::Demo { people, seed } => demo::fill(store, clock.as_ref(), *people, *seed).await,
     }
+}
+
+/// What the command erased or swept goes to the journal file now, not
+/// only when a server runs its job. The work is committed either way and
+/// its entries wait in the database for the job: a failure here is told,
+/// not the command's.
+async fn append_journal(args: &Args, store: &Store) -> anyhow::Result<()> {
+    if let Err(e) = journal(args).append_pending(store).await {
+        eprintln!(
+            "warning: {e}; the job `append_journal` writes the entries later /              varoitus: merkinnät kirjoitetaan poistolokiin myöhemmin"
+        );
+    }
+    Ok(())
+}
+
+/// A register is served only when no restore is still replaying its
+/// journal and the journal is not ahead of it (a database put back by
+/// hand): either would bring the erased back.
+async fn ready_to_serve(
+    store: &Store,
+    journal: &crate::journal::ErasureJournal,
+) -> anyhow::Result<()> {
+    if let Some((id, _)) = store.unfinished_restore().await? {
+        anyhow::bail!(
+            "restore {id} has not finished replaying the erasure journal: run `rekisteri backup restore` again /              palautus {id} on kesken: aja `rekisteri backup restore` uudelleen"
+        );
+    }
+    journal.check_not_ahead(store).await?;
+    Ok(())
 }
 
 async fn serve(state: AppState, bind: SocketAddr, run_jobs: bool) -> anyhow::Result<()> {

@@ -80,7 +80,25 @@ async fn run_one(s: &AppState, claimed: &ClaimedJob) -> Result<(), String> {
         } => notify(s, claimed, person_id, recipient_id, &disclosures, forgotten).await,
         Job::ErasureRecheck { person_id } => recheck(s, claimed, person_id).await,
         Job::RetentionSweep { daily_on } => retention_sweep(s, claimed, daily_on).await,
+        Job::AppendJournal => append_journal(s, claimed).await,
     }
+}
+
+/// The erasure journal's new entries to its file (B2). A server without
+/// the file leaves the job done: the entries wait in the database, and the
+/// next append anywhere (or `backup create`) writes them all.
+async fn append_journal(s: &AppState, claimed: &ClaimedJob) -> Result<(), String> {
+    if let Some(journal) = &s.journal {
+        journal
+            .append_pending(&s.store)
+            .await
+            .map_err(|e| rekisteri_domain::job::error_text(&e.to_string()))?;
+    }
+    s.store
+        .complete_job(claimed, s.clock.now())
+        .await
+        .map_err(|e| store_error("the job could not end", e))?;
+    Ok(())
 }
 
 /// The retention sweep (R9). It may outlast the job's lease, so the lease

@@ -85,6 +85,21 @@ fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// A new empty database on the test server (its URL); none without one.
+pub async fn empty_postgres_database() -> Option<String> {
+    let admin = postgres_admin_url()?;
+    sqlx::any::install_default_drivers();
+    let name = format!("rk_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .expect("connect to REKISTERI_TEST_POSTGRES");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    Some(with_database(&admin, &name))
+}
+
 /// `postgres://u:p@h:port/db?x` with another database name.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -125,17 +140,7 @@ impl TestApp {
         let url = match db {
             Db::Sqlite => DatabaseUrl::sqlite_in(dir.path()),
             Db::Postgres => {
-                let admin = postgres_admin_url()?;
-                sqlx::any::install_default_drivers();
-                let name = format!("rk_test_{}", uuid::Uuid::now_v7().simple());
-                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                    .await
-                    .expect("connect to REKISTERI_TEST_POSTGRES");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                DatabaseUrl::parse(&with_database(&admin, &name)).expect("postgres url")
+                DatabaseUrl::parse(&empty_postgres_database().await?).expect("postgres url")
             }
         };
         let store = Store::open(&url).await.expect("open store");
@@ -170,6 +175,9 @@ impl TestApp {
         let mailer = Mailer::new("rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
+        state.journal = Some(Arc::new(rekisteri::journal::ErasureJournal::in_data_dir(
+            dir.path(),
+        )));
         state.portal = Arc::new(rekisteri::state::Portal::new(&base));
         let router = app(state.clone());
         tokio::spawn(async move {
@@ -336,6 +344,16 @@ impl TestApp {
                 )
             })
             .collect()
+    }
+
+    /// The erasure journal's file of this app (for the command line beside it).
+    pub fn journal_path(&self) -> std::path::PathBuf {
+        self.state
+            .journal
+            .as_ref()
+            .expect("the test app has a journal")
+            .path()
+            .to_path_buf()
     }
 
     pub async fn count(&self, table: &str) -> i64 {

@@ -11,7 +11,11 @@ use sqlx::Row;
 /// Every table of the database: SQLite's catalogue, or PostgreSQL's
 /// public schema.
 pub async fn tables(app: &TestApp) -> Vec<String> {
-    let sql = match app.db {
+    tables_of(app.db, &app.store).await
+}
+
+async fn tables_of(db: Db, store: &rekisteri_store::Store) -> Vec<String> {
+    let sql = match db {
         Db::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
         Db::Postgres => {
             "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
@@ -19,7 +23,7 @@ pub async fn tables(app: &TestApp) -> Vec<String> {
         }
     };
     sqlx::query(sql)
-        .fetch_all(app.store.read_pool())
+        .fetch_all(store.read_pool())
         .await
         .expect("tables")
         .iter()
@@ -27,8 +31,8 @@ pub async fn tables(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-async fn columns(app: &TestApp, table: &str) -> Vec<String> {
-    let sql = match app.db {
+async fn columns(db: Db, store: &rekisteri_store::Store, table: &str) -> Vec<String> {
+    let sql = match db {
         Db::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
         Db::Postgres => format!(
             "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
@@ -36,7 +40,7 @@ async fn columns(app: &TestApp, table: &str) -> Vec<String> {
         ),
     };
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(app.store.read_pool())
+        .fetch_all(store.read_pool())
         .await
         .expect("columns")
         .iter()
@@ -47,14 +51,19 @@ async fn columns(app: &TestApp, table: &str) -> Vec<String> {
 /// `table.column: needle` for each place a needle (or its lower case) is
 /// found; empty when none is anywhere.
 pub async fn find_anywhere(app: &TestApp, needles: &[&str]) -> Vec<String> {
+    find_in(app.db, &app.store, needles).await
+}
+
+/// [`find_anywhere`] in any register (a restored one).
+pub async fn find_in(db: Db, store: &rekisteri_store::Store, needles: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
-    let all = tables(app).await;
+    let all = tables_of(db, store).await;
     assert!(all.len() > 20, "the catalogue lists the tables: {all:?}");
     for table in all {
-        for column in columns(app, &table).await {
+        for column in columns(db, store, &table).await {
             for needle in needles {
                 for variant in [needle.to_string(), needle.to_lowercase()] {
-                    let sql = match app.db {
+                    let sql = match db {
                         Db::Sqlite => format!(
                             "SELECT COUNT(*) AS n FROM \"{table}\" \
                              WHERE instr(CAST(\"{column}\" AS BLOB), CAST($1 AS BLOB)) > 0"
@@ -66,7 +75,7 @@ pub async fn find_anywhere(app: &TestApp, needles: &[&str]) -> Vec<String> {
                     };
                     let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(variant.clone())
-                        .fetch_one(app.store.read_pool())
+                        .fetch_one(store.read_pool())
                         .await
                         .unwrap_or_else(|e| panic!("scan {table}.{column}: {e}"))
                         .get("n");

@@ -1,0 +1,226 @@
+//! Backups that never bring the erased back (B2).
+//!
+//! A backup file is one line `REKISTERI-BACKUP 1`, one JSON line of its
+//! [`BackupManifest`], then the database's copy: SQLite's `VACUUM INTO`
+//! file (consistent while the server runs) or PostgreSQL's `pg_dump`
+//! archive (custom format, taken with the register's URL). With a
+//! passphrase or age recipients the whole file is age-encrypted.
+//!
+//! A restore goes into an empty data directory or database only, and then
+//! replays every erasure journal entry after the backup's place before the
+//! register can be served: SQLite's copy is put in place only after the
+//! replay, PostgreSQL's is marked as replaying until it is done, and
+//! `serve` refuses both a replaying register and one the journal is ahead
+//! of. Per-person keys (crypto-shredding) are not used: the journal is the
+//! one mechanism, and it also covers what a key could not (a record
+//! deleted by retention, a tombstone to lay).
+
+mod file;
+mod postgres;
+
+use crate::journal::ErasureJournal;
+use anyhow::{Context, bail};
+pub use file::{Seal, Unseal};
+use rekisteri_domain::Clock;
+use rekisteri_domain::backup::BackupManifest;
+use rekisteri_store::{Backend, DatabaseUrl, Store};
+use std::path::{Path, PathBuf};
+
+/// A file beside `path` for work in progress, made private and empty.
+fn beside(path: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rekisteri-backup".into());
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let work = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(format!(".{name}.{suffix}"));
+    file::private_empty(&work)?;
+    Ok(work)
+}
+
+/// Takes a backup of the register into `out`. The journal file is brought
+/// up to date first, and the backup's place in it is read before the copy,
+/// so a restore replays every later entry (an entry both in the copy and
+/// replayed is skipped).
+pub async fn create(
+    store: &Store,
+    url: &DatabaseUrl,
+    journal: &ErasureJournal,
+    clock: &dyn Clock,
+    out: &Path,
+    seal: &Seal,
+) -> anyhow::Result<BackupManifest> {
+    journal.append_pending(store).await?;
+    let taken_at = clock.now();
+    let point = store.copy_point().await?;
+    let copy = beside(out, "copy")?;
+    let copied = match url.backend() {
+        Backend::Sqlite => store
+            .copy_sqlite_into(&copy)
+            .await
+            .context("the database could not be copied / tietokantaa ei voitu kopioida"),
+        Backend::Postgres => postgres::dump(url, &copy),
+    };
+    let written = copied.and_then(|()| {
+        let (bytes, sha256) = file::digest(&copy)?;
+        let manifest = BackupManifest {
+            backend: backend_code(url.backend()).into(),
+            taken_at,
+            schema_version: point.schema_version,
+            journal_seq: point.journal_seq,
+            audit_seq: point.audit_seq,
+            payload_bytes: bytes,
+            payload_sha256: sha256,
+        };
+        file::write(out, &manifest, &copy, seal)?;
+        Ok(manifest)
+    });
+    let _ = std::fs::remove_file(&copy);
+    written
+}
+
+fn backend_code(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+/// What a restore did.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    pub manifest: BackupManifest,
+    /// Journal entries done again (those after the backup's place).
+    pub replayed: u64,
+}
+
+/// Where a restore goes: the data directory's SQLite file, or a database.
+pub enum Target<'a> {
+    SqliteIn(&'a Path),
+    Postgres(&'a DatabaseUrl),
+}
+
+/// Restores `backup` into the empty `target`, then replays the journal.
+pub async fn restore(
+    backup: &Path,
+    unseal: &Unseal,
+    target: Target<'_>,
+    journal: &ErasureJournal,
+    clock: &dyn Clock,
+) -> anyhow::Result<Restored> {
+    let entries = journal.read()?.entries;
+    match target {
+        Target::SqliteIn(dir) => {
+            let db = dir.join("rekisteri.db");
+            if db.exists() {
+                bail!(
+                    "{} already holds a database: a restore goes into an empty data directory / \
+                     hakemistossa on jo tietokanta: palauta tyhjään hakemistoon",
+                    dir.display()
+                );
+            }
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let work = dir.join("rekisteri.db.restoring");
+            file::private_empty(&work)?;
+            let manifest = file::extract(backup, unseal, &work, "sqlite")?;
+            let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
+            let store = Store::open(&url).await?;
+            let replayed = replay(&store, &manifest, &entries, clock).await;
+            store.close().await;
+            let replayed = replayed?;
+            for tail in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("rekisteri.db.restoring{tail}")));
+            }
+            std::fs::rename(&work, &db)
+                .with_context(|| format!("cannot put {} in place", db.display()))?;
+            Ok(Restored { manifest, replayed })
+        }
+        Target::Postgres(url) => {
+            postgres::ensure_empty(url).await?;
+            let work = beside(backup, "restoring")?;
+            let extracted = file::extract(backup, unseal, &work, "postgres")
+                .and_then(|manifest| postgres::restore(url, &work).map(|()| manifest));
+            let _ = std::fs::remove_file(&work);
+            let manifest = extracted?;
+            let store = Store::open(url).await?;
+            let replayed = replay(&store, &manifest, &entries, clock).await;
+            store.close().await;
+            Ok(Restored {
+                manifest,
+                replayed: replayed?,
+            })
+        }
+    }
+}
+
+/// Replays the journal's entries after the backup's place, marked as a
+/// restore in progress until every one is done.
+async fn replay(
+    store: &Store,
+    manifest: &BackupManifest,
+    entries: &[rekisteri_domain::backup::JournalEntry],
+    clock: &dyn Clock,
+) -> anyhow::Result<u64> {
+    let id = rekisteri_domain::ids::SweepId::new(clock.now()).to_string();
+    store
+        .begin_restore(&id, clock.now(), manifest.taken_at, manifest.journal_seq)
+        .await?;
+    let actor = crate::services::jobs::system();
+    let mut replayed = 0;
+    for entry in entries.iter().filter(|e| e.seq > manifest.journal_seq) {
+        if store.replay(&actor, clock.now(), entry).await? {
+            replayed += 1;
+        }
+    }
+    store
+        .finish_restore(&id, clock.now(), replayed as i64)
+        .await?;
+    Ok(replayed)
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub manifest: BackupManifest,
+    /// SQLite: the copy's audit entries checked; PostgreSQL: the archive's
+    /// table entries listed.
+    pub checked: u64,
+}
+
+/// Reads the whole backup: its manifest, its copy's length and SHA-256,
+/// and then the copy itself (SQLite: opened, integrity-checked and its
+/// audit chain verified; PostgreSQL: listed by `pg_restore`).
+pub async fn verify(backup: &Path, unseal: &Unseal) -> anyhow::Result<Verified> {
+    let work = beside(backup, "verifying")?;
+    let result = verify_into(backup, unseal, &work).await;
+    for tail in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{tail}", work.display()));
+    }
+    result
+}
+
+async fn verify_into(backup: &Path, unseal: &Unseal, work: &Path) -> anyhow::Result<Verified> {
+    let manifest = file::extract(backup, unseal, work, "")?;
+    let checked = match manifest.backend.as_str() {
+        "sqlite" => {
+            let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
+            let store = Store::open(&url).await?;
+            let report = store.verify_audit().await;
+            store.close().await;
+            let report = report?;
+            if let Some((seq, why)) = report.first_broken {
+                bail!(
+                    "the copy's audit log is broken at entry {seq} / kopion loki on rikki merkinnän {seq} kohdalla: {why}"
+                );
+            }
+            report.entries
+        }
+        "postgres" => postgres::list(work)?,
+        other => bail!("unknown backend {other} / tuntematon tietokanta {other}"),
+    };
+    Ok(Verified { manifest, checked })
+}

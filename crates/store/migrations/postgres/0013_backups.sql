@@ -1,0 +1,1 @@
+-- PostgreSQL's part of migration 13: nothing of its own.

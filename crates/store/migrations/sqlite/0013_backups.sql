@@ -1,0 +1,1 @@
+-- SQLite's part of migration 13: nothing of its own.
