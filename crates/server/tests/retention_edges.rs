@@ -35,6 +35,7 @@ on_both_backends!(
     r9_b1_the_audit_cut_stops_before_the_first_row_not_yet_expired,
     r8_a_done_letter_that_never_left_goes_after_thirty_days,
     r11_the_preview_and_the_paper_tasks_are_audited_per_person,
+    r10_an_erasure_case_closes_only_when_its_paper_is_destroyed,
 );
 
 /// An erasure request case for `person`, held by a legal hold: (case, hold).
@@ -419,4 +420,90 @@ async fn r11_the_preview_and_the_paper_tasks_are_audited_per_person(app: TestApp
             .any(|(_, person)| person.as_deref() == Some(expired.as_str())),
         "{reads:?}"
     );
+}
+
+async fn r10_an_erasure_case_closes_only_when_its_paper_is_destroyed(app: TestApp) {
+    let officer = officer(&app).await;
+    let (person, _) = create_person(&app, "Pirkko", "Paperinen").await;
+    let doc = app
+        .post(
+            &format!("/api/v1/people/{person}/paper-documents"),
+            json!({"kind": "sopimus", "location": "kaappi 3", "keeper": "toimisto"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = send(
+        &app,
+        &officer,
+        Method::POST,
+        "/api/v1/requests",
+        json!({"kind": "erasure", "channel": "email", "person_id": person,
+               "requester_name": "Pirkko Paperinen", "requester_email": "pirkko.paperinen@esimerkki.fi"}),
+    )
+    .await
+    .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    send(
+        &app,
+        &officer,
+        Method::POST,
+        &format!("/api/v1/people/{person}/erasure"),
+        json!({"request_id": case}),
+    )
+    .await
+    .expect(200);
+    let step = |name: &'static str, body: serde_json::Value| {
+        let (app, officer, case) = (&app, officer.clone(), case.clone());
+        async move {
+            send(
+                app,
+                &officer,
+                Method::POST,
+                &format!("/api/v1/requests/{case}/{name}"),
+                body,
+            )
+            .await
+        }
+    };
+    step(
+        "answer",
+        json!({"outcome": "fulfilled", "answer": "Tiedot poistettu."}),
+    )
+    .await
+    .expect(200);
+    // The deadline board tells the officer a destruction waits.
+    app.user_with_password(
+        "valvoja",
+        rekisteri_domain::Role::PrivacyOfficer,
+        "pitkä salasana 2026",
+    )
+    .await;
+    let browser = app.browser("valvoja", "pitkä salasana 2026").await;
+    let board = app
+        .send_in(&browser, Method::GET, "/requests", None)
+        .await
+        .expect(200);
+    let board = board.as_str().unwrap();
+    assert!(
+        board.contains("1 paperiasiakirjaa odottaa") || board.contains("1 paper documents wait"),
+        "{board}"
+    );
+    // The case does not close before the paper is destroyed.
+    let refused = step("close", json!({})).await.expect(422);
+    assert_eq!(refused["error"]["field"], "status");
+    send(
+        &app,
+        &officer,
+        Method::POST,
+        &format!("/api/v1/paper-documents/{doc}/destroyed"),
+        json!({"destroyed_on": today(&app).to_string()}),
+    )
+    .await
+    .expect(200);
+    step("close", json!({})).await.expect(200);
 }

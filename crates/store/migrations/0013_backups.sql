@@ -26,3 +26,7 @@ CREATE TABLE restores (
     replayed BIGINT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('replaying', 'done'))
 );
+
+-- R10: the request an erasure's paper task answers; the case closes only
+-- once each of its documents is confirmed destroyed.
+ALTER TABLE paper_documents ADD COLUMN request_id TEXT;

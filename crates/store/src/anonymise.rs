@@ -95,7 +95,7 @@ pub(crate) async fn anonymise_rows(
         tombstones,
     } = forget_common(tx, actor, at, person, request).await?;
     // R10: each paper document about the person is to be destroyed.
-    let paper_to_destroy = crate::paper::open_destruction(tx, at, person).await?;
+    let paper_to_destroy = crate::paper::open_destruction(tx, at, person, request).await?;
     let id = person.to_string();
     sqlx::query(
         "UPDATE people SET first_name = $1, last_name = $1, name_source_detail = NULL, title = NULL, \

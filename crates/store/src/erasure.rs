@@ -356,7 +356,7 @@ pub(crate) async fn erase_rows(
         tombstones,
     } = forget_common(tx, actor, at, person, request).await?;
     // R10: each paper document about the person is to be destroyed.
-    let paper_to_destroy = crate::paper::open_destruction(tx, at, person).await?;
+    let paper_to_destroy = crate::paper::open_destruction(tx, at, person, request).await?;
     // Accounting law keeps these, without the person (R8).
     for table in ["invoices", "orders"] {
         exec(

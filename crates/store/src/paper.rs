@@ -8,7 +8,7 @@ use crate::rows::{opt_date, opt_parsed, opt_ts, parsed, text, ts};
 use crate::{Store, StoreError, audit};
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::backup::JournalAction;
-use rekisteri_domain::ids::{PaperDocumentId, PersonId};
+use rekisteri_domain::ids::{PaperDocumentId, PersonId, RequestId};
 use rekisteri_domain::paper::{NewPaperDocument, PaperDocument};
 use rekisteri_domain::{Date, Timestamp};
 use sqlx::any::AnyRow;
@@ -81,15 +81,34 @@ pub(crate) async fn open_destruction(
     tx: &mut Transaction<'static, Any>,
     at: Timestamp,
     person: PersonId,
+    request: Option<RequestId>,
 ) -> Result<u64, StoreError> {
     Ok(sqlx::query(
-        "UPDATE paper_documents SET destroy_from = $1 WHERE person_id = $2 AND destroy_from IS NULL",
+        "UPDATE paper_documents SET destroy_from = $1, request_id = $2 WHERE person_id = $3 AND destroy_from IS NULL",
     )
     .bind(at.micros())
+    .bind(request.map(|r| r.to_string()))
     .bind(person.to_string())
     .execute(&mut **tx)
     .await?
     .rows_affected())
+}
+
+/// The paper documents whose destruction the request's erasure asked for
+/// and the officer has not confirmed yet.
+pub(crate) async fn open_for_request(
+    conn: &mut AnyConnection,
+    request: RequestId,
+) -> Result<i64, StoreError> {
+    Ok(crate::rows::int(
+        &sqlx::query(
+            "SELECT COUNT(*) AS n FROM paper_documents WHERE request_id = $1 AND destroyed_on IS NULL",
+        )
+        .bind(request.to_string())
+        .fetch_one(&mut *conn)
+        .await?,
+        "n",
+    )?)
 }
 
 impl Store {
@@ -158,6 +177,19 @@ impl Store {
             )])
             .await?;
         Ok(docs)
+    }
+
+    /// How many destructions wait for the officer's confirmation (the
+    /// deadline board's count: no one is named).
+    pub async fn paper_tasks_open(&self) -> Result<i64, StoreError> {
+        Ok(crate::rows::int(
+            &sqlx::query(
+                "SELECT COUNT(*) AS n FROM paper_documents WHERE destroy_from IS NOT NULL AND destroyed_on IS NULL",
+            )
+            .fetch_one(&self.read)
+            .await?,
+            "n",
+        )?)
     }
 
     /// Every destruction asked for and not yet confirmed, oldest first.

@@ -509,6 +509,15 @@ impl Store {
             }
             CaseChange::Close => {
                 step(Step::Close)?;
+                // R10: an erasure is complete only when its paper documents
+                // are confirmed destroyed.
+                let open = crate::paper::open_for_request(&mut tx, id).await?;
+                if open > 0 {
+                    return Err(StoreError::field(
+                        "status",
+                        "paper documents of the erasure are not confirmed destroyed yet",
+                    ));
+                }
                 let values = vec![
                     ("status", Arg::Text(RequestStatus::Closed.code().into())),
                     ("closed_at", Arg::Int(at.micros())),

@@ -90,3 +90,4 @@ v-is-not-an-action-for-this-category = is not an action for this category
 v-must-be-at-least-120-months-the-accounting-act-kirjanpitolaki-2-10-keeps-the-books-10-years = must be at least 120 months: the Accounting Act (kirjanpitolaki 2:10) keeps the books 10 years
 v-must-be-at-least-72-months-the-accounting-act-kirjanpitolaki-2-10-keeps-vouchers-6-years = must be at least 72 months: the Accounting Act (kirjanpitolaki 2:10) keeps vouchers 6 years
 v-has-no-policy-every-category-needs-one = has no policy: every category needs one
+v-paper-documents-of-the-erasure-are-not-confirmed-destroyed-yet = paper documents of the erasure are not confirmed destroyed yet

@@ -1,5 +1,6 @@
 nav-requests = Requests
 requests-title = Data-subject requests
+requests-paper-open = { $count } paper documents wait to be destroyed: an erasure is complete only when each is confirmed. See the retention page.
 requests-intro = Open requests by deadline. An answer is owed within three weeks, one month at the most; an extension of up to two months must be told within the first month.
 requests-none = No open requests.
 requests-open-only = Open only

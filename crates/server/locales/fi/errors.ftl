@@ -90,3 +90,4 @@ v-is-not-an-action-for-this-category = ei ole tämän tietoryhmän toimenpide
 v-must-be-at-least-120-months-the-accounting-act-kirjanpitolaki-2-10-keeps-the-books-10-years = on oltava vähintään 120 kuukautta: kirjanpitolaki (2:10) säilyttää kirjanpidon 10 vuotta
 v-must-be-at-least-72-months-the-accounting-act-kirjanpitolaki-2-10-keeps-vouchers-6-years = on oltava vähintään 72 kuukautta: kirjanpitolaki (2:10) säilyttää tositteet 6 vuotta
 v-has-no-policy-every-category-needs-one = puuttuu: jokaisella tietoryhmällä on oltava säilytysaika
+v-paper-documents-of-the-erasure-are-not-confirmed-destroyed-yet = poiston paperiasiakirjojen hävittämistä ei ole vielä vahvistettu

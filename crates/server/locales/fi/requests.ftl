@@ -1,5 +1,6 @@
 nav-requests = Pyynnöt
 requests-title = Rekisteröityjen pyynnöt
+requests-paper-open = { $count } paperiasiakirjaa odottaa hävittämistä: poisto on valmis vasta, kun jokainen on vahvistettu. Katso säilytyssivu.
 requests-intro = Avoimet pyynnöt määräajan mukaan. Vastaus on annettava kolmessa viikossa, viimeistään kuukaudessa; jatkoaika enintään kaksi kuukautta, ja siitä on kerrottava ensimmäisen kuukauden aikana.
 requests-none = Ei avoimia pyyntöjä.
 requests-open-only = Vain avoimet

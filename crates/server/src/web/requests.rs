@@ -39,6 +39,8 @@ struct BoardPage {
     l: Locale,
     nav: Option<Nav>,
     cases: Vec<CaseView>,
+    /// Paper documents whose destruction waits for the officer (R10).
+    paper_open: i64,
     all: bool,
     form: NewForm,
     kinds: Vec<Choice>,
@@ -119,6 +121,7 @@ async fn board_page(
         nav: Some(page.nav("requests")),
         l,
         cases,
+        paper_open: s.store.paper_tasks_open().await?,
         all,
         form,
         errors,
