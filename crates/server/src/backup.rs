@@ -111,7 +111,11 @@ pub async fn restore(
     journal: &ErasureJournal,
     clock: &dyn Clock,
 ) -> anyhow::Result<Restored> {
-    let entries = journal.read()?.entries;
+    let entries = if journal.path().exists() {
+        journal.read()?.entries
+    } else {
+        Vec::new()
+    };
     match target {
         Target::SqliteIn(dir) => {
             let db = dir.join("rekisteri.db");

@@ -132,6 +132,12 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
         "REKISTERI_BACKUP_PASSPHRASE",
         "oikea hevonen patteri niitti",
     )];
+    // Without its journal a restore would bring the erased back: refused.
+    let mut lost = args.clone();
+    lost[1] = "/nonexistent/erasure-journal.jsonl";
+    let refused = rekisteri(&lost, &env);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no erasure journal"));
     let restored = ok(&rekisteri(&args, &env));
     assert!(restored.contains("replayed 2"), "{restored}");
     // A second restore into the same register is refused.

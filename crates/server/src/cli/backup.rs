@@ -36,6 +36,10 @@ pub enum BackupCommand {
         /// encrypted to recipients.
         #[arg(long)]
         identity: Option<PathBuf>,
+        /// Restore although the erasure journal file is not there (it was
+        /// lost): erasures made after the backup are then not done again.
+        #[arg(long)]
+        no_journal: bool,
     },
     /// Read FILE whole: its manifest, its copy's checksum, and the copy.
     Verify {
@@ -163,7 +167,22 @@ pub async fn without_store(
             file,
             key,
             identity,
+            no_journal,
         } => {
+            if !journal.path().exists() {
+                if !no_journal {
+                    bail!(
+                        "no erasure journal at {0}: name the register's journal with --erasure-journal PATH \
+                         (or restore with --no-journal if it is lost) / poistolokia ei ole polussa {0}: \
+                         anna --erasure-journal POLKU (tai --no-journal, jos loki on kadonnut)",
+                        journal.path().display()
+                    );
+                }
+                eprintln!(
+                    "warning: restoring without the erasure journal: erasures made after the backup are not done again / \
+                     varoitus: palautetaan ilman poistolokia"
+                );
+            }
             let unseal = key.unseal(identity.as_deref())?;
             let url = database_url.map(DatabaseUrl::parse).transpose()?;
             let target = match &url {

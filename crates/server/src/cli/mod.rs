@@ -346,6 +346,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             firewall.trusted_proxies = parse("--trusted-proxy", trusted_proxies)?;
             let journal = journal(args);
             ready_to_serve(store, &journal).await?;
+            // The file exists from the first start on (a restore asks for
+            // it), and catches up with what was done without a server.
+            journal.append_pending(store).await?;
             let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
             state.journal = Some(Arc::new(journal));
             warn_of_old_outbox(&args.data_dir);
