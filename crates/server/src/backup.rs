@@ -103,7 +103,31 @@ pub enum Target<'a> {
     Postgres(&'a DatabaseUrl),
 }
 
+/// Refuses a backup of a newer Rekisteri: its schema is unknown here.
+fn known_schema(manifest: &BackupManifest) -> anyhow::Result<()> {
+    let known = rekisteri_store::MIGRATIONS.last().map_or(0, |m| m.version);
+    if manifest.schema_version > known {
+        bail!(
+            "the backup's schema is version {} and this Rekisteri knows up to {known}: restore it with a newer one / \
+             varmuuskopion skeema on uudempi ({} > {known}): käytä uudempaa Rekisteriä",
+            manifest.schema_version,
+            manifest.schema_version
+        );
+    }
+    Ok(())
+}
+
+/// Removes SQLite's write-ahead log files of `db` (a killed attempt's).
+fn remove_wal(db: &Path) {
+    for tail in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{tail}", db.display()));
+    }
+}
+
 /// Restores `backup` into the empty `target`, then replays the journal.
+/// A PostgreSQL restore cut short (its database marked as replaying) goes
+/// on with the replay; an SQLite one starts again (its file was never put
+/// in place).
 pub async fn restore(
     backup: &Path,
     unseal: &Unseal,
@@ -126,30 +150,60 @@ pub async fn restore(
                     dir.display()
                 );
             }
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create {} / hakemistoa ei voi luoda", dir.display())
+            })?;
             let work = dir.join("rekisteri.db.restoring");
+            remove_wal(&work);
             file::private_empty(&work)?;
             let manifest = file::extract(backup, unseal, &work, "sqlite")?;
+            known_schema(&manifest)?;
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
             let store = Store::open(&url).await?;
-            let replayed = replay(&store, &manifest, &entries, clock).await;
+            let replayed = match replay(&store, &manifest, &entries, clock).await {
+                Ok(n) => store.checkpoint().await.map(|()| n).map_err(Into::into),
+                Err(e) => Err(e),
+            };
             store.close().await;
             let replayed = replayed?;
-            for tail in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(dir.join(format!("rekisteri.db.restoring{tail}")));
+            if std::fs::metadata(format!("{}-wal", work.display())).is_ok_and(|m| m.len() > 0) {
+                bail!(
+                    "the restored database's log was not folded in / palautetun tietokannan loki jäi kesken"
+                );
             }
-            std::fs::rename(&work, &db)
-                .with_context(|| format!("cannot put {} in place", db.display()))?;
+            remove_wal(&work);
+            std::fs::rename(&work, &db).with_context(|| {
+                format!(
+                    "cannot put {} in place / tiedostoa ei voi siirtää paikalleen",
+                    db.display()
+                )
+            })?;
+            if let Ok(dir) = std::fs::File::open(dir) {
+                let _ = dir.sync_all();
+            }
             Ok(Restored { manifest, replayed })
         }
         Target::Postgres(url) => {
-            postgres::ensure_empty(url).await?;
             let work = beside(backup, "restoring")?;
-            let extracted = file::extract(backup, unseal, &work, "postgres")
-                .and_then(|manifest| postgres::restore(url, &work).map(|()| manifest));
+            let extracted = file::extract(backup, unseal, &work, "postgres");
+            let resumed = match &extracted {
+                Ok(_) => postgres::unfinished(url).await?,
+                Err(_) => false,
+            };
+            let restored = extracted.and_then(|manifest| {
+                known_schema(&manifest)?;
+                Ok(manifest)
+            });
+            let restored = match restored {
+                Ok(manifest) if resumed => Ok(manifest),
+                Ok(manifest) => match postgres::ensure_empty(url).await {
+                    Ok(()) => postgres::restore(url, &work).map(|()| manifest),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
             let _ = std::fs::remove_file(&work);
-            let manifest = extracted?;
+            let manifest = restored?;
             let store = Store::open(url).await?;
             let replayed = replay(&store, &manifest, &entries, clock).await;
             store.close().await;
@@ -169,10 +223,16 @@ async fn replay(
     entries: &[rekisteri_domain::backup::JournalEntry],
     clock: &dyn Clock,
 ) -> anyhow::Result<u64> {
-    let id = rekisteri_domain::ids::SweepId::new(clock.now()).to_string();
-    store
-        .begin_restore(&id, clock.now(), manifest.taken_at, manifest.journal_seq)
-        .await?;
+    let id = match store.unfinished_restore().await? {
+        Some((id, _)) => id,
+        None => {
+            let id = rekisteri_domain::ids::SweepId::new(clock.now()).to_string();
+            store
+                .begin_restore(&id, clock.now(), manifest.taken_at, manifest.journal_seq)
+                .await?;
+            id
+        }
+    };
     let actor = crate::services::jobs::system();
     let mut replayed = 0;
     for entry in entries.iter().filter(|e| e.seq > manifest.journal_seq) {
@@ -213,8 +273,15 @@ async fn verify_into(backup: &Path, unseal: &Unseal, work: &Path) -> anyhow::Res
         "sqlite" => {
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
             let store = Store::open(&url).await?;
+            let integrity = store.integrity().await;
             let report = store.verify_audit().await;
             store.close().await;
+            let integrity = integrity?;
+            if integrity != "ok" {
+                bail!(
+                    "the copy fails SQLite's integrity check / kopio ei läpäise eheystarkistusta: {integrity}"
+                );
+            }
             let report = report?;
             if let Some((seq, why)) = report.first_broken {
                 bail!(

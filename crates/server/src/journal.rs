@@ -78,8 +78,13 @@ impl ErasureJournal {
     /// The whole file, checked (entries 1, 2, 3, … in order); an absent
     /// file is an empty journal.
     pub fn read(&self) -> Result<JournalText, JournalError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
+        let text = match std::fs::File::open(&self.path) {
+            Ok(mut file) => {
+                file.lock_shared().map_err(|e| self.io(e))?;
+                let mut text = String::new();
+                file.read_to_string(&mut text).map_err(|e| self.io(e))?;
+                text
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(self.io(e)),
         };
@@ -89,26 +94,53 @@ impl ErasureJournal {
         })
     }
 
-    /// The file's last whole entry, and where its whole lines end.
+    /// The file's last whole entry, and where its whole lines end: the end
+    /// is read first, then all of it when a line is longer than that.
     fn tail(&self, file: &mut std::fs::File) -> Result<(i64, u64), JournalError> {
         let len = file.metadata().map_err(|e| self.io(e))?.len();
-        let from = len.saturating_sub(TAIL_BYTES);
-        file.seek(SeekFrom::Start(from)).map_err(|e| self.io(e))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|e| self.io(e))?;
-        let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
-            return Ok((0, from));
-        };
-        let whole = &bytes[..end];
-        let start = whole.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let last = serde_json::from_slice::<JournalEntry>(&whole[start..])
-            .map(|e| e.seq)
-            .map_err(|_| JournalError::Fault {
+        let mut from = len.saturating_sub(TAIL_BYTES);
+        loop {
+            file.seek(SeekFrom::Start(from)).map_err(|e| self.io(e))?;
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(|e| self.io(e))?;
+            let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
+                if from > 0 {
+                    from = 0;
+                    continue;
+                }
+                // No whole line at all: an empty file, or one torn line.
+                return Ok((0, 0));
+            };
+            let whole = &bytes[..end];
+            let start = match whole.iter().rposition(|b| *b == b'\n') {
+                Some(i) => i + 1,
+                None if from > 0 => {
+                    from = 0;
+                    continue;
+                }
+                None => 0,
+            };
+            let last = serde_json::from_slice::<JournalEntry>(&whole[start..])
+                .map(|e| e.seq)
+                .map_err(|_| JournalError::Fault {
+                    path: self.path.display().to_string(),
+                    fault: "its last line is not a journal entry / viimeinen rivi ei ole merkintä"
+                        .into(),
+                })?;
+            return Ok((last, from + end as u64 + 1));
+        }
+    }
+
+    /// Refuses a database behind the file's last entry.
+    fn not_ahead(&self, last: i64, head: i64) -> Result<(), JournalError> {
+        if last > head {
+            return Err(JournalError::Ahead {
                 path: self.path.display().to_string(),
-                fault: "its last line is not a journal entry / viimeinen rivi ei ole merkintä"
-                    .into(),
-            })?;
-        Ok((last, from + end as u64 + 1))
+                file: last,
+                database: head,
+            });
+        }
+        Ok(())
     }
 
     /// Appends the database's entries the file lacks, each written and
@@ -127,17 +159,15 @@ impl ErasureJournal {
             std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
         }
         let mut file = options.open(&self.path).map_err(|e| self.io(e))?;
+        // Another process (a second server on a shared file, `backup
+        // create`, a CLI erasure) may append at the same time: one at a
+        // time, from reading the last entry to the sync. The lock goes with
+        // the file when it closes.
+        file.lock().map_err(|e| self.io(e))?;
         let (mut last, whole) = self.tail(&mut file)?;
         file.set_len(whole).map_err(|e| self.io(e))?;
         file.seek(SeekFrom::End(0)).map_err(|e| self.io(e))?;
-        let head = store.journal_head().await?;
-        if last > head {
-            return Err(JournalError::Ahead {
-                path: self.path.display().to_string(),
-                file: last,
-                database: head,
-            });
-        }
+        self.not_ahead(last, store.journal_head().await?)?;
         let mut appended = 0;
         loop {
             let entries = store.journal_after(last, BATCH).await?;
@@ -160,15 +190,8 @@ impl ErasureJournal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(self.io(e)),
         };
+        file.lock_shared().map_err(|e| self.io(e))?;
         let (last, _) = self.tail(&mut file)?;
-        let head = store.journal_head().await?;
-        if last > head {
-            return Err(JournalError::Ahead {
-                path: self.path.display().to_string(),
-                file: last,
-                database: head,
-            });
-        }
-        Ok(())
+        self.not_ahead(last, store.journal_head().await?)
     }
 }

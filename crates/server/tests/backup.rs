@@ -18,7 +18,10 @@ use scan::find_in;
 use serde_json::json;
 use std::path::Path;
 
-on_both_backends!(b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifies,);
+on_both_backends!(
+    b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifies,
+    b2_two_writers_of_one_journal_file_write_each_entry_once,
+);
 
 fn rekisteri(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"));
@@ -179,4 +182,32 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
         count(app.store.read_pool()).await
     );
     store.close().await;
+}
+
+async fn b2_two_writers_of_one_journal_file_write_each_entry_once(app: TestApp) {
+    let officer = officer(&app).await;
+    for (first, last) in [("Eero", "Yksi"), ("Tiina", "Kaksi"), ("Kolmo", "Kolme")] {
+        let (id, _) = create_person(&app, first, last).await;
+        erase(&app, &officer, &id).await.expect(200);
+    }
+    // Two processes' writers (a server's job and `backup create`) at once.
+    let path = app.journal_path();
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, path) = (app.store.clone(), path.clone());
+            tokio::spawn(async move {
+                rekisteri::journal::ErasureJournal::at(path)
+                    .append_pending(&store)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut appended = 0;
+    for writer in writers {
+        appended += writer.await.unwrap();
+    }
+    assert_eq!(appended, 3);
+    let journal = rekisteri::journal::ErasureJournal::at(path).read().unwrap();
+    assert_eq!(journal.entries.len(), 3);
 }

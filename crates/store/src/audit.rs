@@ -207,13 +207,6 @@ pub struct ChainReport {
 }
 
 impl Store {
-    /// Audits reads a caller made of what the store answered without
-    /// auditing (a list composed above the store, such as the retention
-    /// preview); waits until they are committed.
-    pub async fn record_reads(&self, entries: Vec<AuditEntry>) -> Result<(), StoreError> {
-        self.audit.record(entries).await
-    }
-
     /// Walks the audit chain from its start and names the first entry that
     /// was edited, removed or inserted out of turn (`rekisteri audit verify`).
     pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {

@@ -54,17 +54,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the register holds anything at all (a restore goes only
-    /// into an empty one): its people, users and audit rows.
-    pub async fn is_empty(&self) -> Result<bool, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM people) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM audit_log) AS n",
-        )
-        .fetch_one(&self.read)
-        .await?;
-        Ok(int(&row, "n")? == 0)
-    }
-
     /// Records a restore that starts replaying the journal after `journal_seq`.
     pub async fn begin_restore(
         &self,
@@ -102,6 +91,34 @@ impl Store {
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    /// SQLite: the write-ahead log folded into the database file, so the
+    /// file alone is the whole register (a restore moves it into place).
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.write)
+                .await?;
+            if int(&row, "busy")? != 0 {
+                return Err(StoreError::Config(
+                    "the database is busy: its log could not be folded in / tietokanta on varattu"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// SQLite: `PRAGMA integrity_check`'s answer ("ok" when whole).
+    pub async fn integrity(&self) -> Result<String, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok("ok".into());
+        }
+        let row = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(text(&row, "integrity_check")?)
     }
 
     /// A restore that has not finished replaying (its id), if any.

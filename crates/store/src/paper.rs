@@ -83,11 +83,21 @@ pub(crate) async fn open_destruction(
     person: PersonId,
     request: Option<RequestId>,
 ) -> Result<u64, StoreError> {
+    // A document already waiting (an earlier anonymisation asked for it)
+    // belongs to this erasure's case too.
+    if let Some(request) = request {
+        sqlx::query(
+            "UPDATE paper_documents SET request_id = $1 WHERE person_id = $2 AND destroyed_on IS NULL",
+        )
+        .bind(request.to_string())
+        .bind(person.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(sqlx::query(
-        "UPDATE paper_documents SET destroy_from = $1, request_id = $2 WHERE person_id = $3 AND destroy_from IS NULL",
+        "UPDATE paper_documents SET destroy_from = $1 WHERE person_id = $2 AND destroy_from IS NULL",
     )
     .bind(at.micros())
-    .bind(request.map(|r| r.to_string()))
     .bind(person.to_string())
     .execute(&mut **tx)
     .await?

@@ -78,6 +78,10 @@ pub enum Applied {
     Gone,
 }
 
+/// A closed case still answered by an erasure that waits for its holds:
+/// kept until the erasure runs (its letter goes to the requester).
+const NOT_AWAITED: &str = "NOT EXISTS (SELECT 1 FROM scheduled_erasures s WHERE s.request_id = requests.id AND s.status = 'scheduled')";
+
 fn not_anonymised() -> String {
     format!("NOT (first_name = '{ANONYMISED}' AND last_name = '{ANONYMISED}')")
 }
@@ -143,11 +147,10 @@ impl Store {
                 }
                 found
             }
-            RetentionCategory::RequestCases => sqlx::query(
+            RetentionCategory::RequestCases => sqlx::query(AssertSqlSafe(format!(
                 "SELECT id, person_id, closed_at FROM requests WHERE status = 'closed' AND closed_at < $1 \
-                 AND NOT EXISTS (SELECT 1 FROM scheduled_erasures s WHERE s.request_id = requests.id AND s.status = 'scheduled') \
-                 ORDER BY closed_at, id",
-            )
+                 AND {NOT_AWAITED} ORDER BY closed_at, id"
+            )))
             .bind(end_of_through)
             .fetch_all(&mut *conn)
             .await?
@@ -355,10 +358,12 @@ async fn still_expired(
         ),
         "order" => "SELECT ordered_on AS d FROM orders WHERE id = $1".into(),
         "invoice" => "SELECT issued_on AS d FROM invoices WHERE id = $1".into(),
-        "request" => "SELECT closed_at AS at FROM requests WHERE id = $1 AND status = 'closed' \
-             AND NOT EXISTS (SELECT 1 FROM scheduled_erasures s WHERE s.request_id = requests.id AND s.status = 'scheduled')"
-            .into(),
-        "tombstone" => "SELECT erased_at AS at FROM erasure_tombstones WHERE email_hash = $1".into(),
+        "request" => format!(
+            "SELECT closed_at AS at FROM requests WHERE id = $1 AND status = 'closed' AND {NOT_AWAITED}"
+        ),
+        "tombstone" => {
+            "SELECT erased_at AS at FROM erasure_tombstones WHERE email_hash = $1".into()
+        }
         _ => return Ok(true),
     };
     let Some(row) = sqlx::query(AssertSqlSafe(sql))

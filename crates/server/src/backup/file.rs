@@ -52,7 +52,8 @@ pub fn private_empty(path: &Path) -> anyhow::Result<()> {
 
 /// The file's length and SHA-256 (hex).
 pub fn digest(path: &Path) -> anyhow::Result<(u64, String)> {
-    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut file = File::open(path)
+        .with_context(|| format!("cannot read {} / tiedostoa ei voi lukea", path.display()))?;
     let mut hash = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     let mut bytes = 0u64;
@@ -87,14 +88,19 @@ pub fn write(
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(&partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot write {} / tiedostoa ei voi kirjoittaa",
+                partial.display()
+            )
+        })?;
     let mut plain = BufWriter::new(file);
     let encryptor = match seal {
         Seal::None => None,
         Seal::Passphrase(p) => Some(age::Encryptor::with_user_passphrase(p.clone())),
         Seal::Recipients(rs) => Some(
             age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
-                .context("no recipient to encrypt to")?,
+                .context("no recipient to encrypt to / salauksen vastaanottaja puuttuu")?,
         ),
     };
     match encryptor {
@@ -107,8 +113,12 @@ pub fn write(
     }
     let file = plain.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    std::fs::rename(&partial, out)
-        .with_context(|| format!("cannot put {} in place", out.display()))?;
+    std::fs::rename(&partial, out).with_context(|| {
+        format!(
+            "cannot put {} in place / tiedostoa ei voi siirtää paikalleen",
+            out.display()
+        )
+    })?;
     Ok(())
 }
 
@@ -175,7 +185,12 @@ pub fn extract(
         .write(true)
         .truncate(true)
         .open(into)
-        .with_context(|| format!("cannot write {}", into.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot write {} / tiedostoa ei voi kirjoittaa",
+                into.display()
+            )
+        })?;
     let mut out = BufWriter::new(out);
     let mut hash = Sha256::new();
     let mut payload = (&mut reader).take(manifest.payload_bytes);

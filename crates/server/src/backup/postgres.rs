@@ -111,6 +111,30 @@ pub fn list(archive: &Path) -> anyhow::Result<u64> {
         .count() as u64)
 }
 
+/// Whether the database holds a restore cut short while replaying (a
+/// restore run again goes on with it instead of refusing the tables).
+pub async fn unfinished(url: &DatabaseUrl) -> anyhow::Result<bool> {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url.as_str())
+        .await
+        .context("cannot connect to the database / tietokantaan ei saada yhteyttä")?;
+    let there: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'restores'",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    let replaying = if there.0 > 0 {
+        sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM restores WHERE status = 'replaying'")
+            .fetch_one(&mut conn)
+            .await?
+            .0
+    } else {
+        0
+    };
+    let _ = conn.close().await;
+    Ok(replaying > 0)
+}
+
 /// Refuses a database that already holds tables: a restore goes into an
 /// empty one.
 pub async fn ensure_empty(url: &DatabaseUrl) -> anyhow::Result<()> {

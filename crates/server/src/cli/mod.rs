@@ -349,6 +349,14 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             // The file exists from the first start on (a restore asks for
             // it), and catches up with what was done without a server.
             journal.append_pending(store).await?;
+            if args.erasure_journal.is_none() {
+                eprintln!(
+                    "warning: the erasure journal is in the data directory ({}), lost with the database's disk; \
+                     put it on other storage with --erasure-journal / varoitus: poistoloki on tietokannan \
+                     kanssa samassa hakemistossa; siirrä se muualle --erasure-journal-valitsimella",
+                    journal.path().display()
+                );
+            }
             let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
             state.journal = Some(Arc::new(journal));
             warn_of_old_outbox(&args.data_dir);
@@ -497,7 +505,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
 async fn append_journal(args: &Args, store: &Store) -> anyhow::Result<()> {
     if let Err(e) = journal(args).append_pending(store).await {
         eprintln!(
-            "warning: {e}; the job `append_journal` writes the entries later /              varoitus: merkinnät kirjoitetaan poistolokiin myöhemmin"
+            "warning: {e}; the job `append_journal` writes the entries later / varoitus: merkinnät kirjoitetaan poistolokiin myöhemmin"
         );
     }
     Ok(())
@@ -512,7 +520,7 @@ async fn ready_to_serve(
 ) -> anyhow::Result<()> {
     if let Some((id, _)) = store.unfinished_restore().await? {
         anyhow::bail!(
-            "restore {id} has not finished replaying the erasure journal: run `rekisteri backup restore` again /              palautus {id} on kesken: aja `rekisteri backup restore` uudelleen"
+            "restore {id} has not finished replaying the erasure journal: run `rekisteri backup restore` again / palautus {id} on kesken: aja `rekisteri backup restore` uudelleen"
         );
     }
     journal.check_not_ahead(store).await?;

@@ -76,7 +76,7 @@ pub async fn preview(store: &Store, actor: &Actor, at: Timestamp) -> Result<Prev
         items.extend(store.expired(&version.schedule, policy, today).await?);
     }
     store
-        .record_reads(
+        .record_audit(
             items
                 .iter()
                 .filter_map(|item| {
