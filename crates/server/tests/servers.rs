@@ -104,7 +104,7 @@ async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(db
     };
     let officer = app.user("tietosuoja", Role::PrivacyOfficer).await;
     // A server that runs no jobs: the letter is committed, nothing sends it.
-    let first = Server::start(&app.database_url, &["--no-jobs"]).await;
+    let first = Server::start(&app, &["--no-jobs"]).await;
     let case = case_with_a_letter(&first, &officer, "kirsi.kaatuva@esimerkki.fi").await;
     first.kill().await;
     let waiting = letters_of(&app, &case).await;
@@ -117,7 +117,7 @@ async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(db
     if let Some((url, _)) = &smtp {
         args.extend(["--smtp-url", url.as_str()]);
     }
-    let second = Server::start(&app.database_url, &args).await;
+    let second = Server::start(&app, &args).await;
     let started = Instant::now();
     let left = loop {
         let letters = letters_of(&app, &case).await;
@@ -190,8 +190,8 @@ async fn r1_r5_r11_r14_two_servers_share_jobs_tokens_limits_imports_and_details(
     if let Some((url, _)) = &smtp {
         args.extend(["--smtp-url", url.as_str()]);
     }
-    let a = Server::start(&app.database_url, &args).await;
-    let b = Server::start(&app.database_url, &args).await;
+    let a = Server::start(&app, &args).await;
+    let b = Server::start(&app, &args).await;
 
     // Letters written through both servers, every runner claiming.
     let mut cases = Vec::new();
