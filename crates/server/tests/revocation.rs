@@ -5,6 +5,8 @@
 //! only the access generation read from the database can end it.
 
 mod common;
+#[path = "common/disclosing.rs"]
+mod disclosing;
 
 use common::{TestApp, cli};
 use rekisteri_domain::{Clock, Role};
@@ -20,15 +22,7 @@ on_both_backends!(
 /// Runs the `rekisteri` binary on the app's database, as a person at the
 /// server's console would, and expects it to succeed.
 async fn rekisteri(app: &TestApp, args: &[&str]) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
-        .arg("--database-url")
-        .arg(&app.database_url)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("REKISTERI_DATA_DIR", app.data_dir())
-        .output()
-        .await
-        .expect("run rekisteri");
+    let out = disclosing::rekisteri(app, args).await;
     assert!(
         out.status.success(),
         "rekisteri {args:?}: {}",

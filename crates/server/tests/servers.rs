@@ -162,6 +162,50 @@ mod sqlite {
         )
         .await
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn r3_b5_another_process_holding_the_writer_gets_api_callers_503_not_500() {
+        super::r3_b5_another_process_holding_the_writer_gets_api_callers_503_not_500().await
+    }
+}
+
+/// Another process (a command-line import, a sweep) holds SQLite's one
+/// writer past the busy timeout (issue 19 §1): the API answers 503 with
+/// `Retry-After`, nothing stored, never 500; once it lets go, the same
+/// request goes through.
+async fn r3_b5_another_process_holding_the_writer_gets_api_callers_503_not_500() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Db::Sqlite).await.expect("sqlite app");
+    let (id, _) = common::create_person(&app, "Varattu", "Kirjoittaja").await;
+    let mut other = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("a second process's connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let people_before = app.count("people").await;
+    let path = format!("/api/v1/people/{id}");
+    let (write, read) = tokio::join!(
+        app.post(
+            "/api/v1/people",
+            common::person_json("Odottava", "Kirjoittaja")
+        ),
+        app.get(&path)
+    );
+    for (what, reply) in [("the write", &write), ("the audited read", &read)] {
+        assert_eq!(reply.status, 503, "{what}: {:?}", reply.body);
+        assert_eq!(reply.headers["retry-after"], "5", "{what}");
+        assert_eq!(reply.body["error"]["code"], "busy", "{what}");
+    }
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    assert_eq!(app.count("people").await, people_before, "nothing stored");
+    app.post(
+        "/api/v1/people",
+        common::person_json("Odottava", "Kirjoittaja"),
+    )
+    .await
+    .expect(201);
 }
 
 mod postgres {

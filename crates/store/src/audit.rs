@@ -15,7 +15,9 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
-type Ack = oneshot::Sender<Result<(), String>>;
+/// The writer's answer: committed, or why not (and whether another writer
+/// held the database, which the caller may retry).
+type Ack = oneshot::Sender<Result<(), (bool, String)>>;
 
 /// At most this many rows go into one commit.
 const BATCH_ROWS: usize = 2_000;
@@ -29,9 +31,9 @@ pub struct AuditWriter {
 const SEAL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl AuditWriter {
-    /// Starts the writer: it commits queued rows in groups and seals the
-    /// chain after each group, and each second for the rows that writes
-    /// appended in their own transactions (see [`crate::audit_seal`]).
+    /// Starts the writer: it commits queued rows in groups and, each second,
+    /// seals the chain over what it and other transactions appended (see
+    /// [`crate::audit_seal`]).
     pub(crate) fn start(pool: AnyPool, backend: Backend, key: Arc<AuditKey>) -> Self {
         let (queue, mut rx) = mpsc::unbounded_channel::<(Vec<AuditEntry>, Ack)>();
         tokio::spawn(async move {
@@ -59,18 +61,14 @@ impl AuditWriter {
                         Err(_) => break,
                     }
                 }
-                let wrote = !entries.is_empty();
                 let result = commit(&pool, backend, &entries)
                     .await
-                    .map_err(|e| e.to_string());
-                if let Err(error) = &result {
+                    .map_err(|e| (crate::error::is_busy(&e), e.to_string()));
+                if let Err((_, error)) = &result {
                     tracing::error!(%error, rows = entries.len(), "audit commit failed");
                 }
                 for ack in acks {
                     let _ = ack.send(result.clone());
-                }
-                if wrote {
-                    seal_or_say(&pool, backend, &key).await;
                 }
             }
             // The last rows of a closing store are sealed too.
@@ -87,7 +85,10 @@ impl AuditWriter {
             .map_err(|_| StoreError::Config("the audit writer has stopped".into()))?;
         match done.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(StoreError::Config(format!("audit write failed: {message}"))),
+            Ok(Err((true, _))) => Err(StoreError::Busy),
+            Ok(Err((false, message))) => {
+                Err(StoreError::Config(format!("audit write failed: {message}")))
+            }
             Err(_) => Err(StoreError::Config("the audit writer has stopped".into())),
         }
     }

@@ -21,11 +21,12 @@ use rekisteri_domain::audit_chain::AuditAnchor;
 use std::collections::BTreeMap;
 
 /// What walking the audit chain found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ChainReport {
     /// Entries checked, up to and including the first broken one.
     pub entries: u64,
     /// The first entry whose hash does not follow: its `seq` and why.
+    #[serde(skip)]
     pub first_broken: Option<(i64, String)>,
     /// Where the walk started: the newest retention checkpoint (rows up to
     /// it were cut by the audit log's retention), or none (the chain's start).
