@@ -172,14 +172,12 @@ pub struct ChainedRow<'a> {
 }
 
 impl ChainedRow<'_> {
-    /// SHA-256 over the previous entry's hash and this row's canonical
-    /// encoding: every field length-prefixed (`5:staff`) or `-` when absent,
-    /// so no two rows encode alike. Each entry thus commits to every entry
-    /// before it; editing, deleting or reordering one breaks the chain there.
-    pub fn hash(&self, prev_hash: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let mut hasher = Sha256::new();
-        hasher.update(prev_hash.as_bytes());
+    /// The bytes a row's hash covers: the previous entry's hash, then every
+    /// field length-prefixed (`5:staff`) or `-` when absent, so no two rows
+    /// encode alike. Each entry thus commits to every entry before it;
+    /// editing, deleting or reordering one breaks the chain there.
+    fn encoding(&self, prev_hash: &str) -> Vec<u8> {
+        let mut out = prev_hash.as_bytes().to_vec();
         let at = self.at.to_string();
         let fields = [
             Some(at.as_str()),
@@ -192,17 +190,30 @@ impl ChainedRow<'_> {
             self.client_ip,
         ];
         for field in fields {
-            hasher.update(b"|");
+            out.push(b'|');
             match field {
                 Some(value) => {
-                    hasher.update(value.len().to_string().as_bytes());
-                    hasher.update(b":");
-                    hasher.update(value.as_bytes());
+                    out.extend_from_slice(value.len().to_string().as_bytes());
+                    out.push(b':');
+                    out.extend_from_slice(value.as_bytes());
                 }
-                None => hasher.update(b"-"),
+                None => out.push(b'-'),
             }
         }
-        hex::encode(hasher.finalize())
+        out
+    }
+
+    /// SHA-256 of the encoding: the chain of rows written before the
+    /// register had an audit key (anyone can recompute it).
+    pub fn hash(&self, prev_hash: &str) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(self.encoding(prev_hash)))
+    }
+
+    /// HMAC-SHA256 of the encoding under the audit key: the chain from the
+    /// key on, which only the key's holder can compute.
+    pub fn keyed_hash(&self, prev_hash: &str, key: &crate::audit_chain::AuditKey) -> String {
+        hex::encode(key.mac(&[&self.encoding(prev_hash)]))
     }
 }
 
@@ -275,5 +286,16 @@ mod tests {
             ..row()
         };
         assert_ne!(a.hash(CHAIN_START), b.hash(CHAIN_START));
+    }
+
+    #[test]
+    fn b1_the_keyed_hash_needs_the_key() {
+        let key = crate::audit_chain::AuditKey::generate();
+        let keyed = row().keyed_hash(CHAIN_START, &key);
+        assert_eq!(keyed.len(), 64);
+        assert_eq!(keyed, row().keyed_hash(CHAIN_START, &key));
+        assert_ne!(keyed, row().hash(CHAIN_START), "not the plain hash");
+        let other = crate::audit_chain::AuditKey::generate();
+        assert_ne!(keyed, row().keyed_hash(CHAIN_START, &other));
     }
 }

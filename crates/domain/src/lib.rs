@@ -3,6 +3,7 @@
 //! Storage and the HTTP/CLI edges depend on this crate, never the reverse.
 
 pub mod audit;
+pub mod audit_chain;
 pub mod backup;
 pub mod billing;
 pub mod controller;

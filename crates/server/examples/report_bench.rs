@@ -94,7 +94,9 @@ async fn main() -> anyhow::Result<()> {
     };
     let rows: usize = rows.parse()?;
     let repeat: usize = args.get(3).map_or(Ok(9), |r| r.parse())?;
-    let store = Store::open(&DatabaseUrl::sqlite_in(std::path::Path::new(dir))).await?;
+    let store = rekisteri::audit_files::AuditFiles::of(std::path::Path::new(dir), None)
+        .open(&DatabaseUrl::sqlite_in(std::path::Path::new(dir)))
+        .await?;
     let actor = Actor::command_line(Purpose::RegisterMaintenance);
     let page = store
         .list_people(

@@ -22,6 +22,7 @@ use crate::journal::ErasureJournal;
 use anyhow::{Context, bail};
 pub use file::{Seal, Unseal};
 use rekisteri_domain::Clock;
+use rekisteri_domain::audit_chain::AuditKey;
 use rekisteri_domain::backup::BackupManifest;
 use rekisteri_store::{Backend, DatabaseUrl, Store};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,7 @@ fn beside(path: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
         .join(format!(".{name}.{suffix}"));
-    file::private_empty(&work)?;
+    crate::private::private_file(&work)?;
     Ok(work)
 }
 
@@ -133,6 +134,7 @@ pub async fn restore(
     unseal: &Unseal,
     target: Target<'_>,
     journal: &ErasureJournal,
+    key: &AuditKey,
     clock: &dyn Clock,
 ) -> anyhow::Result<Restored> {
     let entries = if journal.path().exists() {
@@ -150,16 +152,14 @@ pub async fn restore(
                     dir.display()
                 );
             }
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!("cannot create {} / hakemistoa ei voi luoda", dir.display())
-            })?;
+            crate::private::private_dir(dir)?;
             let work = dir.join("rekisteri.db.restoring");
             remove_wal(&work);
-            file::private_empty(&work)?;
+            crate::private::private_file(&work)?;
             let manifest = file::extract(backup, unseal, &work, "sqlite")?;
             known_schema(&manifest)?;
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
-            let store = Store::open(&url).await?;
+            let store = Store::open(&url, key.clone()).await?;
             let replayed = match replay(&store, &manifest, &entries, clock).await {
                 Ok(n) => store.checkpoint().await.map(|()| n).map_err(Into::into),
                 Err(e) => Err(e),
@@ -204,7 +204,7 @@ pub async fn restore(
             };
             let _ = std::fs::remove_file(&work);
             let manifest = restored?;
-            let store = Store::open(url).await?;
+            let store = Store::open(url, key.clone()).await?;
             let replayed = replay(&store, &manifest, &entries, clock).await;
             store.close().await;
             Ok(Restored {
@@ -258,21 +258,26 @@ pub struct Verified {
 /// Reads the whole backup: its manifest, its copy's length and SHA-256,
 /// and then the copy itself (SQLite: opened, integrity-checked and its
 /// audit chain verified; PostgreSQL: listed by `pg_restore`).
-pub async fn verify(backup: &Path, unseal: &Unseal) -> anyhow::Result<Verified> {
+pub async fn verify(backup: &Path, unseal: &Unseal, key: &AuditKey) -> anyhow::Result<Verified> {
     let work = beside(backup, "verifying")?;
-    let result = verify_into(backup, unseal, &work).await;
+    let result = verify_into(backup, unseal, key, &work).await;
     for tail in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{tail}", work.display()));
     }
     result
 }
 
-async fn verify_into(backup: &Path, unseal: &Unseal, work: &Path) -> anyhow::Result<Verified> {
+async fn verify_into(
+    backup: &Path,
+    unseal: &Unseal,
+    key: &AuditKey,
+    work: &Path,
+) -> anyhow::Result<Verified> {
     let manifest = file::extract(backup, unseal, work, "")?;
     let checked = match manifest.backend.as_str() {
         "sqlite" => {
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
-            let store = Store::open(&url).await?;
+            let store = Store::open(&url, key.clone()).await?;
             let integrity = store.integrity().await;
             let report = store.verify_audit().await;
             store.close().await;

@@ -68,6 +68,10 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// 503 with `Retry-After`: another writer held the database longer
+    /// than a request waits (a long command-line write beside a SQLite
+    /// server). Nothing was stored; the same request may be sent again.
+    Busy,
     Internal,
 }
 
@@ -82,7 +86,7 @@ pub struct ErrorDetail {
     /// `invalid`, `not_found`, `version_mismatch`, `precondition_required`,
     /// `unauthorized`, `forbidden`, `held`, `restricted` (R18),
     /// `active_contacts`, `has_notes`, `invoiced` (with `records`),
-    /// `use_erasure` (410), or `internal`.
+    /// `use_erasure` (410), `busy` (503, with `Retry-After`), or `internal`.
     pub code: String,
     pub message: String,
     /// The (first) field that is wrong.
@@ -165,6 +169,10 @@ impl From<StoreError> for ApiError {
                 field,
                 message,
             },
+            StoreError::Busy => {
+                tracing::warn!("the database was busy with another writer: answered 503");
+                Self::Busy
+            }
             StoreError::Database(error) => {
                 // sqlx errors carry statements and constraint names, not values.
                 tracing::error!(%error, "database error");
@@ -293,6 +301,23 @@ impl IntoResponse for ApiError {
                 return response;
             }
             Self::Forbidden { code, message } => (StatusCode::FORBIDDEN, detail(code, message)),
+            Self::Busy => {
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(ErrorBody {
+                        error: detail(
+                            "busy",
+                            "the register is busy with a long write (an import or a sweep): nothing was stored; \
+                             send the same request again in a few seconds",
+                        ),
+                    }),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                return response;
+            }
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 detail("internal", "something went wrong on our side"),

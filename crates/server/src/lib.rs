@@ -6,6 +6,7 @@
 //! The rules live in `rekisteri-domain`, the data in `rekisteri-store`.
 
 pub mod app;
+pub mod audit_files;
 pub mod backup;
 pub mod caller;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod letters;
 pub mod mail;
 pub mod pages;
 pub mod policy;
+pub mod private;
 pub mod services;
 pub mod state;
 

@@ -43,6 +43,9 @@ pub struct AppState {
     /// job; `serve` always sets it. Without it the entries wait in the
     /// database for a process that has one.
     pub journal: Option<Arc<crate::journal::ErasureJournal>>,
+    /// The audit chain's key and head files (B1); `serve` sets it, and
+    /// verification then also checks the head file.
+    pub audit_files: Option<Arc<crate::audit_files::AuditFiles>>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             time_zone: Arc::new(default_time_zone()),
             imports: Arc::default(),
             journal: None,
+            audit_files: None,
         }
     }
 }

@@ -23,9 +23,15 @@ on_both_backends!(
     b2_two_writers_of_one_journal_file_write_each_entry_once,
 );
 
-fn rekisteri(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+/// The binary beside the app: its data directory (the audit key and head
+/// file) unless `args` name another.
+fn rekisteri(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"));
-    command.args(args).env_remove("REKISTERI_BACKUP_PASSPHRASE");
+    command
+        .args(args)
+        .env_remove("REKISTERI_BACKUP_PASSPHRASE")
+        .env("REKISTERI_DATA_DIR", app.data_dir())
+        .env("REKISTERI_AUDIT_KEY", app.data_dir().join("audit.key"));
     for (k, v) in env {
         command.env(k, v);
     }
@@ -64,6 +70,7 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
     // The backup is taken while the register serves.
     let url = app.database_url.as_str();
     let created = ok(&rekisteri(
+        &app,
         &[
             "--database-url",
             url,
@@ -104,6 +111,7 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
 
     // Verify reads it whole; without the passphrase it is refused.
     let verified = ok(&rekisteri(
+        &app,
         &[
             "backup",
             "verify",
@@ -114,7 +122,7 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
         &[],
     ));
     assert!(verified.contains("SHA-256 matches"), "{verified}");
-    let refused = rekisteri(&["backup", "verify", backup_arg], &[]);
+    let refused = rekisteri(&app, &["backup", "verify", backup_arg], &[]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("encrypted"));
 
@@ -138,19 +146,21 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
     // Without its journal a restore would bring the erased back: refused.
     let mut lost = args.clone();
     lost[1] = "/nonexistent/erasure-journal.jsonl";
-    let refused = rekisteri(&lost, &env);
+    let refused = rekisteri(&app, &lost, &env);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no erasure journal"));
-    let restored = ok(&rekisteri(&args, &env));
+    let restored = ok(&rekisteri(&app, &args, &env));
     assert!(restored.contains("replayed 2"), "{restored}");
     // A second restore into the same register is refused.
-    assert!(!rekisteri(&args, &env).status.success());
+    assert!(!rekisteri(&app, &args, &env).status.success());
 
     let url = match &target_url {
         None => DatabaseUrl::sqlite_in(&target_dir),
         Some(url) => DatabaseUrl::parse(url).unwrap(),
     };
-    let store = Store::open(&url).await.unwrap();
+    let store = Store::open(&url, app.store.audit_key().clone())
+        .await
+        .unwrap();
     assert_eq!(
         find_in(
             app.db,

@@ -236,3 +236,57 @@ fn r11_exported_files_are_readable_by_their_owner_only() {
     let mode = std::fs::metadata(&list).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0, "audience.csv is {mode:o}");
 }
+
+/// The data directory and the database are their owner's only, whatever
+/// umask the command was started with (R11, issue 19 §6): the folder 0700,
+/// the database, its log and the journal 0600; a register made with wider
+/// permissions before is tightened when it is next opened.
+#[cfg(unix)]
+#[test]
+fn r11_the_data_directory_and_database_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let with_umask_022 = |dir: &std::path::Path, args: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask 022; exec \"$0\" --data-dir \"$1\" --erasure-journal \"$1/erasure-journal.jsonl\" {args}"
+            ))
+            .arg(env!("CARGO_BIN_EXE_rekisteri"))
+            .arg(dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run rekisteri");
+        assert!(
+            out.status.success(),
+            "{args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("rekisteri-data");
+    with_umask_022(&data, "user add anna --role admin");
+    with_umask_022(&data, "backup create --out \"$1/../varmuuskopio\"");
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    let db = data.join("rekisteri.db");
+    let mut files = vec![db.clone(), root.path().join("varmuuskopio")];
+    for extra in [
+        "rekisteri.db-wal",
+        "rekisteri.db-shm",
+        "erasure-journal.jsonl",
+    ] {
+        if data.join(extra).exists() {
+            files.push(data.join(extra));
+        }
+    }
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+
+    // A register left readable by everyone is closed when next opened.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    with_umask_022(&data, "user list");
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&db), 0o600);
+}

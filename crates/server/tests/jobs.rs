@@ -173,6 +173,7 @@ async fn i13_the_job_queue_is_the_admins(app: TestApp) {
         .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
         .args(["--database-url", &app.database_url, "jobs", "list"])
+        .env("REKISTERI_DATA_DIR", app.data_dir())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -194,6 +195,7 @@ async fn i13_the_job_queue_is_the_admins(app: TestApp) {
             "--state",
             "odottaa",
         ])
+        .env("REKISTERI_DATA_DIR", app.data_dir())
         .output()
         .unwrap();
     assert!(!out.status.success());

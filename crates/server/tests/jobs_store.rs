@@ -14,7 +14,7 @@ use rekisteri_domain::job::{Job, JobState, LEASE_MICROS, MAX_TRIES, backoff_micr
 use rekisteri_domain::mail::{Addressee, Letter, MailKind, MailState};
 use rekisteri_domain::values::Parse;
 use rekisteri_domain::{Clock, Timestamp};
-use rekisteri_store::{DatabaseUrl, PageRequest, Store};
+use rekisteri_store::{PageRequest, Store};
 use std::collections::HashSet;
 
 fn recheck(at: Timestamp) -> Job {
@@ -156,8 +156,7 @@ async fn i13_an_expired_lease_is_claimed_again_and_the_old_claim_is_void(app: Te
 }
 
 async fn i13_two_stores_on_one_database_claim_each_job_once(app: TestApp) {
-    let url = DatabaseUrl::parse(&app.database_url).unwrap();
-    let other = Store::open(&url).await.unwrap();
+    let other = app.other_store().await;
     let at = app.clock.now();
     let mut wanted = HashSet::new();
     for _ in 0..200 {

@@ -179,6 +179,7 @@ async fn r16_a_portability_file_is_imported_on_the_command_line(app: TestApp) {
             "vcard",
         ])
         .arg(&path)
+        .env("REKISTERI_DATA_DIR", app.data_dir())
         .output()
         .await
         .expect("run rekisteri");

@@ -22,6 +22,7 @@ async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
         .args(["--database-url", &app.database_url, "--erasure-journal"])
         .arg(app.journal_path())
+        .env("REKISTERI_DATA_DIR", app.data_dir())
         .args(args)
         .output()
         .await
@@ -56,6 +57,7 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
         .args(["--database-url", &app.database_url, "--erasure-journal"])
         .arg(app.journal_path())
         .args(["retention", "run"])
+        .env("REKISTERI_DATA_DIR", app.data_dir())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)

@@ -104,7 +104,7 @@ async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(db
     };
     let officer = app.user("tietosuoja", Role::PrivacyOfficer).await;
     // A server that runs no jobs: the letter is committed, nothing sends it.
-    let first = Server::start(&app.database_url, &["--no-jobs"]).await;
+    let first = Server::start(&app, &["--no-jobs"]).await;
     let case = case_with_a_letter(&first, &officer, "kirsi.kaatuva@esimerkki.fi").await;
     first.kill().await;
     let waiting = letters_of(&app, &case).await;
@@ -117,7 +117,7 @@ async fn r14_a_letter_committed_before_a_kill_goes_out_once_after_the_restart(db
     if let Some((url, _)) = &smtp {
         args.extend(["--smtp-url", url.as_str()]);
     }
-    let second = Server::start(&app.database_url, &args).await;
+    let second = Server::start(&app, &args).await;
     let started = Instant::now();
     let left = loop {
         let letters = letters_of(&app, &case).await;
@@ -162,6 +162,50 @@ mod sqlite {
         )
         .await
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn r3_b5_another_process_holding_the_writer_gets_api_callers_503_not_500() {
+        super::r3_b5_another_process_holding_the_writer_gets_api_callers_503_not_500().await
+    }
+}
+
+/// Another process (a command-line import, a sweep) holds SQLite's one
+/// writer past the busy timeout (issue 19 §1): the API answers 503 with
+/// `Retry-After`, nothing stored, never 500; once it lets go, the same
+/// request goes through.
+async fn r3_b5_another_process_holding_the_writer_gets_api_callers_503_not_500() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Db::Sqlite).await.expect("sqlite app");
+    let (id, _) = common::create_person(&app, "Varattu", "Kirjoittaja").await;
+    let mut other = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("a second process's connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let people_before = app.count("people").await;
+    let path = format!("/api/v1/people/{id}");
+    let (write, read) = tokio::join!(
+        app.post(
+            "/api/v1/people",
+            common::person_json("Odottava", "Kirjoittaja")
+        ),
+        app.get(&path)
+    );
+    for (what, reply) in [("the write", &write), ("the audited read", &read)] {
+        assert_eq!(reply.status, 503, "{what}: {:?}", reply.body);
+        assert_eq!(reply.headers["retry-after"], "5", "{what}");
+        assert_eq!(reply.body["error"]["code"], "busy", "{what}");
+    }
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    assert_eq!(app.count("people").await, people_before, "nothing stored");
+    app.post(
+        "/api/v1/people",
+        common::person_json("Odottava", "Kirjoittaja"),
+    )
+    .await
+    .expect(201);
 }
 
 mod postgres {
@@ -190,8 +234,8 @@ async fn r1_r5_r11_r14_two_servers_share_jobs_tokens_limits_imports_and_details(
     if let Some((url, _)) = &smtp {
         args.extend(["--smtp-url", url.as_str()]);
     }
-    let a = Server::start(&app.database_url, &args).await;
-    let b = Server::start(&app.database_url, &args).await;
+    let a = Server::start(&app, &args).await;
+    let b = Server::start(&app, &args).await;
 
     // Letters written through both servers, every runner claiming.
     let mut cases = Vec::new();

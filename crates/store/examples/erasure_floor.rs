@@ -27,7 +27,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         [c, d, p, ..] => (c.as_str(), d, p.clone()),
         _ => return Err(usage.into()),
     };
-    let store = Store::open(&DatabaseUrl::sqlite_in(std::path::Path::new(dir))).await?;
+    // The register's own audit key, which `demo` made in the directory.
+    let key = rekisteri_domain::audit_chain::AuditKey::parse_file(&std::fs::read_to_string(
+        std::path::Path::new(dir).join("audit.key"),
+    )?)?;
+    let store = Store::open(&DatabaseUrl::sqlite_in(std::path::Path::new(dir)), key).await?;
     let pool = store.write_pool();
     match command {
         "fill" => {

@@ -116,7 +116,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => DatabaseUrl::sqlite_in(tmp.path()),
     };
-    let store = Store::open(&url).await?;
+    let store = Store::open(&url, rekisteri_domain::audit_chain::AuditKey::generate()).await?;
     let pool = store.write_pool().clone();
 
     let at = now_micros();

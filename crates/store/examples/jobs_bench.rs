@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         DatabaseUrl::sqlite_in(std::path::Path::new(&url))
     };
-    let store = Store::open(&url).await?;
+    let store = Store::open(&url, rekisteri_domain::audit_chain::AuditKey::generate()).await?;
     let pool = store.write_pool().clone();
     let at = Timestamp::from_micros(1_800_000_000_000_000);
     let job = Job::ErasureRecheck {

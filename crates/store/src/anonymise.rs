@@ -32,7 +32,7 @@ impl Store {
         person: PersonId,
         request: Option<RequestId>,
     ) -> Result<ErasureOutcome, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         must_exist(&mut tx, person).await?;
         let holds = read_holds(&mut tx, person, at.date()).await?;
         if !holds.is_empty() {

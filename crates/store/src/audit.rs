@@ -5,15 +5,19 @@
 //! concurrent reads cost a few commits, not a thousand.
 
 use crate::rows::{Arg, insert_records, int, opt_text, text, text_or_null, ts};
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, StoreError};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{AuditEntry, CHAIN_START, ChainedRow};
+use rekisteri_domain::audit_chain::AuditKey;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
-type Ack = oneshot::Sender<Result<(), String>>;
+/// The writer's answer: committed, or why not (and whether another writer
+/// held the database, which the caller may retry).
+type Ack = oneshot::Sender<Result<(), (bool, String)>>;
 
 /// At most this many rows go into one commit.
 const BATCH_ROWS: usize = 2_000;
@@ -23,11 +27,29 @@ pub struct AuditWriter {
     queue: mpsc::UnboundedSender<(Vec<AuditEntry>, Ack)>,
 }
 
+/// How often the writer seals rows other transactions appended.
+const SEAL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl AuditWriter {
-    pub(crate) fn start(pool: AnyPool) -> Self {
+    /// Starts the writer: it commits queued rows in groups and, each second,
+    /// seals the chain over what it and other transactions appended (see
+    /// [`crate::audit_seal`]).
+    pub(crate) fn start(pool: AnyPool, backend: Backend, key: Arc<AuditKey>) -> Self {
         let (queue, mut rx) = mpsc::unbounded_channel::<(Vec<AuditEntry>, Ack)>();
         tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
+            let mut tick = tokio::time::interval(SEAL_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                let first = tokio::select! {
+                    first = rx.recv() => match first {
+                        Some(first) => first,
+                        None => break,
+                    },
+                    _ = tick.tick() => {
+                        seal_or_say(&pool, backend, &key).await;
+                        continue;
+                    }
+                };
                 let mut entries = first.0;
                 let mut acks = vec![first.1];
                 while entries.len() < BATCH_ROWS {
@@ -39,14 +61,18 @@ impl AuditWriter {
                         Err(_) => break,
                     }
                 }
-                let result = commit(&pool, &entries).await.map_err(|e| e.to_string());
-                if let Err(error) = &result {
+                let result = commit(&pool, backend, &entries)
+                    .await
+                    .map_err(|e| (crate::error::is_busy(&e), e.to_string()));
+                if let Err((_, error)) = &result {
                     tracing::error!(%error, rows = entries.len(), "audit commit failed");
                 }
                 for ack in acks {
                     let _ = ack.send(result.clone());
                 }
             }
+            // The last rows of a closing store are sealed too.
+            seal_or_say(&pool, backend, &key).await;
         });
         Self { queue }
     }
@@ -59,17 +85,35 @@ impl AuditWriter {
             .map_err(|_| StoreError::Config("the audit writer has stopped".into()))?;
         match done.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(StoreError::Config(format!("audit write failed: {message}"))),
+            Ok(Err((true, _))) => Err(StoreError::Busy),
+            Ok(Err((false, message))) => {
+                Err(StoreError::Config(format!("audit write failed: {message}")))
+            }
             Err(_) => Err(StoreError::Config("the audit writer has stopped".into())),
         }
     }
 }
 
-async fn commit(pool: &AnyPool, entries: &[AuditEntry]) -> Result<(), sqlx::Error> {
+/// Seals; a failure is logged (ids and counts only), the next try is
+/// the next group or tick.
+async fn seal_or_say(pool: &AnyPool, backend: Backend, key: &AuditKey) {
+    if pool.is_closed() {
+        return;
+    }
+    if let Err(error) = crate::audit_seal::seal(pool, backend, key).await {
+        tracing::error!(%error, "the audit chain was not sealed");
+    }
+}
+
+async fn commit(
+    pool: &AnyPool,
+    backend: Backend,
+    entries: &[AuditEntry],
+) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = backend.begin_write(pool).await?;
     insert(&mut tx, entries).await?;
     tx.commit().await
 }
@@ -189,120 +233,4 @@ pub(crate) async fn latest(
 /// The first row no checkpoint covers.
 pub(crate) async fn first_uncut(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(latest(conn).await?.map_or(1, |c| c.through_seq + 1))
-}
-
-/// What walking the audit chain found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainReport {
-    /// Entries checked, up to and including the first broken one.
-    pub entries: u64,
-    /// The first entry whose hash does not follow: its `seq` and why.
-    pub first_broken: Option<(i64, String)>,
-    /// Where the walk started: the newest retention checkpoint (rows up to
-    /// it were cut by the audit log's retention), or none (the chain's start).
-    pub checkpoint: Option<AuditCheckpoint>,
-    /// The head the last finished sweep recorded, found again in the chain
-    /// (`seq`); none when no sweep has recorded one.
-    pub head_checked: Option<i64>,
-}
-
-impl Store {
-    /// Walks the audit chain from its start and names the first entry that
-    /// was edited, removed or inserted out of turn (`rekisteri audit verify`).
-    pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
-        self.flush_audit().await?;
-        let mut conn = self.read.acquire().await?;
-        let checkpoint = latest(&mut conn).await?;
-        let head = sqlx::query(
-            "SELECT audit_head_seq, audit_head_hash FROM retention_sweeps \
-             WHERE status = 'done' AND audit_head_seq IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| Ok::<_, sqlx::Error>((int(&r, "audit_head_seq")?, opt_text(&r, "audit_head_hash")?)))
-        .transpose()?;
-        drop(conn);
-        let (mut prev, mut after) = match &checkpoint {
-            Some(c) => (c.hash.clone(), c.through_seq),
-            None => (CHAIN_START.to_string(), 0i64),
-        };
-        let mut entries = 0u64;
-        let mut head_checked = None;
-        let report = |entries, first_broken: Option<(i64, String)>, head_checked| ChainReport {
-            entries,
-            first_broken,
-            checkpoint: checkpoint.clone(),
-            head_checked,
-        };
-        loop {
-            let rows = sqlx::query(
-                "SELECT seq, at, actor_user_id, action, record_type, record_id, person_id, purpose, client_ip, prev_hash, hash \
-                 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000",
-            )
-            .bind(after)
-            .fetch_all(&self.read)
-            .await?;
-            if rows.is_empty() {
-                // A sweep recorded the head it saw; a log that no longer
-                // reaches it lost rows from its end.
-                if let Some((seq, _)) = &head
-                    && *seq > after
-                    && head_checked.is_none()
-                {
-                    let why = format!(
-                        "the log ends at entry {after}, before entry {seq}, the head a retention sweep recorded: entries were removed from its end"
-                    );
-                    return Ok(report(entries, Some((after + 1, why)), None));
-                }
-                return Ok(report(entries, None, head_checked));
-            }
-            for row in &rows {
-                let seq = int(row, "seq")?;
-                entries += 1;
-                let (actor, person, ip) = (
-                    opt_text(row, "actor_user_id")?,
-                    opt_text(row, "person_id")?,
-                    opt_text(row, "client_ip")?,
-                );
-                let (action, record_type, record_id, purpose) = (
-                    text(row, "action")?,
-                    text(row, "record_type")?,
-                    text(row, "record_id")?,
-                    text(row, "purpose")?,
-                );
-                let chained = ChainedRow {
-                    at: int(row, "at")?,
-                    actor_user_id: actor.as_deref(),
-                    action: &action,
-                    record_type: &record_type,
-                    record_id: &record_id,
-                    person_id: person.as_deref(),
-                    purpose: &purpose,
-                    client_ip: ip.as_deref(),
-                };
-                let stored_prev = opt_text(row, "prev_hash")?.unwrap_or_default();
-                let stored_hash = opt_text(row, "hash")?.unwrap_or_default();
-                if stored_prev != prev {
-                    let why =
-                        "does not follow the entry before it (one was removed, inserted or edited)";
-                    return Ok(report(entries, Some((seq, why.into())), None));
-                }
-                if chained.hash(&prev) != stored_hash {
-                    let why = "its content does not match its hash (it was edited)";
-                    return Ok(report(entries, Some((seq, why.into())), None));
-                }
-                if let Some((head_seq, head_hash)) = &head
-                    && *head_seq == seq
-                {
-                    if head_hash.as_deref() != Some(stored_hash.as_str()) {
-                        let why = "it is not the entry a retention sweep recorded as the head";
-                        return Ok(report(entries, Some((seq, why.into())), None));
-                    }
-                    head_checked = Some(seq);
-                }
-                prev = stored_hash;
-                after = seq;
-            }
-        }
-    }
 }

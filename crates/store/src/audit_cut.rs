@@ -6,9 +6,9 @@
 //! the rows then go in batches, so a kill -9 midway leaves rows the
 //! checkpoint already covers, which verify skips and the next cut removes.
 //!
-//! A checkpoint's hash is the chain's own at the cut, so a keyed chain or a
-//! head anchored outside the database (the hardening issue's) starts from
-//! it unchanged.
+//! A checkpoint's hash is the chain's own at the cut, signed with the audit
+//! key (see [`crate::audit_seal`]), so no one without the key can move the
+//! chain's start; the seals it covers go with the rows.
 
 use crate::audit::{AuditCheckpoint, first_uncut, latest};
 use crate::retention::{SweepItem, record_item};
@@ -38,7 +38,7 @@ pub(crate) async fn cut(
         .and_then(|n| n.parse().ok())
         .ok_or(StoreError::NotFound)?;
     store.flush_audit().await?;
-    let mut tx = store.write.begin().await?;
+    let mut tx = store.backend.begin_write(&store.write).await?;
     if first_uncut(&mut tx).await? > last {
         return Ok(None);
     }
@@ -51,13 +51,14 @@ pub(crate) async fn cut(
         .flatten()
         .ok_or(StoreError::NotFound)?;
     sqlx::query(
-        "INSERT INTO audit_checkpoints (through_seq, hash, rows_cut, cut_at, sweep_id) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit_checkpoints (through_seq, hash, rows_cut, cut_at, sweep_id, mac) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(last)
-    .bind(hash)
+    .bind(hash.clone())
     .bind(item.rows_affected)
     .bind(at.micros())
     .bind(sweep.to_string())
+    .bind(crate::audit_seal::checkpoint_mac(&store.audit_key, last, &hash))
     .execute(&mut *tx)
     .await?;
     audit::insert(
@@ -88,6 +89,11 @@ pub(crate) async fn cut(
             break;
         }
     }
+    // The seals of the rows cut: the signed checkpoint stands for them.
+    sqlx::query("DELETE FROM audit_seals WHERE through_seq <= $1")
+        .bind(last)
+        .execute(&store.write)
+        .await?;
     Ok(Some(rows))
 }
 

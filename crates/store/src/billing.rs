@@ -230,7 +230,7 @@ impl Store {
         new: NewOrder,
     ) -> Result<Order, StoreError> {
         let id = OrderId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
         // R18: no new order is processed for a restricted person.
         crate::restrictions::refuse_write(&mut tx, at, &[new.person_id]).await?;
@@ -329,7 +329,7 @@ impl Store {
         expected: i64,
         new: NewOrder,
     ) -> Result<Order, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let before = order_in(&mut tx, id).await?.person_id;
         bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
@@ -367,7 +367,7 @@ impl Store {
         id: OrderId,
         expected: i64,
     ) -> Result<Order, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let order = order_in(&mut tx, id).await?;
         bump_version(&mut tx, "orders", &id.to_string(), expected, at).await?;
         let invoices: Vec<Blocker> = sqlx::query(
@@ -425,7 +425,7 @@ impl Store {
         new: NewInvoice,
     ) -> Result<Invoice, StoreError> {
         let id = InvoiceId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;
         if let Some(order) = new.order_id {
             exists(&mut tx, "orders", Some("order_id"), &order.to_string()).await?;
@@ -529,7 +529,7 @@ impl Store {
         expected: i64,
         new: NewInvoice,
     ) -> Result<Invoice, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "invoices", &id.to_string(), expected, at).await?;
         let before = invoice_in(&mut tx, id).await?.person_id;
         check_party(&mut tx, new.person_id, new.organisation_id).await?;

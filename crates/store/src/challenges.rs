@@ -18,7 +18,7 @@ impl Store {
         secret: &str,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1")
             .bind(now.micros())
             .execute(&mut *tx)

@@ -3,6 +3,7 @@
 
 use crate::reader::PersonReader;
 use crate::{Store, StoreError, audit::AuditWriter, migrate};
+use rekisteri_domain::audit_chain::AuditKey;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{ConnectOptions, Executor};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,20 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// A write transaction. On SQLite `BEGIN IMMEDIATE`: it takes the write
+    /// lock at its start, waiting its turn (the busy timeout) while another
+    /// process writes, instead of failing at its first write because that
+    /// process committed after its first read (issue 19 §1).
+    pub(crate) async fn begin_write(
+        self,
+        pool: &sqlx::AnyPool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self {
+            Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => pool.begin().await,
+        }
+    }
+
     /// The backend behind a connection of the `Any` driver.
     pub(crate) fn of(conn: &sqlx::AnyConnection) -> Self {
         if conn.backend_name() == "SQLite" {
@@ -95,8 +110,10 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
      PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
 
 impl Store {
-    /// Connects, applies pending migrations, and starts the audit writer.
-    pub async fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
+    /// Connects, applies pending migrations, takes the audit key (the
+    /// register's own, or the first one: see [`crate::audit_seal`]) and
+    /// starts the audit writer, which seals the chain with it.
+    pub async fn open(url: &DatabaseUrl, audit_key: AuditKey) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url.as_str())?.disable_statement_logging();
         let backend = url.backend();
@@ -135,13 +152,16 @@ impl Store {
                 (both.clone(), both)
             }
         };
-        let audit = AuditWriter::start(write.clone());
+        crate::audit_seal::adopt_key(&write, &audit_key).await?;
+        let audit_key = std::sync::Arc::new(audit_key);
+        let audit = AuditWriter::start(write.clone(), backend, audit_key.clone());
         let people = PersonReader::start(read.clone(), backend);
         Ok(Store {
             read,
             write,
             backend,
             audit,
+            audit_key,
             tokens: Default::default(),
             settings: Default::default(),
             people,

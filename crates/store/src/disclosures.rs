@@ -414,7 +414,7 @@ impl Store {
         new: NewDisclosure,
         copy_path: Option<String>,
     ) -> Result<(Disclosure, DisclosedData), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         if !crate::purposes::in_use(&mut tx, new.purpose).await? {
             return Err(StoreError::field(
                 "purpose",

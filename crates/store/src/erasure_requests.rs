@@ -51,7 +51,7 @@ impl Store {
         request: Option<RequestId>,
         held: Option<HeldLetter<'_>>,
     ) -> Result<ErasureOutcome, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         must_exist(&mut tx, person).await?;
         let holds = read_holds(&mut tx, person, at.date()).await?;
         if !holds.is_empty() {
@@ -118,7 +118,7 @@ impl Store {
         if waiting.is_none() {
             return Ok(None);
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let Some(waiting) = latest_scheduled(&mut tx, person)
             .await?
             .filter(|s| s.status == "scheduled")

@@ -49,10 +49,36 @@ pub enum StoreError {
         field: String,
         message: String,
     },
+    /// Another writer held the database past the busy timeout (a long
+    /// command-line write beside a SQLite server): retry shortly.
+    #[error("the database is busy with another writer")]
+    Busy,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("{0}")]
     Config(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_busy(&error) {
+            Self::Busy
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+/// SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (with their extended codes),
+/// PostgreSQL's lock not available: the write waited its turn and did
+/// not get it in time. Nothing was half-stored: its transaction is undone.
+pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
+    let Some(db) = error.as_database_error() else {
+        return false;
+    };
+    let code = db.code().unwrap_or_default();
+    let primary = code.parse::<i64>().map(|c| c & 0xff).ok();
+    matches!(primary, Some(5 | 6)) || code == "55P03" || db.message().contains("database is locked")
 }
 
 impl StoreError {

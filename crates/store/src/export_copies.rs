@@ -101,7 +101,7 @@ impl Store {
         at: Timestamp,
         new: NewExportCopy,
     ) -> Result<ExportCopy, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let copy = insert(&mut tx, actor, at, &new).await?;
         tx.commit().await?;
         Ok(copy)

@@ -34,7 +34,7 @@ pub struct Bulk {
 impl Store {
     pub async fn bulk(&self, actor: Actor, at: Timestamp) -> Result<Bulk, StoreError> {
         Ok(Bulk {
-            tx: self.write.begin().await?,
+            tx: self.backend.begin_write(&self.write).await?,
             actor,
             at,
         })

@@ -71,7 +71,7 @@ impl Store {
     ) -> Result<ImportId, StoreError> {
         let id = ImportId::new(at);
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query(
             "INSERT INTO imports (id, owner, status, row_count, total, done, started_at, heartbeat_at, finished_at) \
              VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $7)",

@@ -132,7 +132,7 @@ impl Store {
     /// Queues `job` in a transaction of its own, for work that follows no
     /// write of the store's (tests and the benchmark use it).
     pub async fn enqueue(&self, at: Timestamp, job: &Job) -> Result<JobId, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let id = enqueue(&mut tx, at, job).await?;
         tx.commit().await?;
         Ok(id)
@@ -211,7 +211,7 @@ impl Store {
         claimed: &ClaimedJob,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let done = complete_in(&mut tx, claimed, at).await?;
         tx.commit().await?;
         Ok(done)
@@ -302,7 +302,7 @@ impl Store {
         at: Timestamp,
         id: JobId,
     ) -> Result<JobRecord, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'pending', tries = 0, run_at = $1, updated_at = $1, \
              lease_until = NULL, claimed_by = NULL WHERE id = $2 AND state = 'failed'",

@@ -150,7 +150,7 @@ impl Store {
         now: Timestamp,
         entry: &JournalEntry,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let there = sqlx::query("SELECT 1 AS one FROM erasure_journal WHERE seq = $1")
             .bind(entry.seq)
             .fetch_optional(&mut *tx)

@@ -24,7 +24,7 @@ impl Store {
         new: &NewLegalHold,
     ) -> Result<LegalHold, StoreError> {
         let id = LegalHoldId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         must_exist(&mut tx, person).await?;
         sqlx::query(
             "INSERT INTO legal_holds (id, person_id, reason, reference, ends_on, placed_at, placed_by) \
@@ -68,7 +68,7 @@ impl Store {
         person: PersonId,
         hold: LegalHoldId,
     ) -> Result<LegalHold, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let ended = sqlx::query(
             "UPDATE legal_holds SET ended_at = $1, ended_by = $2 \
              WHERE id = $3 AND person_id = $4 AND ended_at IS NULL",

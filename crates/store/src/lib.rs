@@ -12,6 +12,8 @@ pub mod audience;
 pub mod audit;
 mod audit_cut;
 mod audit_log;
+mod audit_seal;
+mod audit_verify;
 mod backup;
 mod billing;
 mod challenges;
@@ -60,8 +62,8 @@ mod users;
 mod versions;
 
 pub use audit::AuditCheckpoint;
-pub use audit::ChainReport;
 pub use audit_log::{AuditFilter, AuditRecord};
+pub use audit_verify::ChainReport;
 pub use backup::CopyPoint;
 pub use billing::{InvoiceFilter, OrderFilter};
 pub use connect::{Backend, DatabaseUrl};
@@ -145,6 +147,8 @@ pub struct Store {
     write: AnyPool,
     backend: Backend,
     audit: audit::AuditWriter,
+    /// The audit chain's sealing key, from outside the database.
+    audit_key: std::sync::Arc<rekisteri_domain::audit_chain::AuditKey>,
     tokens: std::sync::Arc<tokens::TokenCache>,
     settings: std::sync::Arc<logins::SettingCache>,
     people: reader::PersonReader,

@@ -17,7 +17,7 @@ impl Store {
         limits: &[(String, RateLimit)],
         at: Timestamp,
     ) -> Result<Result<(), i64>, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let mut wait = 0;
         for (key, limit) in limits {
             if self.backend == Backend::Postgres {

@@ -53,9 +53,10 @@ fn throttle_from(row: Option<sqlx::any::AnyRow>) -> Result<Throttle, sqlx::Error
 }
 
 /// The setting that requires a second factor of every user, cached like
-/// token answers (see [`crate::TOKEN_CACHE_MICROS`]).
+/// token answers (see [`crate::TOKEN_CACHE_MICROS`]): the value, when it
+/// was read, and the access generation it was read under.
 #[derive(Debug, Default)]
-pub(crate) struct SettingCache(Mutex<Option<(bool, Timestamp)>>);
+pub(crate) struct SettingCache(Mutex<Option<(bool, Timestamp, i64)>>);
 
 impl Store {
     /// The user's credentials by name; `None` for an unknown name.
@@ -110,7 +111,7 @@ impl Store {
         keys: &[(String, ThrottleRule)],
         what: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         for (key, rule) in keys {
             let row = sqlx::query(THROTTLE_SELECT)
                 .bind(key.clone())
@@ -160,7 +161,7 @@ impl Store {
     /// An administrator lets a throttled user try again at once.
     pub async fn unlock(&self, actor: &Actor, at: Timestamp, id: UserId) -> Result<(), StoreError> {
         let user = self.user(id).await?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
             .bind(account_key(&user.name))
             .execute(&mut *tx)
@@ -189,7 +190,7 @@ impl Store {
         must_change: bool,
         keep: Option<SessionId>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let changed = sqlx::query(
             "UPDATE users SET password_hash = $1, password_must_change = $2, password_changed_at = $3 WHERE id = $4",
         )
@@ -219,8 +220,8 @@ impl Store {
             id,
         )
         .await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         Ok(())
     }
 
@@ -244,7 +245,7 @@ impl Store {
         step: i64,
         recovery_hashes: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let changed = sqlx::query(
             "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $1 \
              WHERE id = $2 AND totp_pending_secret IS NOT NULL",
@@ -283,8 +284,8 @@ impl Store {
             entry,
         )
         .await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         Ok(())
     }
 
@@ -296,7 +297,7 @@ impl Store {
         at: Timestamp,
         id: UserId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -315,8 +316,8 @@ impl Store {
             entry,
         )
         .await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         Ok(())
     }
 
@@ -353,8 +354,10 @@ impl Store {
 
     /// Whether an administrator requires a second factor of every user.
     pub async fn second_factor_required(&self, at: Timestamp) -> Result<bool, StoreError> {
+        let generation = crate::tokens::access_generation(&self.read).await?;
         if let Ok(cache) = self.settings.0.lock()
-            && let Some((value, seen)) = *cache
+            && let Some((value, seen, read_under)) = *cache
+            && read_under == generation
             && at.micros() - seen.micros() < crate::TOKEN_CACHE_MICROS
             && at >= seen
         {
@@ -368,7 +371,7 @@ impl Store {
             None => false,
         };
         if let Ok(mut cache) = self.settings.0.lock() {
-            *cache = Some((value, at));
+            *cache = Some((value, at, generation));
         }
         Ok(value)
     }
@@ -379,7 +382,7 @@ impl Store {
         at: Timestamp,
         required: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("DELETE FROM settings WHERE name = 'require_second_factor'")
             .execute(&mut *tx)
             .await?;
@@ -399,10 +402,8 @@ impl Store {
             entry,
         )
         .await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        if let Ok(mut cache) = self.settings.0.lock() {
-            *cache = None;
-        }
         Ok(())
     }
 }

@@ -167,7 +167,7 @@ impl Store {
         entries: &[AuditEntry],
         completes: Option<&ClaimedJob>,
     ) -> Result<Vec<MailId>, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         if let Some(claimed) = completes
             && !jobs::complete_in(&mut tx, claimed, at).await?
         {
@@ -262,7 +262,7 @@ impl Store {
         state: MailState,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         if !jobs::complete_in(&mut tx, claimed, at).await? {
             return Ok(false);
         }

@@ -118,6 +118,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_backups.sql"),
         postgres: include_str!("../migrations/postgres/0013_backups.sql"),
     },
+    Migration {
+        version: 14,
+        name: "hardening",
+        shared: include_str!("../migrations/0014_hardening.sql"),
+        sqlite: include_str!("../migrations/sqlite/0014_hardening.sql"),
+        postgres: include_str!("../migrations/postgres/0014_hardening.sql"),
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

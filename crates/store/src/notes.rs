@@ -95,7 +95,7 @@ impl Store {
         new: NewNote,
     ) -> Result<Note, StoreError> {
         let id = NoteId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         check_refs(&mut tx, &new).await?;
         // R18: nothing new is written about a restricted person.
         crate::restrictions::refuse_write(&mut tx, at, &[new.person_id]).await?;
@@ -204,7 +204,7 @@ impl Store {
         expected: i64,
         new: NewNote,
     ) -> Result<Note, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "notes", &id.to_string(), expected, at).await?;
         check_refs(&mut tx, &new).await?;
         let before = note_in(&mut tx, id).await?.person_id;
@@ -228,7 +228,7 @@ impl Store {
         id: NoteId,
         expected: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let note = note_in(&mut tx, id).await?;
         bump_version(&mut tx, "notes", &id.to_string(), expected, at).await?;
         crate::restrictions::refuse_write(&mut tx, at, &[note.person_id]).await?;

@@ -142,7 +142,7 @@ impl Store {
         new: NewOrganisation,
     ) -> Result<Organisation, StoreError> {
         let id = OrganisationId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         rows::insert_records(
             &mut tx,
             "organisations",
@@ -206,7 +206,7 @@ impl Store {
         expected: i64,
         new: NewOrganisation,
     ) -> Result<Organisation, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "organisations", &id.to_string(), expected, at).await?;
         rows::update_record(
             &mut tx,
@@ -240,7 +240,7 @@ impl Store {
         id: OrganisationId,
         expected: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "organisations", &id.to_string(), expected, at).await?;
         refuse_delete(&mut tx, at, id).await?;
         let members: Vec<PersonId> = sqlx::query(
@@ -298,7 +298,7 @@ impl Store {
         new: NewLink,
     ) -> Result<Link, StoreError> {
         let id = LinkId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         exists(&mut tx, "people", None, &person.to_string()).await?;
         crate::restrictions::refuse_write(&mut tx, at, &[Some(person)]).await?;
         exists(
@@ -370,7 +370,7 @@ impl Store {
         expected: i64,
         new: NewLink,
     ) -> Result<Link, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         link_in(&mut tx, person, id, at.date()).await?;
         crate::restrictions::refuse_write(&mut tx, at, &[Some(person)]).await?;
         exists(
@@ -416,7 +416,7 @@ impl Store {
         id: LinkId,
         expected: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         link_in(&mut tx, person, id, at.date()).await?;
         crate::restrictions::refuse_write(&mut tx, at, &[Some(person)]).await?;
         bump_version(

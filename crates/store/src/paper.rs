@@ -131,7 +131,7 @@ impl Store {
         new: &NewPaperDocument,
     ) -> Result<PaperDocument, StoreError> {
         let id = PaperDocumentId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         crate::rows::must_exist(&mut tx, person).await?;
         sqlx::query(
             "INSERT INTO paper_documents (id, person_id, kind, dated_on, location, keeper, recorded_at, recorded_by) \
@@ -258,7 +258,7 @@ impl Store {
         id: PaperDocumentId,
         on: Date,
     ) -> Result<PaperDocument, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let on = on.to_string();
         let changed = destroyed(&mut tx, actor, at, &id.to_string(), Some(&on)).await?;
         if changed {

@@ -200,7 +200,7 @@ impl Store {
         new: NewPerson,
     ) -> Result<Person, StoreError> {
         let id = PersonId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         // R8: an erased person does not come back from a list or a partner.
         crate::tombstones::refuse_erased(&mut tx, &new).await?;
         insert_person(&mut tx, actor, at, id, &new).await?;
@@ -370,7 +370,7 @@ impl Store {
         expected: i64,
         new: NewPerson,
     ) -> Result<Person, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "people", &id.to_string(), expected, at).await?;
         // R18: a restricted person's data is only stored; a restricted
         // value stays as it is.

@@ -139,7 +139,7 @@ impl Store {
         at: Timestamp,
         new: NewWording,
     ) -> Result<(Wording, bool), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let same = sqlx::query(AssertSqlSafe(format!(
             "{WORDING_SELECT} WHERE wording_key = $1 AND language = $2 AND body = $3"
         )))
@@ -208,7 +208,7 @@ impl Store {
         person_id: PersonId,
         new: NewPermissionEvent,
     ) -> Result<PermissionRecord, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let standing = standing(&mut tx, person_id, at).await?;
         if let Some(w) = new.wording_id {
             crate::rows::exists(

@@ -156,7 +156,7 @@ impl Store {
         new: NewPortalLink<'_>,
         letter: impl FnOnce(&[PersonId]) -> Option<Letter> + Send,
     ) -> Result<LinkOutcome, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         // Addresses are personal data: spent links and ended visits go a
         // day after their expiry.
         let day_ago = at.micros() - 24 * 60 * 60 * 1_000_000;
@@ -245,7 +245,7 @@ impl Store {
         secret: &str,
         language: &str,
     ) -> Result<Option<PortalSession>, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let hash = token_hash(token);
         let spent = sqlx::query(
             "UPDATE portal_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
@@ -318,7 +318,7 @@ impl Store {
         at: Timestamp,
         id: PortalSessionId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("UPDATE portal_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(at.micros())
             .bind(id.to_string())
@@ -356,7 +356,7 @@ impl Store {
         person_id: PersonId,
         events: &[NewPermissionEvent],
     ) -> Result<Vec<PermissionEventId>, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let standing = standing(&mut tx, person_id, at).await?;
         let mut rows_ = Vec::with_capacity(events.len());
         let mut entries = Vec::with_capacity(events.len());

@@ -80,7 +80,7 @@ impl Store {
         legal_basis: LegalBasis,
         in_use: bool,
     ) -> Result<PurposeSetting, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let done = sqlx::query(
             "UPDATE purposes SET legal_basis = $1, in_use = $2, updated_at = $3, updated_by = $4 WHERE code = $5",
         )

@@ -103,7 +103,7 @@ impl Store {
         new: NewRecipient,
     ) -> Result<Recipient, StoreError> {
         let id = RecipientId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let mut row = rows::new_record(id, at, values(&new, actor));
         row.push(("created_by", text_or_null(actor.user)));
         rows::insert_records(&mut tx, "recipients", vec![row]).await?;
@@ -142,7 +142,7 @@ impl Store {
         expected: i64,
         new: NewRecipient,
     ) -> Result<Recipient, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "recipients", &id.to_string(), expected, at).await?;
         if recipient_in(&mut *tx, id).await?.retired_at.is_some() {
             return Err(retired());
@@ -160,7 +160,7 @@ impl Store {
         id: RecipientId,
         expected: i64,
     ) -> Result<Recipient, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         bump_version(&mut tx, "recipients", &id.to_string(), expected, at).await?;
         if recipient_in(&mut *tx, id).await?.retired_at.is_some() {
             return Err(retired());

@@ -158,7 +158,7 @@ impl Store {
         corrections: Vec<Correction>,
         letters: impl FnOnce(&Rectified) -> (Vec<Letter>, Option<String>) + Send,
     ) -> Result<Rectified, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let case = request_in(&mut *tx, request).await?;
         if case.kind != RequestKind::Rectification {
             return Err(StoreError::field(

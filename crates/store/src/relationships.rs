@@ -96,7 +96,7 @@ impl Store {
         person: PersonId,
         end: Option<(Date, &str)>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         crate::rows::must_exist(&mut tx, person).await?;
         let started: Option<Date> =
             sqlx::query("SELECT relationship_started_on FROM people WHERE id = $1")
@@ -207,7 +207,7 @@ impl Store {
         at: Timestamp,
         person: PersonId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         crate::rows::must_exist(&mut tx, person).await?;
         sqlx::query("DELETE FROM relationship_reviews WHERE person_id = $1")
             .bind(person.to_string())

@@ -69,7 +69,7 @@ impl Store {
             Reminder::SevenDays => "reminded_7_at",
             Reminder::TwoDays => "reminded_2_at",
         };
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let done = sqlx::query(AssertSqlSafe(format!(
             "UPDATE requests SET {column} = $1 WHERE id = $2 AND {column} IS NULL"
         )))

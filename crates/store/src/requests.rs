@@ -265,7 +265,7 @@ impl Store {
         new: NewRequest,
         period: AnswerPeriod,
     ) -> Result<RequestCase, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let id = RequestId::new(at);
         let due = period.deadline(new.received_at.date());
         let values = rows::new_record(
@@ -417,7 +417,7 @@ impl Store {
         change: CaseChange,
         letter: impl FnOnce(&RequestCase) -> Option<Letter> + Send,
     ) -> Result<RequestCase, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let case = request_in(&mut *tx, id).await?;
         let expected = version.unwrap_or(case.version);
         bump_version(&mut tx, "requests", &id.to_string(), expected, at).await?;

@@ -172,7 +172,7 @@ impl Store {
         person_id: PersonId,
         new: NewRestriction,
     ) -> Result<Restriction, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         crate::rows::exists(&mut tx, "people", None, &person_id.to_string()).await?;
         let (kind, value) = match &new.scope {
             RestrictionScope::Person => (None, None),
@@ -239,7 +239,7 @@ impl Store {
         only: Option<RestrictionId>,
         reason: Option<String>,
     ) -> Result<Vec<Restriction>, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         crate::rows::exists(&mut tx, "people", None, &person_id.to_string()).await?;
         let mut select = Select::default();
         select.filter(

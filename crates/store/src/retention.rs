@@ -166,7 +166,7 @@ impl Store {
         daily_on: Option<Date>,
     ) -> Result<Option<rekisteri_domain::ids::JobId>, StoreError> {
         let job = rekisteri_domain::job::Job::RetentionSweep { daily_on };
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         if let Some(day) = daily_on {
             let swept = sqlx::query("SELECT 1 AS one FROM retention_sweeps WHERE daily_on = $1")
                 .bind(day.to_string())
@@ -199,7 +199,7 @@ impl Store {
         daily_on: Option<Date>,
     ) -> Result<Option<SweepRecord>, StoreError> {
         let id = SweepId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         if let Some(day) = daily_on {
             let taken = sqlx::query(
                 "SELECT status, heartbeat_at FROM retention_sweeps WHERE daily_on = $1",
@@ -293,7 +293,7 @@ impl Store {
         failed: bool,
     ) -> Result<SweepRecord, StoreError> {
         self.flush_audit().await?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         audit::insert(
             &mut tx,
             &[actor.entry(

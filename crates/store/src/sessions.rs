@@ -65,7 +65,7 @@ impl Store {
         let user_agent = new
             .user_agent
             .map(|ua| ua.chars().take(200).collect::<String>());
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         if let Some(old) = new.replaces {
             sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'renewed' WHERE secret_hash = $2 AND ended_at IS NULL")
                 .bind(at.micros())
@@ -169,7 +169,7 @@ impl Store {
         user: UserId,
         session: SessionId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let changed = sqlx::query(
             "UPDATE sessions SET ended_at = $1, end_reason = 'logout' WHERE id = $2 AND user_id = $3 AND ended_at IS NULL",
         )

@@ -266,7 +266,7 @@ impl Store {
                 erasure: None,
             }));
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let today = at.date();
         if !still_expired(&mut tx, item).await? {
             return Ok(Applied::Gone);

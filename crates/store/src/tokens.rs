@@ -19,42 +19,63 @@ pub fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// How long a token's answer is kept in memory: a revoked token or a
-/// disabled user may be let in for at most this long by another server.
-/// The server that makes the change forgets its answers at once.
+/// How long a token's answer is kept in memory at the most. A change that
+/// revokes or narrows access does not wait for it: it moves the access
+/// generation on (see [`narrow_access`]), and every server drops its
+/// answers at its next request.
 pub const TOKEN_CACHE_MICROS: i64 = 10_000_000;
 
 /// A live token's user, the token's expiry, and when it was looked up.
 type CachedToken = (User, Option<Timestamp>, Timestamp);
 
-/// Recently seen live tokens, by hash.
+/// Recently seen live tokens, by hash, and the access generation they
+/// were read under.
 #[derive(Debug, Default)]
-pub(crate) struct TokenCache(Mutex<HashMap<String, CachedToken>>);
+pub(crate) struct TokenCache(Mutex<(i64, HashMap<String, CachedToken>)>);
 
 impl TokenCache {
-    fn get(&self, hash: &str, at: Timestamp) -> Option<User> {
-        let cache = self.0.lock().ok()?;
-        let (user, expires, seen) = cache.get(hash)?;
+    /// The answer kept for `hash`, if it was read under `generation` (the
+    /// one stored now) and is fresh; any older generation's answers go.
+    fn get(&self, hash: &str, at: Timestamp, generation: i64) -> Option<User> {
+        let mut cache = self.0.lock().ok()?;
+        if cache.0 != generation {
+            *cache = (generation, HashMap::new());
+            return None;
+        }
+        let (user, expires, seen) = cache.1.get(hash)?;
         let fresh = at.micros() - seen.micros() < TOKEN_CACHE_MICROS && at >= *seen;
         let live = expires.is_none_or(|e| e > at);
         (fresh && live).then(|| user.clone())
     }
 
-    /// Forgets every answer (after a change to users, tokens or commitments).
-    pub(crate) fn clear(&self) {
+    fn put(&self, generation: i64, hash: String, cached: CachedToken) {
         if let Ok(mut cache) = self.0.lock() {
-            cache.clear();
-        }
-    }
-
-    fn put(&self, hash: String, user: User, expires: Option<Timestamp>, at: Timestamp) {
-        if let Ok(mut cache) = self.0.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
+            if cache.0 != generation || cache.1.len() > 10_000 {
+                *cache = (generation, HashMap::new());
             }
-            cache.insert(hash, (user, expires, at));
+            cache.1.insert(hash, cached);
         }
     }
+}
+
+/// Moves the access generation on, inside the transaction of a change that
+/// revokes or narrows access (R11): from its commit on, no server answers
+/// from what it kept before, whichever process made the change.
+pub(crate) async fn narrow_access(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE access_generation SET generation = generation + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The access generation now stored: one row by its key.
+pub(crate) async fn access_generation(pool: &sqlx::AnyPool) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT generation FROM access_generation WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    crate::rows::int(&row, "generation")
 }
 
 /// A token as its owner sees it in the list: never the secret.
@@ -97,7 +118,7 @@ impl Store {
             });
         }
         let id = TokenId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, expires_at, role) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id.to_string())
             .bind(user.to_string())
@@ -152,7 +173,7 @@ impl Store {
         user: UserId,
         token: TokenId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let changed = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
@@ -173,22 +194,26 @@ impl Store {
             token,
         )
         .await?;
+        narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         Ok(())
     }
 
     /// The user a bearer token belongs to, if the token is live, its role
     /// still the user's, and the user enabled. Answers are kept for
-    /// [`TOKEN_CACHE_MICROS`], so most requests cost no query; a token found
-    /// revoked, expired or unknown is not kept.
+    /// [`TOKEN_CACHE_MICROS`] while the access generation stays the same, so
+    /// most requests cost one read of a single row; a token found revoked,
+    /// expired or unknown is not kept.
     pub async fn user_by_token(
         &self,
         at: Timestamp,
         secret: &str,
     ) -> Result<Option<User>, StoreError> {
         let hash = token_hash(secret);
-        if let Some(user) = self.tokens.get(&hash, at) {
+        // Read before the token: a change committed in between leaves an
+        // answer kept under the old generation, which the next request drops.
+        let generation = access_generation(&self.read).await?;
+        if let Some(user) = self.tokens.get(&hash, at, generation) {
             return Ok(Some(user));
         }
         let row = sqlx::query(AssertSqlSafe(format!(
@@ -202,8 +227,11 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let user = user_from_row(&row)?;
-        self.tokens
-            .put(hash, user.clone(), opt_ts(&row, "expires_at")?, at);
+        self.tokens.put(
+            generation,
+            hash,
+            (user.clone(), opt_ts(&row, "expires_at")?, at),
+        );
         Ok(Some(user))
     }
 }

@@ -91,7 +91,7 @@ impl Store {
     ) -> Result<User, StoreError> {
         check_user_name(name)?;
         let id = UserId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query(
             "INSERT INTO users (id, name, role, created_at, password_hash, password_must_change) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -155,7 +155,7 @@ impl Store {
         id: UserId,
         role: Role,
     ) -> Result<User, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let changed = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role.code())
             .bind(id.to_string())
@@ -174,8 +174,8 @@ impl Store {
             entry,
         )
         .await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         self.user(id).await
     }
 
@@ -188,7 +188,7 @@ impl Store {
         id: UserId,
         language: Option<&str>,
     ) -> Result<User, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
             .bind(language.map(str::to_string))
             .bind(id.to_string())
@@ -218,7 +218,7 @@ impl Store {
         id: UserId,
         disabled: bool,
     ) -> Result<User, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         let changed = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then_some(at.micros()))
             .bind(id.to_string())
@@ -247,8 +247,8 @@ impl Store {
             AuditAction::Enable
         };
         audit_account(&mut tx, actor, at, action, RecordType::User, id).await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         self.user(id).await
     }
 
@@ -275,7 +275,7 @@ impl Store {
         }
         self.user(id).await?;
         let commitment = CommitmentId::new(at);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.backend.begin_write(&self.write).await?;
         sqlx::query(
             "INSERT INTO confidentiality_commitments (id, user_id, signed_on, document_version, recorded_by, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -298,8 +298,8 @@ impl Store {
             entry,
         )
         .await?;
+        crate::tokens::narrow_access(&mut tx).await?;
         tx.commit().await?;
-        self.tokens.clear();
         self.user(id).await
     }
 

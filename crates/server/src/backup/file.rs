@@ -28,28 +28,6 @@ pub enum Unseal {
     Identities(Vec<Box<dyn age::Identity>>),
 }
 
-/// Creates (or empties) `path`, readable by its owner only.
-pub fn private_empty(path: &Path) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .with_context(|| format!("cannot make {} private", path.display()))?;
-        }
-    }
-    options.open(path).with_context(|| {
-        format!(
-            "cannot write {} / tiedostoa ei voi kirjoittaa",
-            path.display()
-        )
-    })?;
-    Ok(())
-}
-
 /// The file's length and SHA-256 (hex).
 pub fn digest(path: &Path) -> anyhow::Result<(u64, String)> {
     let mut file = File::open(path)
@@ -84,7 +62,7 @@ pub fn write(
     seal: &Seal,
 ) -> anyhow::Result<()> {
     let partial = out.with_extension("partial");
-    private_empty(&partial)?;
+    crate::private::private_file(&partial)?;
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(&partial)

@@ -4,6 +4,7 @@
 //! served; `verify` reads a backup whole. A passphrase is read from a file
 //! or `REKISTERI_BACKUP_PASSPHRASE`, never from the command line.
 
+use crate::audit_files::AuditFiles;
 use crate::backup::{self, Seal, Target, Unseal};
 use crate::journal::ErasureJournal;
 use age::secrecy::SecretString;
@@ -100,6 +101,28 @@ impl KeyArgs {
     }
 }
 
+/// After a restore: the key beside the restored register when it came
+/// from elsewhere, and the head file of the lost register set aside (the
+/// restored log ends before it, by design, not by tampering).
+fn keep_with_restored(data_dir: &Path, audit: &AuditFiles) -> anyhow::Result<()> {
+    let here = AuditFiles::of(data_dir, None);
+    if !here.key_path().exists() && here.key_path() != audit.key_path() {
+        let mut file = crate::private::private_file(here.key_path())?;
+        std::io::Write::write_all(&mut file, std::fs::read(audit.key_path())?.as_slice())?;
+    }
+    if audit.head_path().exists() {
+        let aside = audit.head_path().with_extension("head.before-restore");
+        std::fs::rename(audit.head_path(), &aside)?;
+        println!(
+            "the head file of the register before the restore is kept as {} / \
+             palautusta edeltävän rekisterin päätiedosto säilytetään nimellä {}",
+            aside.display(),
+            aside.display()
+        );
+    }
+    Ok(())
+}
+
 /// The journal the arguments name.
 pub fn journal_of(data_dir: &Path, path: Option<&Path>) -> ErasureJournal {
     match path {
@@ -159,6 +182,7 @@ pub async fn without_store(
     data_dir: &Path,
     database_url: Option<&str>,
     journal: &ErasureJournal,
+    audit: &AuditFiles,
     clock: &dyn Clock,
     command: &BackupCommand,
 ) -> anyhow::Result<()> {
@@ -195,7 +219,9 @@ pub async fn without_store(
                      palauta SQLite hakemistoon --data-dir"
                 ),
             };
-            let restored = backup::restore(file, &unseal, target, journal, clock).await?;
+            let key = audit.key()?;
+            let restored = backup::restore(file, &unseal, target, journal, &key, clock).await?;
+            keep_with_restored(data_dir, audit)?;
             println!(
                 "restored the backup of {} and replayed {} erasure journal entries after it ({}) / \
                  varmuuskopio palautettu ja {} poistolokin merkintää tehty uudelleen",
@@ -212,7 +238,7 @@ pub async fn without_store(
             identity,
         } => {
             let unseal = key.unseal(identity.as_deref())?;
-            let verified = backup::verify(file, &unseal).await?;
+            let verified = backup::verify(file, &unseal, &audit.key()?).await?;
             let m = &verified.manifest;
             println!(
                 "the backup is whole: {} taken {}, schema {}, {} bytes, SHA-256 matches; {} checked / \

@@ -39,7 +39,7 @@ pub async fn export_audience(
         anyhow::bail!("--purpose {purpose} is not in use (R2)");
     }
     let out: Box<dyn Write> = match args.output {
-        Some(path) => Box::new(crate::cli::private_output(path)?),
+        Some(path) => Box::new(crate::private::private_file(path)?),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);

@@ -2,6 +2,7 @@
 //! `--database-url`, so the CLI works on the same register as the server.
 
 pub mod accounts;
+pub mod audit;
 pub mod backup;
 pub mod demo;
 pub mod disclosures;
@@ -23,8 +24,10 @@ use std::sync::Arc;
 
 use crate::SystemClock;
 use crate::app::app;
+use crate::audit_files::AuditFiles;
 use crate::mail::Mailer;
 use crate::state::{AppState, Firewall};
+pub use audit::AuditCommand;
 use rekisteri_domain::network::Network;
 use rekisteri_domain::request::AnswerPeriod;
 
@@ -50,6 +53,11 @@ pub struct Args {
     /// restore replays; default: erasure-journal.jsonl in --data-dir.
     #[arg(long, global = true, env = "REKISTERI_ERASURE_JOURNAL")]
     pub erasure_journal: Option<PathBuf>,
+    /// The audit chain's key (B1), kept outside the database; made at the
+    /// first start; every server of the register needs the same one.
+    /// Default: audit.key in --data-dir.
+    #[arg(long, global = true, env = "REKISTERI_AUDIT_KEY")]
+    pub audit_key: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -191,12 +199,6 @@ impl MailArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Walk the hash chain and name the first entry that was tampered with.
-    Verify,
-}
-
-#[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// People from a CSV file (columns: see `export people --format csv`).
     People {
@@ -275,22 +277,21 @@ pub fn database_url(args: &Args) -> anyhow::Result<DatabaseUrl> {
     Ok(match &args.database_url {
         Some(url) => DatabaseUrl::parse(url)?,
         None => {
-            std::fs::create_dir_all(&args.data_dir).with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    args.data_dir.display()
-                )
-            })?;
+            crate::private::tighten_data_dir(&args.data_dir)?;
             DatabaseUrl::sqlite_in(&args.data_dir)
         }
     })
 }
 
-/// Opens the register the arguments name, creating the data directory for SQLite.
+/// Opens the register the arguments name with its audit key, creating the
+/// data directory for SQLite.
 pub async fn open_store(args: &Args) -> anyhow::Result<Store> {
-    Store::open(&database_url(args)?)
-        .await
-        .with_context(|| "cannot open the database".to_string())
+    audit_files(args).open(&database_url(args)?).await
+}
+
+/// The audit chain's key and head files the arguments name.
+pub fn audit_files(args: &Args) -> AuditFiles {
+    AuditFiles::of(&args.data_dir, args.audit_key.as_deref())
 }
 
 /// The erasure journal the arguments name.
@@ -308,6 +309,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             &args.data_dir,
             args.database_url.as_deref(),
             &journal(&args),
+            &audit_files(&args),
             clock.as_ref(),
             command,
         )
@@ -315,6 +317,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let store = open_store(&args).await?;
     let result = dispatch(&args, &store, clock).await;
+    // What the command wrote is sealed and its head kept outside the
+    // database before the process ends.
+    if let Err(error) = audit_files(&args).write_head(&store).await {
+        eprintln!("warning: {error:#}");
+    }
     store.close().await;
     result
 }
@@ -349,6 +356,9 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             // The file exists from the first start on (a restore asks for
             // it), and catches up with what was done without a server.
             journal.append_pending(store).await?;
+            // The chain's head outside the database, each second.
+            let files = Arc::new(audit_files(args));
+            files.clone().keep_head(store.clone());
             if args.erasure_journal.is_none() {
                 eprintln!(
                     "warning: the erasure journal is in the data directory ({}), lost with the database's disk; \
@@ -359,6 +369,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             }
             let mut state = AppState::new(store.clone(), clock, mail.mailer()?);
             state.journal = Some(Arc::new(journal));
+            state.audit_files = Some(files);
             warn_of_old_outbox(&args.data_dir);
             state.answer_period = <AnswerPeriod as Parse>::parse(&answer_within_days.to_string())
                 .map_err(|m| anyhow::anyhow!("--answer-within-days {m}"))?;
@@ -440,37 +451,7 @@ async fn dispatch(args: &Args, store: &Store, clock: Arc<dyn Clock>) -> anyhow::
             };
             marketing::export_audience(store, clock.as_ref(), args).await
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let report = store.verify_audit().await?;
-            match &report.checkpoint {
-                Some(c) => println!(
-                    "checked from the retention checkpoint after entry {} (cut {}, {} older entries removed by retention) / \
-                     tarkistettu säilytyksen tarkistuspisteestä merkinnän {} jälkeen",
-                    c.through_seq, c.cut_at, c.rows_cut, c.through_seq
-                ),
-                None => println!("checked from the chain's start / tarkistettu ketjun alusta"),
-            }
-            if let Some(seq) = report.head_checked {
-                println!(
-                    "the head the last retention sweep recorded (entry {seq}) is in the chain / \
-                     viimeisimmän säilytysajon kirjaama ketjun pää (merkintä {seq}) on ketjussa"
-                );
-            }
-            match report.first_broken {
-                None => {
-                    println!(
-                        "the audit log is intact: {} entries / loki on eheä: {} merkintää",
-                        report.entries, report.entries
-                    );
-                    Ok(())
-                }
-                Some((seq, why)) => anyhow::bail!(
-                    "the audit log is broken at entry {seq} / loki on rikki merkinnän {seq} kohdalla: {why}"
-                ),
-            }
-        }
+        Command::Audit { command } => audit::audit(store, &audit_files(args), command).await,
         Command::Disclose(disclose) => disclosures::disclose(store, clock.as_ref(), disclose).await,
         Command::Recipient { command } => {
             disclosures::recipient(store, clock.as_ref(), command).await
@@ -576,24 +557,4 @@ fn warn_of_old_outbox(data_dir: &std::path::Path) {
             data_dir.join("outbox").display()
         );
     }
-}
-
-/// A file of personal data the command line writes (an export): only its
-/// owner may read it (R11), and a file already there is made so too before
-/// it is overwritten.
-pub(crate) fn private_output(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .with_context(|| format!("cannot make {} private", path.display()))?;
-        }
-    }
-    options
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))
 }

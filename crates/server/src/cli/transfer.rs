@@ -140,7 +140,7 @@ pub async fn export_people(
     }
     let actor = Actor::command_line(purpose);
     let out: Box<dyn Write> = match output {
-        Some(path) => Box::new(crate::cli::private_output(path)?),
+        Some(path) => Box::new(crate::private::private_file(path)?),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut sink = Sink::open(format, std::io::BufWriter::with_capacity(1 << 20, out))?;

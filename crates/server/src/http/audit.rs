@@ -18,36 +18,30 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Serialize, ToSchema)]
 pub struct Verification {
     pub intact: bool,
-    /// Entries checked, up to and including the first broken one.
-    pub entries: u64,
     /// The sequence number of the first entry that does not follow.
     pub first_broken_entry: Option<i64>,
     pub reason: Option<String>,
-    /// Where the walk started: the newest retention checkpoint (older
-    /// entries were cut by the audit log's retention, R9), or none (the
-    /// chain's own start).
-    pub checkpoint: Option<rekisteri_store::AuditCheckpoint>,
-    /// The chain head the last retention sweep recorded, found again.
-    pub head_checked: Option<i64>,
+    /// What the walk checked: entries, the checkpoint it started from, the
+    /// seals under the audit key, the numbering, the heads and anchors.
+    #[serde(flatten)]
+    pub checked: rekisteri_store::ChainReport,
 }
-
 /// Walks the hash chain of the audit log from its start, or from the
-/// newest retention checkpoint, and checks that it still reaches the head
-/// the last retention sweep recorded.
+/// newest signed retention checkpoint; checks each seal under the audit
+/// key, and that the chain still reaches its newest seal, the head the
+/// last retention sweep recorded and the server's head file.
 #[utoipa::path(get, path = "/audit/verify", tag = "audit", responses((status = 200, body = Verification)))]
 async fn verify(State(s): State<AppState>, caller: Caller) -> Result<Json<Verification>, ApiError> {
     allow(&caller, Resource::Audit, Access::Read)?;
-    let report = s.store.verify_audit().await?;
-    let (first_broken_entry, reason) = match report.first_broken {
+    let report = crate::services::audit_chain::verify(&s).await?;
+    let (first_broken_entry, reason) = match report.first_broken.clone() {
         Some((seq, why)) => (Some(seq), Some(why)),
         None => (None, None),
     };
     Ok(Json(Verification {
         intact: first_broken_entry.is_none(),
-        entries: report.entries,
         first_broken_entry,
         reason,
-        checkpoint: report.checkpoint,
-        head_checked: report.head_checked,
+        checked: report,
     }))
 }

@@ -4,6 +4,7 @@
 //! routing, and calls the store; edges call services and never each other.
 
 pub mod accounts;
+pub mod audit_chain;
 pub mod disclosures;
 pub mod erasure;
 pub mod holds;

@@ -148,7 +148,7 @@ async fn audit(
         _ => None,
     };
     let verified = if q.verify.is_some() {
-        let report = s.store.verify_audit().await?;
+        let report = crate::services::audit_chain::verify(&s).await?;
         Some(Verified {
             entries: report.entries,
             broken: report.first_broken,

@@ -129,6 +129,7 @@ pub async fn rekisteri(app: &TestApp, args: &[&str]) -> std::process::Output {
         .arg(&app.database_url)
         .args(args)
         .env_remove("DATABASE_URL")
+        .env("REKISTERI_DATA_DIR", app.data_dir())
         .output()
         .await
         .expect("run rekisteri")

@@ -143,7 +143,8 @@ impl TestApp {
                 DatabaseUrl::parse(&empty_postgres_database().await?).expect("postgres url")
             }
         };
-        let store = Store::open(&url).await.expect("open store");
+        let audit_files = rekisteri::audit_files::AuditFiles::of(dir.path(), None);
+        let store = audit_files.open(&url).await.expect("open store");
         let database_url = url.as_str().to_string();
         let clock = Arc::new(ManualClock::at(if system_clock {
             rekisteri::SystemClock.now()
@@ -175,6 +176,7 @@ impl TestApp {
         let mailer = Mailer::new("rekisteri@example.fi").expect("mailer");
         let mut state = AppState::new(store.clone(), app_clock, mailer);
         state.firewall = Arc::new(firewall);
+        state.audit_files = Some(Arc::new(audit_files));
         state.journal = Some(Arc::new(rekisteri::journal::ErasureJournal::in_data_dir(
             dir.path(),
         )));
@@ -347,6 +349,21 @@ impl TestApp {
     }
 
     /// The erasure journal's file of this app (for the command line beside it).
+    /// The app's data directory: its journal, its audit key and head file
+    /// (and its SQLite database). Commands run on the app's register are
+    /// given it (`REKISTERI_DATA_DIR`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// A second store on the app's database, as another server opens it.
+    pub async fn other_store(&self) -> Store {
+        let url = DatabaseUrl::parse(&self.database_url).expect("url");
+        Store::open(&url, self.store.audit_key().clone())
+            .await
+            .expect("the other store")
+    }
+
     pub fn journal_path(&self) -> std::path::PathBuf {
         self.state
             .journal

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use crate::common::TestApp;
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::Duration;
@@ -24,13 +25,15 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts `rekisteri serve` on `database_url` with `args` (such as
     /// `--no-jobs` or `--smtp-url …`) and waits until it answers.
-    pub async fn start(database_url: &str, args: &[&str]) -> Server {
+    pub async fn start(app: &TestApp, args: &[&str]) -> Server {
+        let database_url = app.database_url.as_str();
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
             .args(["--database-url", database_url, "serve", "--bind", &bind])
             .args(args)
             .env("RUST_LOG", "warn")
+            .env("REKISTERI_DATA_DIR", app.data_dir())
             .env_remove("REKISTERI_SMTP_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
