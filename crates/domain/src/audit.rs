@@ -203,17 +203,11 @@ impl ChainedRow<'_> {
         out
     }
 
-    /// SHA-256 of the encoding: the chain of rows written before the
-    /// register had an audit key (anyone can recompute it).
+    /// SHA-256 of the encoding. Anyone can compute it again: the seals
+    /// under the audit key (`audit_chain`) are what only the key can make.
     pub fn hash(&self, prev_hash: &str) -> String {
         use sha2::{Digest, Sha256};
         hex::encode(Sha256::digest(self.encoding(prev_hash)))
-    }
-
-    /// HMAC-SHA256 of the encoding under the audit key: the chain from the
-    /// key on, which only the key's holder can compute.
-    pub fn keyed_hash(&self, prev_hash: &str, key: &crate::audit_chain::AuditKey) -> String {
-        hex::encode(key.mac(&[&self.encoding(prev_hash)]))
     }
 }
 
@@ -286,16 +280,5 @@ mod tests {
             ..row()
         };
         assert_ne!(a.hash(CHAIN_START), b.hash(CHAIN_START));
-    }
-
-    #[test]
-    fn b1_the_keyed_hash_needs_the_key() {
-        let key = crate::audit_chain::AuditKey::generate();
-        let keyed = row().keyed_hash(CHAIN_START, &key);
-        assert_eq!(keyed.len(), 64);
-        assert_eq!(keyed, row().keyed_hash(CHAIN_START, &key));
-        assert_ne!(keyed, row().hash(CHAIN_START), "not the plain hash");
-        let other = crate::audit_chain::AuditKey::generate();
-        assert_ne!(keyed, row().keyed_hash(CHAIN_START, &other));
     }
 }

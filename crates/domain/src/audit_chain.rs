@@ -1,7 +1,8 @@
-//! The audit chain's key and its anchors (B1; issue 19 §2). Each audit
-//! row's hash is an HMAC-SHA256 under a key kept outside the database, so
-//! whoever can write the database but not read the key cannot recompute
-//! the chain after deleting or editing a row. The chain's head is written
+//! The audit chain's key and its anchors (B1; issue 19 §2). The chain's
+//! hashes (SHA-256, see [`crate::audit::ChainedRow`]) are sealed with an
+//! HMAC-SHA256 under a key kept outside the database, so whoever can write
+//! the database but not read the key cannot recompute the chain unseen
+//! after deleting or editing a row. The chain's head is written
 //! outside the database too, as a signed anchor (the head file the server
 //! keeps, or a checkpoint the admin stores elsewhere): a log cut short, or
 //! emptied, no longer reaches it.

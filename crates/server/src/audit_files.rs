@@ -58,29 +58,8 @@ impl AuditFiles {
     /// one, written to its file (0600, never over another) before the
     /// register records its id. A refused key file made here goes again.
     pub async fn open(&self, url: &DatabaseUrl) -> anyhow::Result<Store> {
-        let made = !self.key.exists();
-        if made {
-            if let Some(dir) = self.key.parent().filter(|d| !d.as_os_str().is_empty()) {
-                crate::private::private_dir(dir)?;
-            }
-            let mut file = std::fs::OpenOptions::new();
-            file.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                file.mode(0o600);
-            }
-            let mut file = file.open(&self.key).with_context(|| {
-                format!(
-                    "cannot write the audit key {} / lokiavainta ei voi kirjoittaa",
-                    self.key.display()
-                )
-            })?;
-            file.write_all(AuditKey::generate().file_text().as_bytes())?;
-            file.sync_all()?;
-        }
-        let opened = Store::open(url, self.key()?).await;
-        match opened {
+        let made = !self.key.exists() && self.place_key(&AuditKey::generate())?;
+        match Store::open(url, self.key()?).await {
             Ok(store) => Ok(store),
             Err(error) => {
                 if made {
@@ -89,6 +68,42 @@ impl AuditFiles {
                 Err(error).context("cannot open the database / tietokantaa ei voi avata")
             }
         }
+    }
+
+    /// Opens the register only to verify its chain: nothing is sealed.
+    pub async fn open_to_verify(&self, url: &DatabaseUrl) -> anyhow::Result<Store> {
+        Store::open_to_verify(url, self.key()?)
+            .await
+            .context("cannot open the database / tietokantaa ei voi avata")
+    }
+
+    /// Writes `key` as the key file, whole or not at all: a private file
+    /// beside it, synced, then linked to the key's name, which fails if
+    /// another process placed a key first (answers false; that key is the
+    /// register's).
+    pub fn place_key(&self, key: &AuditKey) -> anyhow::Result<bool> {
+        if let Some(dir) = self.key.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private::private_dir(dir)?;
+        }
+        let partial = unique_beside(&self.key);
+        let written = (|| {
+            let mut file = crate::private::private_file(&partial)?;
+            file.write_all(key.file_text().as_bytes())?;
+            file.sync_all()?;
+            anyhow::Ok(())
+        })();
+        let placed = written.and_then(|()| match std::fs::hard_link(&partial, &self.key) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e).with_context(|| {
+                format!(
+                    "cannot write the audit key {} / lokiavainta ei voi kirjoittaa",
+                    self.key.display()
+                )
+            }),
+        });
+        let _ = std::fs::remove_file(&partial);
+        placed
     }
 
     /// The head written before, if any (its signature checked).
@@ -103,35 +118,51 @@ impl AuditFiles {
     }
 
     /// Writes the newest seal as the head, if it moved forward from the
-    /// head written before; refuses when the log no longer reaches that.
+    /// head written before; refuses when the log no longer reaches that,
+    /// before anything is sealed. One process at a time (a lock file
+    /// beside it), each with its own work file.
     pub async fn write_head(&self, store: &Store) -> anyhow::Result<()> {
         let key = store.audit_key();
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.head.with_extension("head.lock"))
+            .with_context(|| format!("cannot lock {}", self.head.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", self.head.display()))?;
         let before = self.read_head(key)?;
+        if let Some(before) = &before
+            && !store.audit_reaches(before).await?
+        {
+            bail!(
+                "the audit log no longer reaches entry {} of its head file {}: the head is kept and \
+                 nothing is sealed; run `rekisteri audit verify` / lokiketju ei enää yllä \
+                 päätiedostoonsa",
+                before.seq,
+                self.head.display()
+            );
+        }
         let Some(now) = store.audit_anchor().await? else {
             return Ok(());
         };
-        if let Some(before) = &before {
-            if before.seq == now.seq && before.hash == now.hash {
-                return Ok(());
-            }
-            if now.seq < before.seq || !store.audit_reaches(before).await? {
-                bail!(
-                    "the audit log no longer reaches entry {} of its head file {}: the head is kept; \
-                     run `rekisteri audit verify` / lokiketju ei enää yllä päätiedostoonsa",
-                    before.seq,
-                    self.head.display()
-                );
-            }
-        }
-        let partial = self.head.with_extension("head.partial");
+        if let Some(before) = &before
+            && (now.seq <= before.seq)
         {
+            return Ok(());
+        }
+        let partial = unique_beside(&self.head);
+        let written = (|| {
             let mut file = crate::private::private_file(&partial)?;
             writeln!(file, "{}", now.line(key))?;
             file.sync_all()?;
+            std::fs::rename(&partial, &self.head)
+                .with_context(|| format!("cannot write {}", self.head.display()))
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&partial);
         }
-        std::fs::rename(&partial, &self.head)
-            .with_context(|| format!("cannot write {}", self.head.display()))?;
-        Ok(())
+        written
     }
 
     /// Keeps the head file current while the server runs: each second.
@@ -152,6 +183,17 @@ impl AuditFiles {
             }
         });
     }
+}
+
+/// A work file's name beside `path`, this process's own.
+fn unique_beside(path: &Path) -> PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.{n}.partial", std::process::id()))
 }
 
 /// The anchors of a file the admin kept (lines `rekisteri audit anchor`

@@ -277,7 +277,7 @@ async fn verify_into(
     let checked = match manifest.backend.as_str() {
         "sqlite" => {
             let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rw", work.display()))?;
-            let store = Store::open(&url, key.clone()).await?;
+            let store = Store::open_to_verify(&url, key.clone()).await?;
             let integrity = store.integrity().await;
             let report = store.verify_audit().await;
             store.close().await;

@@ -195,6 +195,15 @@ async fn b1_entries_removed_from_the_end_are_caught_by_seals_and_by_the_anchor(a
     assert_eq!(seq, keep + 1);
     assert!(why.contains(&format!("entry {}", anchor.seq)), "{why}");
     assert!(!app.store.audit_reaches(&anchor).await.unwrap());
+    // The writer remembers its last seal: it does not seal over the damage.
+    assert!(app.store.audit_anchor().await.is_err());
+    let sealed: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_seals WHERE through_seq > $1")
+        .bind(keep)
+        .fetch_one(app.store.read_pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(sealed, 0);
 }
 
 async fn b1_an_emptied_log_is_caught(app: TestApp) {
@@ -208,26 +217,44 @@ async fn b1_an_emptied_log_is_caught(app: TestApp) {
 async fn b1_a_forged_checkpoint_is_caught(app: TestApp) {
     some_history(&app).await;
     let all = seqs(&app).await;
-    let skip_to = all[all.len() / 2];
-    let hash: String = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
-        .bind(skip_to)
-        .fetch_one(app.store.read_pool())
-        .await
-        .unwrap()
-        .get("hash");
+    let hash_at = |seq: i64| {
+        let pool = app.store.read_pool().clone();
+        async move {
+            sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(seq)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<String, _>("hash")
+        }
+    };
     // A checkpoint would let the rows before it go; one without the key's
-    // signature is not taken.
-    exec(
-        &app,
-        &format!(
-            "INSERT INTO audit_checkpoints (through_seq, hash, rows_cut, cut_at, mac) \
-             VALUES ({skip_to}, '{hash}', {skip_to}, 0, 'forged')"
-        ),
-    )
-    .await;
-    let (seq, why) = broken(&app).await;
-    assert_eq!(seq, skip_to);
-    assert!(why.contains("not signed"), "{why}");
+    // signature is not taken: neither a wrong one, nor none at all, which
+    // a server started later does not sign either.
+    for (skip_to, mac) in [
+        (all[all.len() / 3], "'forged'"),
+        (all[all.len() / 2], "NULL"),
+    ] {
+        let hash = hash_at(skip_to).await;
+        exec(
+            &app,
+            &format!(
+                "INSERT INTO audit_checkpoints (through_seq, hash, rows_cut, cut_at, mac) \
+                 VALUES ({skip_to}, '{hash}', {skip_to}, 0, {mac})"
+            ),
+        )
+        .await;
+        let later = app.other_store().await;
+        let (seq, why) = later
+            .verify_audit()
+            .await
+            .unwrap()
+            .first_broken
+            .expect("verify must name the checkpoint");
+        assert_eq!(seq, skip_to, "{mac}");
+        assert!(why.contains("not signed"), "{why}");
+        later.close().await;
+    }
 }
 
 async fn b1_a_server_with_another_registers_key_is_refused(app: TestApp) {
@@ -297,10 +324,18 @@ async fn b1_the_command_line_keeps_the_head_outside_and_checks_anchors(app: Test
     let err = String::from_utf8_lossy(&caught.stderr);
     assert!(err.contains("removed from its end"), "{err}");
     let head_before = std::fs::read_to_string(&head).unwrap();
+    let refused = rekisteri(&["audit", "anchor"]);
     assert!(
-        !rekisteri(&["audit", "anchor"]).status.success()
-            || std::fs::read_to_string(&head).unwrap() == head_before,
+        !refused.status.success(),
+        "no anchor is signed over the damage"
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no longer reaches"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&head).unwrap(),
+        head_before,
         "the head file is never moved back over the damage"
     );
-    assert_eq!(std::fs::read_to_string(&head).unwrap(), head_before);
 }

@@ -4,6 +4,7 @@
 //! only then lets the reads answer: no read goes unaudited, and a thousand
 //! concurrent reads cost a few commits, not a thousand.
 
+use crate::audit_seal::SealMemory;
 use crate::rows::{Arg, insert_records, int, opt_text, text, text_or_null, ts};
 use crate::{Backend, StoreError};
 use rekisteri_domain::Timestamp;
@@ -31,14 +32,23 @@ pub struct AuditWriter {
 const SEAL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl AuditWriter {
-    /// Starts the writer: it commits queued rows in groups and, each second,
-    /// seals the chain over what it and other transactions appended (see
-    /// [`crate::audit_seal`]).
-    pub(crate) fn start(pool: AnyPool, backend: Backend, key: Arc<AuditKey>) -> Self {
+    /// Starts the writer: it commits queued rows in groups and, with
+    /// `seals`, each second seals the chain over what it and other
+    /// transactions appended (see [`crate::audit_seal`]).
+    pub(crate) fn start(
+        pool: AnyPool,
+        backend: Backend,
+        key: Arc<AuditKey>,
+        seals: Option<Arc<SealMemory>>,
+    ) -> Self {
         let (queue, mut rx) = mpsc::unbounded_channel::<(Vec<AuditEntry>, Ack)>();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(SEAL_EVERY);
+            // The first seal a second after the start, not at once.
+            let mut tick =
+                tokio::time::interval_at(tokio::time::Instant::now() + SEAL_EVERY, SEAL_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // A failure to seal is said once until sealing works again.
+            let mut said = false;
             loop {
                 let first = tokio::select! {
                     first = rx.recv() => match first {
@@ -46,7 +56,9 @@ impl AuditWriter {
                         None => break,
                     },
                     _ = tick.tick() => {
-                        seal_or_say(&pool, backend, &key).await;
+                        if let Some(memory) = &seals {
+                            said = seal_or_say(&pool, backend, &key, memory, said).await;
+                        }
                         continue;
                     }
                 };
@@ -71,8 +83,6 @@ impl AuditWriter {
                     let _ = ack.send(result.clone());
                 }
             }
-            // The last rows of a closing store are sealed too.
-            seal_or_say(&pool, backend, &key).await;
         });
         Self { queue }
     }
@@ -94,14 +104,26 @@ impl AuditWriter {
     }
 }
 
-/// Seals; a failure is logged (ids and counts only), the next try is
-/// the next group or tick.
-async fn seal_or_say(pool: &AnyPool, backend: Backend, key: &AuditKey) {
+/// Seals; a failure is logged once (ids and counts only) until a seal
+/// works again. Answers whether a failure has been said.
+async fn seal_or_say(
+    pool: &AnyPool,
+    backend: Backend,
+    key: &AuditKey,
+    memory: &SealMemory,
+    said: bool,
+) -> bool {
     if pool.is_closed() {
-        return;
+        return said;
     }
-    if let Err(error) = crate::audit_seal::seal(pool, backend, key).await {
-        tracing::error!(%error, "the audit chain was not sealed");
+    match crate::audit_seal::seal(pool, backend, key, memory).await {
+        Ok(()) => false,
+        Err(error) => {
+            if !said {
+                tracing::error!(%error, "the audit chain was not sealed");
+            }
+            true
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 use crate::rows::{int, text};
 use crate::{Backend, Store, StoreError};
+use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit_chain::{AuditAnchor, AuditKey};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -41,17 +42,41 @@ pub(crate) fn seal_is_valid(key: &AuditKey, through_seq: i64, hash: &str, mac: &
     seal_mac(key, through_seq, hash) == mac
 }
 
+/// The last seal this process made or checked: the writer never seals a
+/// chain that no longer reaches it, even when the seals after it were
+/// removed from the database.
+#[derive(Debug, Default)]
+pub(crate) struct SealMemory(std::sync::Mutex<Option<AuditAnchor>>);
+
+impl SealMemory {
+    fn get(&self) -> Option<AuditAnchor> {
+        self.0.lock().ok().and_then(|m| m.clone())
+    }
+
+    fn set(&self, anchor: AuditAnchor) {
+        if let Ok(mut m) = self.0.lock() {
+            *m = Some(anchor);
+        }
+    }
+}
+
 /// Takes the key for this register at start: the first server records its
-/// id (and signs the checkpoints made before there was a key); later ones
-/// must bring the same key, or are refused.
-pub(crate) async fn adopt_key(pool: &AnyPool, key: &AuditKey) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
+/// id (and signs the checkpoints made before there was a key, once); later
+/// ones must bring the same key, or are refused.
+pub(crate) async fn adopt_key(
+    pool: &AnyPool,
+    backend: Backend,
+    key: &AuditKey,
+) -> Result<(), StoreError> {
+    let mut tx = backend.begin_write(pool).await?;
+    let adopted = sqlx::query(
         "INSERT INTO audit_chain_key (id, key_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
     )
     .bind(key.id())
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected()
+        == 1;
     let stored = text(
         &sqlx::query("SELECT key_id FROM audit_chain_key WHERE id = 1")
             .fetch_one(&mut *tx)
@@ -65,9 +90,15 @@ pub(crate) async fn adopt_key(pool: &AnyPool, key: &AuditKey) -> Result<(), Stor
             key.id()
         )));
     }
-    let unsigned = sqlx::query("SELECT through_seq, hash FROM audit_checkpoints WHERE mac IS NULL")
-        .fetch_all(&mut *tx)
-        .await?;
+    // Only at the adoption: a checkpoint put in later without a signature
+    // stays unsigned, and verify names it.
+    let unsigned = if adopted {
+        sqlx::query("SELECT through_seq, hash FROM audit_checkpoints WHERE mac IS NULL")
+            .fetch_all(&mut *tx)
+            .await?
+    } else {
+        Vec::new()
+    };
     for row in unsigned {
         let (seq, hash) = (int(&row, "through_seq")?, text(&row, "hash")?);
         sqlx::query("UPDATE audit_checkpoints SET mac = $1 WHERE through_seq = $2")
@@ -82,13 +113,14 @@ pub(crate) async fn adopt_key(pool: &AnyPool, key: &AuditKey) -> Result<(), Stor
 
 /// Seals the chain at its newest entry, if that entry is not sealed yet.
 /// One seal covers every entry before it, so a busy log costs one small
-/// insert per commit group, not one per row. A log that no longer reaches
+/// insert a second, not one per row. A log that no longer reaches
 /// its newest seal (cut short, or that entry changed) is not sealed again:
 /// that would cover the damage.
 pub(crate) async fn seal(
     pool: &AnyPool,
     backend: Backend,
     key: &AuditKey,
+    memory: &SealMemory,
 ) -> Result<(), StoreError> {
     // Whether there is anything to seal is read first, outside a write
     // transaction: an idle register takes no write lock each second.
@@ -111,13 +143,19 @@ pub(crate) async fn seal(
         return Ok(());
     };
     let (seq, hash) = (int(&newest, "seq")?, text(&newest, "hash")?);
-    if let Some(last) = newest_seal(&mut tx).await? {
-        if last.seq == seq {
+    // The newest seal stored and the last one this process knows: the
+    // chain must still reach both before it is sealed again.
+    for last in [newest_seal(&mut tx).await?, memory.get()]
+        .into_iter()
+        .flatten()
+    {
+        if last.seq == seq && last.hash == hash {
             return Ok(());
         }
-        if !reaches(&mut tx, &last).await? {
+        if last.seq > seq || !reaches(&mut tx, &last, key).await? {
             return Err(StoreError::Config(format!(
-                "the audit log no longer reaches its seal at entry {}: it is not sealed again;                  run `rekisteri audit verify` / lokiketju ei enää yllä sinettiinsä",
+                "the audit log no longer reaches its seal at entry {}: it is not sealed again; \
+                 run `rekisteri audit verify` / lokiketju ei enää yllä sinettiinsä, sitä ei sinetöidä",
                 last.seq
             )));
         }
@@ -133,6 +171,11 @@ pub(crate) async fn seal(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    memory.set(AuditAnchor {
+        seq,
+        hash,
+        at: Timestamp::from_micros(int(&newest, "at")?),
+    });
     Ok(())
 }
 
@@ -141,9 +184,18 @@ pub(crate) async fn seal(
 pub(crate) async fn reaches(
     conn: &mut AnyConnection,
     anchor: &AuditAnchor,
+    key: &AuditKey,
 ) -> Result<bool, StoreError> {
-    if crate::audit::first_uncut(conn).await? > anchor.seq {
-        return Ok(true);
+    // Cut by retention: only a checkpoint signed with the key counts.
+    if let Some(c) = crate::audit::latest(conn).await?
+        && c.through_seq >= anchor.seq
+    {
+        let mac = sqlx::query("SELECT mac FROM audit_checkpoints WHERE through_seq = $1")
+            .bind(c.through_seq)
+            .fetch_one(&mut *conn)
+            .await?;
+        return Ok(crate::rows::opt_text(&mac, "mac")?.as_deref()
+            == Some(checkpoint_mac(key, c.through_seq, &c.hash).as_str()));
     }
     let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
         .bind(anchor.seq)
@@ -177,11 +229,13 @@ pub(crate) async fn newest_seal(
 
 impl Store {
     /// The audit chain's newest seal (every entry committed so far sealed
-    /// first): the anchor the server keeps in its head file and the admin
+    /// first, unless the store was opened only to verify): the anchor the server keeps in its head file and the admin
     /// may store elsewhere (`rekisteri audit anchor`).
     pub async fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
         self.flush_audit().await?;
-        seal(&self.write, self.backend, &self.audit_key).await?;
+        if let Some(memory) = &self.seals {
+            seal(&self.write, self.backend, &self.audit_key, memory).await?;
+        }
         let mut conn = self.read.acquire().await?;
         newest_seal(&mut conn).await
     }
@@ -189,7 +243,7 @@ impl Store {
     /// Whether the log still reaches `anchor` (a head written earlier).
     pub async fn audit_reaches(&self, anchor: &AuditAnchor) -> Result<bool, StoreError> {
         let mut conn = self.read.acquire().await?;
-        reaches(&mut conn, anchor).await
+        reaches(&mut conn, anchor, &self.audit_key).await
     }
 
     /// The key the audit chain is sealed with.

@@ -47,6 +47,15 @@ pub struct ChainReport {
     pub anchors_checked: Vec<i64>,
 }
 
+/// Something the walk must meet: an entry with this hash, named in English
+/// and Finnish for the reason if it is not met.
+struct Wanted {
+    hash: Option<String>,
+    en: String,
+    fi: String,
+    sweep_head: bool,
+}
+
 /// A stored seal: the chain's hash at its entry and the HMAC over it.
 struct Seal {
     hash: String,
@@ -67,7 +76,16 @@ impl Store {
     ) -> Result<ChainReport, StoreError> {
         self.flush_audit().await?;
         let key = self.audit_key.clone();
-        let mut conn = self.read.acquire().await?;
+        // One snapshot for the whole walk: rows committed or cut meanwhile
+        // raise no false alarm.
+        let mut conn = match self.backend {
+            Backend::Sqlite => self.read.begin().await?,
+            Backend::Postgres => {
+                self.read
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        };
         let checkpoint = latest(&mut conn).await?;
         let checkpoint_signed = match &checkpoint {
             Some(c) => {
@@ -90,7 +108,6 @@ impl Store {
         .await?
         .map(|r| Ok::<_, sqlx::Error>((int(&r, "audit_head_seq")?, opt_text(&r, "audit_head_hash")?)))
         .transpose()?;
-        drop(conn);
         let (mut prev, mut after) = match &checkpoint {
             Some(c) => (c.hash.clone(), c.through_seq),
             None => (CHAIN_START.to_string(), 0i64),
@@ -117,30 +134,39 @@ impl Store {
                 report,
                 seq,
                 format!(
-                    "the checkpoint at entry {seq}, where the chain starts, is not signed with the register's audit key (it was forged or moved)"
+                    "the checkpoint at entry {seq}, where the chain starts, is not signed with the register's audit key (it was forged or moved) / \
+                     tarkistuspistettä merkinnässä {seq}, josta ketju alkaa, ei ole allekirjoitettu rekisterin lokiavaimella (se on väärennetty tai siirretty)"
                 ),
             );
         }
-        // What must still be found along the way: (seq, hash, what it is).
-        let mut wanted: BTreeMap<i64, Vec<(Option<String>, String)>> = BTreeMap::new();
+        // What must still be found along the way: (seq, hash, what it is
+        // in English and in Finnish, whether it is the sweep's head).
+        let mut wanted: BTreeMap<i64, Vec<Wanted>> = BTreeMap::new();
         if let Some((seq, hash)) = &head {
-            wanted
-                .entry(*seq)
-                .or_default()
-                .push((hash.clone(), "the head a retention sweep recorded".into()));
+            wanted.entry(*seq).or_default().push(Wanted {
+                hash: hash.clone(),
+                en: "the head a retention sweep recorded".into(),
+                fi: "säilytysajon kirjaama ketjun pää".into(),
+                sweep_head: true,
+            });
         }
         for anchor in anchors {
             if anchor.seq <= after {
                 report.anchors_checked.push(anchor.seq);
                 continue;
             }
-            wanted.entry(anchor.seq).or_default().push((
-                Some(anchor.hash.clone()),
-                format!(
+            wanted.entry(anchor.seq).or_default().push(Wanted {
+                hash: Some(anchor.hash.clone()),
+                en: format!(
                     "the anchor of entry {} kept outside the database",
                     anchor.seq
                 ),
-            ));
+                fi: format!(
+                    "tietokannan ulkopuolella säilytetty merkinnän {} ankkuri",
+                    anchor.seq
+                ),
+                sweep_head: false,
+            });
         }
         loop {
             let rows = sqlx::query(
@@ -148,7 +174,7 @@ impl Store {
                  FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000",
             )
             .bind(after)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *conn)
             .await?;
             let Some(last) = rows.last() else { break };
             let through = int(last, "seq")?;
@@ -157,7 +183,7 @@ impl Store {
             )
             .bind(after)
             .bind(through)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(|r| {
@@ -179,7 +205,9 @@ impl Store {
                 return broken(
                     report,
                     *missing,
-                    format!("entry {missing} was sealed but is missing: it was removed"),
+                    format!(
+                        "entry {missing} was sealed but is missing: it was removed / merkintä {missing} on sinetöity mutta puuttuu: se on poistettu"
+                    ),
                 );
             }
             for row in &rows {
@@ -188,10 +216,13 @@ impl Store {
                 report.unsealed += 1;
                 if report.numbering_checked && seq != after + 1 {
                     let why = if after + 1 == seq - 1 {
-                        format!("entry {} before it is missing: it was removed", after + 1)
+                        format!(
+                            "entry {0} before it is missing: it was removed / sitä edeltävä merkintä {0} puuttuu: se on poistettu",
+                            after + 1
+                        )
                     } else {
                         format!(
-                            "entries {} to {} before it are missing: they were removed",
+                            "entries {0} to {1} before it are missing: they were removed / sitä edeltävät merkinnät {0}–{1} puuttuvat: ne on poistettu",
                             after + 1,
                             seq - 1
                         )
@@ -222,29 +253,32 @@ impl Store {
                 let stored_prev = opt_text(row, "prev_hash")?.unwrap_or_default();
                 let stored_hash = opt_text(row, "hash")?.unwrap_or_default();
                 if stored_prev != prev {
-                    let why =
-                        "does not follow the entry before it (one was removed, inserted or edited)";
+                    let why = "does not follow the entry before it (one was removed, inserted or edited) / ei seuraa edellistä merkintää (jokin on poistettu, lisätty tai muutettu)";
                     return broken(report, seq, why.into());
                 }
                 if chained.hash(&prev) != stored_hash {
-                    let why = "its content does not match its hash (it was edited)";
+                    let why = "its content does not match its hash (it was edited) / sisältö ei vastaa tiivistettä (sitä on muutettu)";
                     return broken(report, seq, why.into());
                 }
                 if let Some(seal) = seals.get(&seq) {
                     if seal.hash != stored_hash || !seal_is_valid(&key, seq, &seal.hash, &seal.mac)
                     {
-                        let why = "its seal under the audit key does not match: the chain up to it was edited or computed again without the key";
+                        let why = "its seal under the audit key does not match: the chain up to it was edited or computed again without the key / sen sinetti lokiavaimella ei täsmää: ketjua on muutettu tai se on laskettu uudelleen ilman avainta";
                         return broken(report, seq, why.into());
                     }
                     report.seals_checked += 1;
                     report.sealed_through = Some(seq);
                     report.unsealed = 0;
                 }
-                for (hash, what) in wanted.remove(&seq).unwrap_or_default() {
-                    if hash.as_deref() != Some(stored_hash.as_str()) {
-                        return broken(report, seq, format!("it is not the entry {what} names"));
+                for w in wanted.remove(&seq).unwrap_or_default() {
+                    if w.hash.as_deref() != Some(stored_hash.as_str()) {
+                        let why = format!(
+                            "it is not the entry {} names / se ei ole merkintä, jonka {} nimeää",
+                            w.en, w.fi
+                        );
+                        return broken(report, seq, why);
                     }
-                    if what.starts_with("the head") {
+                    if w.sweep_head {
                         report.head_checked = Some(seq);
                     } else {
                         report.anchors_checked.push(seq);
@@ -258,22 +292,29 @@ impl Store {
         let sealed_beyond =
             sqlx::query("SELECT MAX(through_seq) AS seq FROM audit_seals WHERE through_seq > $1")
                 .bind(after)
-                .fetch_one(&self.read)
+                .fetch_one(&mut *conn)
                 .await?;
         if let Some(seq) = crate::rows::opt_int(&sealed_beyond, "seq")? {
             let why = format!(
-                "the log ends at entry {after}, but entry {seq} was sealed: entries were removed from its end"
+                "the log ends at entry {after}, but entry {seq} was sealed: entries were removed from its end / \
+                 loki päättyy merkintään {after}, mutta merkintä {seq} on sinetöity: lopusta on poistettu merkintöjä"
             );
             return broken(report, after + 1, why);
         }
         if let Some((seq, list)) = wanted.into_iter().next() {
-            let what = list
-                .into_iter()
-                .map(|(_, w)| w)
+            let en = list
+                .iter()
+                .map(|w| w.en.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let fi = list
+                .iter()
+                .map(|w| w.fi.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
             let why = format!(
-                "the log ends at entry {after}, before entry {seq}, {what}: entries were removed from its end"
+                "the log ends at entry {after}, before entry {seq}, {en}: entries were removed from its end / \
+                 loki päättyy merkintään {after} ennen merkintää {seq} ({fi}): lopusta on poistettu merkintöjä"
             );
             return broken(report, after + 1, why);
         }

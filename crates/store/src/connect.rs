@@ -114,6 +114,24 @@ impl Store {
     /// register's own, or the first one: see [`crate::audit_seal`]) and
     /// starts the audit writer, which seals the chain with it.
     pub async fn open(url: &DatabaseUrl, audit_key: AuditKey) -> Result<Self, StoreError> {
+        Self::open_with(url, audit_key, true).await
+    }
+
+    /// Opens the register only to verify its audit chain (`audit verify`,
+    /// `backup verify`): nothing is sealed, so a chain damaged and stripped
+    /// of its later seals is not covered by a new seal before the walk.
+    pub async fn open_to_verify(
+        url: &DatabaseUrl,
+        audit_key: AuditKey,
+    ) -> Result<Self, StoreError> {
+        Self::open_with(url, audit_key, false).await
+    }
+
+    async fn open_with(
+        url: &DatabaseUrl,
+        audit_key: AuditKey,
+        sealing: bool,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url.as_str())?.disable_statement_logging();
         let backend = url.backend();
@@ -152,9 +170,10 @@ impl Store {
                 (both.clone(), both)
             }
         };
-        crate::audit_seal::adopt_key(&write, &audit_key).await?;
+        crate::audit_seal::adopt_key(&write, backend, &audit_key).await?;
         let audit_key = std::sync::Arc::new(audit_key);
-        let audit = AuditWriter::start(write.clone(), backend, audit_key.clone());
+        let seals = sealing.then(|| std::sync::Arc::new(crate::audit_seal::SealMemory::default()));
+        let audit = AuditWriter::start(write.clone(), backend, audit_key.clone(), seals.clone());
         let people = PersonReader::start(read.clone(), backend);
         Ok(Store {
             read,
@@ -162,6 +181,7 @@ impl Store {
             backend,
             audit,
             audit_key,
+            seals,
             tokens: Default::default(),
             settings: Default::default(),
             people,

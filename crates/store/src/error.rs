@@ -51,7 +51,9 @@ pub enum StoreError {
     },
     /// Another writer held the database past the busy timeout (a long
     /// command-line write beside a SQLite server): retry shortly.
-    #[error("the database is busy with another writer")]
+    #[error(
+        "the database is busy with another writer: try again shortly / tietokanta on toisen kirjoittajan varaama: yritä hetken kuluttua uudelleen"
+    )]
     Busy,
     #[error("database error: {0}")]
     Database(sqlx::Error),

@@ -149,6 +149,8 @@ pub struct Store {
     audit: audit::AuditWriter,
     /// The audit chain's sealing key, from outside the database.
     audit_key: std::sync::Arc<rekisteri_domain::audit_chain::AuditKey>,
+    /// The last seal made here; none when opened only to verify.
+    seals: Option<std::sync::Arc<audit_seal::SealMemory>>,
     tokens: std::sync::Arc<tokens::TokenCache>,
     settings: std::sync::Arc<logins::SettingCache>,
     people: reader::PersonReader,

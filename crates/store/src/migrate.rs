@@ -138,7 +138,7 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreErr
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0);
-    let mut tx = pool.begin().await?;
+    let mut tx = backend.begin_write(pool).await?;
     if backend == Backend::Postgres {
         // Two servers starting at once must not both migrate.
         sqlx::query("SELECT pg_advisory_xact_lock(7464726)")

@@ -66,7 +66,7 @@ impl Store {
         expected: Option<i64>,
     ) -> Result<RegisterVersion, StoreError> {
         Ok(VERSIONS
-            .store(&self.write, actor, at, details, expected)
+            .store(self, actor, at, details, expected)
             .await?
             .into())
     }

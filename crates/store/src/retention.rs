@@ -152,7 +152,7 @@ impl Store {
         expected: Option<i64>,
     ) -> Result<RetentionVersion, StoreError> {
         Ok(VERSIONS
-            .store(&self.write, actor, at, schedule, expected)
+            .store(self, actor, at, schedule, expected)
             .await?
             .into())
     }

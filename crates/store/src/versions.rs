@@ -85,13 +85,13 @@ impl Versions {
     /// change since is a version mismatch, not a silent overwrite.
     pub async fn store<T: Serialize + Clone>(
         &self,
-        pool: &AnyPool,
+        store: &crate::Store,
         actor: &Actor,
         at: Timestamp,
         value: &T,
         expected: Option<i64>,
     ) -> Result<Version<T>, StoreError> {
-        let mut tx = pool.begin().await?;
+        let mut tx = store.backend.begin_write(&store.write).await?;
         if Backend::of(&tx) == Backend::Postgres {
             // Two admins saving at once: the second waits, then sees the
             // first's version and gets 412, not a clash of keys.

@@ -30,7 +30,10 @@ pub async fn audit(
 ) -> anyhow::Result<()> {
     match command {
         AuditCommand::Anchor => {
-            let anchor = store.audit_anchor().await?.ok_or_else(|| {
+            // Through the head file: refused when the log no longer reaches
+            // the head written before.
+            files.write_head(store).await?;
+            let anchor = files.read_head(store.audit_key())?.ok_or_else(|| {
                 anyhow::anyhow!("the audit log is empty: nothing to anchor / loki on tyhjä")
             })?;
             println!("{}", anchor.line(store.audit_key()));

@@ -107,8 +107,7 @@ impl KeyArgs {
 fn keep_with_restored(data_dir: &Path, audit: &AuditFiles) -> anyhow::Result<()> {
     let here = AuditFiles::of(data_dir, None);
     if !here.key_path().exists() && here.key_path() != audit.key_path() {
-        let mut file = crate::private::private_file(here.key_path())?;
-        std::io::Write::write_all(&mut file, std::fs::read(audit.key_path())?.as_slice())?;
+        here.place_key(&audit.key()?)?;
     }
     if audit.head_path().exists() {
         let aside = audit.head_path().with_extension("head.before-restore");

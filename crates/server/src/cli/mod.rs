@@ -315,11 +315,25 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         )
         .await;
     }
-    let store = open_store(&args).await?;
+    // Verifying the chain seals nothing first: what is walked is what was
+    // found.
+    let verifying = matches!(
+        &args.command,
+        Command::Audit {
+            command: AuditCommand::Verify { .. }
+        }
+    );
+    let store = if verifying {
+        audit_files(&args)
+            .open_to_verify(&database_url(&args)?)
+            .await?
+    } else {
+        open_store(&args).await?
+    };
     let result = dispatch(&args, &store, clock).await;
     // What the command wrote is sealed and its head kept outside the
     // database before the process ends.
-    if let Err(error) = audit_files(&args).write_head(&store).await {
+    if !verifying && let Err(error) = audit_files(&args).write_head(&store).await {
         eprintln!("warning: {error:#}");
     }
     store.close().await;

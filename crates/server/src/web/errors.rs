@@ -63,6 +63,7 @@ pub async fn html_errors(
     let fallback = browser_locale(&state, request.headers(), request.uri().query());
     let response = next.run(request).await;
     let status = response.status();
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -109,6 +110,9 @@ pub async fn html_errors(
     match render(&page) {
         Ok(mut response) => {
             *response.status_mut() = status;
+            if let Some(v) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
             response
         }
         Err(_) => status.into_response(),
