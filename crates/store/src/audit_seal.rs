@@ -15,26 +15,26 @@ use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit_chain::{AuditAnchor, AuditKey};
 use sqlx::{AnyConnection, AnyPool};
 
-/// The text a seal's MAC covers.
-fn seal_mac(key: &AuditKey, through_seq: i64, hash: &str) -> String {
+/// The MAC of the chain's hash at an entry, for one use (`seal` or
+/// `checkpoint`), so a seal never passes for a checkpoint.
+fn mac_at(key: &AuditKey, what: &str, through_seq: i64, hash: &str) -> String {
     let seq = through_seq.to_string();
     hex::encode(key.mac(&[
-        b"rekisteri-audit-seal|",
+        b"rekisteri-audit-",
+        what.as_bytes(),
+        b"|",
         seq.as_bytes(),
         b"|",
         hash.as_bytes(),
     ]))
 }
 
-/// The text a checkpoint's MAC covers.
+fn seal_mac(key: &AuditKey, through_seq: i64, hash: &str) -> String {
+    mac_at(key, "seal", through_seq, hash)
+}
+
 pub(crate) fn checkpoint_mac(key: &AuditKey, through_seq: i64, hash: &str) -> String {
-    let seq = through_seq.to_string();
-    hex::encode(key.mac(&[
-        b"rekisteri-audit-checkpoint|",
-        seq.as_bytes(),
-        b"|",
-        hash.as_bytes(),
-    ]))
+    mac_at(key, "checkpoint", through_seq, hash)
 }
 
 /// Whether a stored seal is the key's.
