@@ -103,12 +103,12 @@ BACKUP_S=$ELAPSED
 echo "bench passphrase" >"$OUT/pass"
 run_timed backup_age "$BIN" --data-dir "$DATA" backup create --out "$OUT/sealed.backup" --passphrase-file "$OUT/pass"
 BACKUP_AGE_S=$ELAPSED
-run_timed verify "$BIN" backup verify "$OUT/sealed.backup" --passphrase-file "$OUT/pass"
+run_timed verify "$BIN" --data-dir "$DATA" backup verify "$OUT/sealed.backup" --passphrase-file "$OUT/pass"
 VERIFY_S=$ELAPSED
 run_timed copy_back cp "$OUT/copy.db" "$OUT/copy-back.db"
 COPY_BACK_S=$ELAPSED
 run_timed restore "$BIN" --data-dir "$OUT/restored" --erasure-journal "$DATA/erasure-journal.jsonl" \
-  backup restore "$OUT/sealed.backup" --passphrase-file "$OUT/pass"
+  --audit-key "$DATA/audit.key" backup restore "$OUT/sealed.backup" --passphrase-file "$OUT/pass"
 RESTORE_S=$ELAPSED
 [ "$(sqlite3 "$OUT/restored/rekisteri.db" "SELECT COUNT(*) FROM people")" = "$(sqlite3 "$DB" "SELECT COUNT(*) FROM people")" ] \
   || die "the restored register has a different number of people"
@@ -122,14 +122,14 @@ if [ -n "${REKISTERI_BENCH_POSTGRES:-}" ]; then
   done
   PG=$BASE/rk_bench_retention
   echo "PostgreSQL: demo $N people…" >&2
-  run_timed pg_demo "$BIN" --database-url "$PG" --erasure-journal "$OUT/pg-journal.jsonl" demo --people "$N" --seed "$SEED"
+  run_timed pg_demo "$BIN" --database-url "$PG" --data-dir "$OUT/pg-data" --erasure-journal "$OUT/pg-journal.jsonl" demo --people "$N" --seed "$SEED"
   run_timed pg_dump pg_dump --format=custom --file="$OUT/pg.dump" --dbname="$PG"
   PG_DUMP_S=$ELAPSED
-  run_timed pg_backup "$BIN" --database-url "$PG" --erasure-journal "$OUT/pg-journal.jsonl" backup create --out "$OUT/pg.backup"
+  run_timed pg_backup "$BIN" --database-url "$PG" --data-dir "$OUT/pg-data" --erasure-journal "$OUT/pg-journal.jsonl" backup create --out "$OUT/pg.backup"
   PG_BACKUP_S=$ELAPSED
   run_timed pg_restore pg_restore --no-owner --single-transaction --dbname="$BASE/rk_bench_retention_plain" "$OUT/pg.dump"
   PG_RESTORE_PLAIN_S=$ELAPSED
-  run_timed pg_restore_ours "$BIN" --database-url "$BASE/rk_bench_retention_restored" \
+  run_timed pg_restore_ours "$BIN" --database-url "$BASE/rk_bench_retention_restored" --data-dir "$OUT/pg-data" \
     --erasure-journal "$OUT/pg-journal.jsonl" backup restore "$OUT/pg.backup"
   PG_RESTORE_S=$ELAPSED
   PG_LINES=(

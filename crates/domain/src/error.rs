@@ -31,6 +31,15 @@ impl FieldError {
         }
     }
 
+    /// A field the request does not have (a misspelt name is not dropped).
+    pub fn unknown(field: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: "unknown_field",
+            message: "is not a field of this request".into(),
+        }
+    }
+
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
         Self {
             field: field.into(),

@@ -10,7 +10,9 @@ use rekisteri_domain::values::Parse;
 use rekisteri_domain::{FieldError, Invalid};
 use serde::de::DeserializeOwned;
 
-/// A JSON body; a malformed one is a 422 naming where it broke.
+/// A JSON body; a malformed one is a 422 naming where it broke, and one
+/// with fields the request does not have (`"email"` for `"emails"`) a 422
+/// naming each, instead of their being dropped.
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
@@ -32,20 +34,44 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             .await
             .map_err(|_| ApiError::field("body", "could not be read"))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(JsonBody)
-            .map_err(|e| {
-                let path = e.path().to_string();
+        let mut track = serde_path_to_error::Track::new();
+        let mut unknown = Vec::new();
+        let parsed: Result<T, _> = serde_ignored::deserialize(
+            serde_path_to_error::Deserializer::new(de, &mut track),
+            |path| unknown.push(FieldError::unknown(field_of(&path))),
+        );
+        match parsed {
+            Err(e) => {
+                let path = track.path().to_string();
                 let field = if path == "." || path.is_empty() {
                     "body".to_string()
                 } else {
                     path
                 };
-                ApiError::Invalid(Invalid::one(FieldError::invalid(
+                Err(ApiError::Invalid(Invalid::one(FieldError::invalid(
                     field,
-                    e.inner().to_string(),
-                )))
-            })
+                    e.to_string(),
+                ))))
+            }
+            Ok(_) if !unknown.is_empty() => Err(ApiError::Invalid(Invalid(unknown))),
+            Ok(value) => Ok(JsonBody(value)),
+        }
+    }
+}
+
+/// A field's path as the API's errors write it: `addresses[1].street`.
+fn field_of(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", field_of(parent)),
+        Path::Map { parent, key } => match field_of(parent) {
+            p if p.is_empty() => key.clone(),
+            p => format!("{p}.{key}"),
+        },
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_of(parent),
     }
 }
 
