@@ -58,12 +58,15 @@ fn parse_party(
 }
 
 /// Cents from a JSON number a client sent; must be whole and in range.
+/// The largest amount anywhere in the register: ten billion euros.
+const MAX_CENTS: i64 = 1_000_000_000_000;
+
 fn parse_cents(field: &str, raw: Option<i64>, allow_negative: bool) -> Result<i64, FieldError> {
     let cents = raw.ok_or_else(|| FieldError::required(field))?;
     if !allow_negative && cents < 0 {
         return Err(FieldError::invalid(field, "must not be negative"));
     }
-    if cents.abs() > 1_000_000_000_000 {
+    if cents.abs() > MAX_CENTS {
         return Err(FieldError::invalid(field, "is too large"));
     }
     Ok(cents)
@@ -177,6 +180,17 @@ impl OrderDraft {
                     unit_price_cents,
                 });
             }
+        }
+        // The total as a whole number, never a saturated one (issue 19 §5).
+        let total: i128 = lines
+            .iter()
+            .map(|l| i128::from(l.quantity) * i128::from(l.unit_price_cents))
+            .sum();
+        if total > i128::from(MAX_CENTS) {
+            errors.push(FieldError::invalid(
+                "lines",
+                format!("the order's total must be at most {MAX_CENTS} cents"),
+            ));
         }
         let source = errors.take(parse_source(
             self.source.as_deref(),

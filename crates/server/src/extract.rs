@@ -90,10 +90,25 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let raw = raw
             .to_str()
             .map_err(|_| ApiError::field("If-Match", "is not text"))?;
-        let tag = raw.trim().trim_start_matches("W/").trim_matches('"');
-        tag.parse::<i64>().map(IfMatch).map_err(|_| {
-            ApiError::field("If-Match", "must be an ETag this API sent, such as \"3\"")
-        })
+        let raw = raw.trim();
+        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never
+        // matches, and a bare number is not an ETag.
+        if raw.starts_with("W/") {
+            return Err(ApiError::field(
+                "If-Match",
+                "a weak ETag (W/…) never matches a write: send the ETag this API sent, such as \"3\"",
+            ));
+        }
+        raw.strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .and_then(|tag| tag.parse::<i64>().ok())
+            .map(IfMatch)
+            .ok_or_else(|| {
+                ApiError::field(
+                    "If-Match",
+                    "must be an ETag this API sent, in its quotes, such as \"3\"",
+                )
+            })
     }
 }
 
@@ -119,16 +134,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let raw = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(raw).map(Query).map_err(|e| {
-            let message = e.to_string();
-            // serde names the field in backticks: "missing field `q`".
-            let field = message
-                .split('`')
-                .nth(1)
-                .filter(|_| message.contains("field"))
-                .unwrap_or("query")
-                .to_string();
-            ApiError::Invalid(Invalid::one(FieldError::invalid(field, message)))
-        })
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let message = e.inner().to_string();
+                // A bad value is named by its path (`limit`); a missing one by
+                // serde in backticks: "missing field `q`".
+                let path = e.path().to_string();
+                let field = if path != "." && !path.is_empty() {
+                    path
+                } else {
+                    message
+                        .split('`')
+                        .nth(1)
+                        .filter(|_| message.contains("field"))
+                        .unwrap_or("query")
+                        .to_string()
+                };
+                ApiError::Invalid(Invalid::one(FieldError::invalid(field, message)))
+            })
     }
 }

@@ -6,7 +6,12 @@ mod common;
 use common::{TestApp, create_person};
 use serde_json::json;
 
-on_both_backends!(r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored,);
+on_both_backends!(
+    r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored,
+    r3_an_order_whose_total_overflows_is_refused,
+    r3_if_match_must_be_the_strong_etag_sent,
+    r3_paging_refuses_a_bad_limit_or_cursor_naming_it,
+);
 
 async fn r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored(app: TestApp) {
     let people = app.count("people").await;
@@ -45,4 +50,77 @@ async fn r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored(app: Te
     assert_eq!(order.body["error"]["field"], "lines[0].discount");
     assert_eq!(order.body["error"]["fields"][0]["code"], "unknown_field");
     assert_eq!(app.count("orders").await, 0);
+}
+
+async fn r3_an_order_whose_total_overflows_is_refused(app: TestApp) {
+    let (person, _) = create_person(&app, "Suuri", "Tilaaja").await;
+    // The probe's order: 1 000 lines of the largest quantity and price each
+    // line allows; before, its total was saturated at i64::MAX and stored.
+    let line = json!({"description": "Paljon", "quantity": 1_000_000, "unit_price_cents": 1_000_000_000_000i64});
+    let lines: Vec<_> = (0..1_000).map(|_| line.clone()).collect();
+    let reply = app
+        .post(
+            "/api/v1/orders",
+            json!({"person_id": person, "number": "T-HUGE", "ordered_on": "2026-11-20", "lines": lines}),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    assert_eq!(reply.body["error"]["field"], "lines");
+    assert_eq!(app.count("orders").await, 0);
+    // At the limit it is taken, and its total is the exact sum.
+    let fits = app
+        .post(
+            "/api/v1/orders",
+            json!({"person_id": person, "number": "T-FITS", "ordered_on": "2026-11-20",
+                   "lines": [{"description": "Iso", "quantity": 2, "unit_price_cents": 400_000_000_000i64},
+                             {"description": "Pieni", "quantity": 1, "unit_price_cents": 200_000_000_000i64}]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(fits["total_cents"], 1_000_000_000_000i64);
+}
+
+async fn r3_if_match_must_be_the_strong_etag_sent(app: TestApp) {
+    let (id, etag) = create_person(&app, "Vahva", "Tunniste").await;
+    assert_eq!(etag, "\"1\"");
+    let path = format!("/api/v1/people/{id}");
+    let body = common::person_json("Vahva", "Tunnisteinen");
+    // A weak tag and a bare number were taken as the version before.
+    for sent in ["W/\"1\"", "1", "\"1", "\"yksi\""] {
+        let reply = app.put(&path, sent, body.clone()).await;
+        assert_eq!(reply.status, 422, "If-Match: {sent}: {:?}", reply.body);
+        assert_eq!(reply.body["error"]["field"], "If-Match", "{sent}");
+    }
+    assert_eq!(
+        app.get(&path).await.expect(200)["last_name"],
+        "Tunniste",
+        "nothing changed"
+    );
+    app.put(&path, &etag, body).await.expect(200);
+}
+
+async fn r3_paging_refuses_a_bad_limit_or_cursor_naming_it(app: TestApp) {
+    create_person(&app, "Sivu", "Ensimmäinen").await;
+    create_person(&app, "Sivu", "Toinen").await;
+    // Before: limit=0 gave one item, a bad cursor an empty page, and a
+    // limit that is no number an error naming "query".
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=kaksi", "limit"),
+        ("after=ei-kursori", "after"),
+    ] {
+        let reply = app.get(&format!("/api/v1/people?{query}")).await;
+        assert_eq!(reply.status, 422, "{query}: {:?}", reply.body);
+        assert_eq!(reply.body["error"]["field"], field, "{query}");
+    }
+    let first = app.get("/api/v1/people?limit=1").await.expect(200);
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let next = app
+        .get(&format!("/api/v1/people?limit=1&after={cursor}"))
+        .await
+        .expect(200);
+    assert_eq!(next["items"].as_array().unwrap().len(), 1);
+    assert_ne!(next["items"][0]["id"], first["items"][0]["id"]);
 }

@@ -62,7 +62,7 @@ async fn list(
                 ApiError::field("state", "must be pending, running, done or failed")
             })?),
         };
-    let list = s.store.jobs(state, &paging.request()).await?.into();
+    let list = s.store.jobs(state, &paging.request()?).await?.into();
     let counts = s
         .store
         .job_counts()

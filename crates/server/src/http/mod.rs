@@ -88,12 +88,32 @@ pub struct Paging {
 }
 
 impl Paging {
-    pub fn request(&self) -> rekisteri_store::PageRequest {
-        rekisteri_store::PageRequest {
-            after: self.after.clone(),
-            limit: self.limit.unwrap_or(50),
-            bulk: false,
+    /// The page asked for; a limit outside 1–500 or a cursor this API did
+    /// not send is a 422 naming it (not a quietly clamped or empty page).
+    pub fn request(&self) -> Result<rekisteri_store::PageRequest, crate::error::ApiError> {
+        let limit = match self.limit {
+            None => 50,
+            Some(n @ 1..=500) => n,
+            Some(_) => {
+                return Err(crate::error::ApiError::field(
+                    "limit",
+                    "must be between 1 and 500",
+                ));
+            }
+        };
+        if let Some(after) = &self.after
+            && uuid::Uuid::parse_str(after).is_err()
+        {
+            return Err(crate::error::ApiError::field(
+                "after",
+                "is not a cursor this API sent (a list's next_cursor)",
+            ));
         }
+        Ok(rekisteri_store::PageRequest {
+            after: self.after.clone(),
+            limit,
+            bulk: false,
+        })
     }
 }
 

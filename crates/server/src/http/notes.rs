@@ -82,7 +82,7 @@ async fn list(
                 &caller.actor(Purpose::CustomerRelationship),
                 s.clock.now(),
                 &filter,
-                &paging.request(),
+                &paging.request()?,
             )
             .await?
             .into(),

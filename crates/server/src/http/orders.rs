@@ -52,7 +52,7 @@ async fn list(
                 &caller.actor(Purpose::OrderManagement),
                 s.clock.now(),
                 &filter,
-                &paging.request(),
+                &paging.request()?,
             )
             .await?
             .into(),

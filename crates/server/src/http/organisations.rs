@@ -47,7 +47,7 @@ async fn list(
     };
     Ok(Json(
         s.store
-            .list_organisations(&filter, &paging.request())
+            .list_organisations(&filter, &paging.request()?)
             .await?
             .into(),
     ))

@@ -65,7 +65,7 @@ async fn list(
             &caller.actor(Purpose::RegisterMaintenance),
             s.clock.now(),
             &filter,
-            &paging.request(),
+            &paging.request()?,
         )
         .await?;
     page.items = page

@@ -51,7 +51,7 @@ async fn list(
     };
     Ok(Json(
         s.store
-            .list_recipients(&filter, &paging.request())
+            .list_recipients(&filter, &paging.request()?)
             .await?
             .into(),
     ))
