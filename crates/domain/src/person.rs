@@ -185,6 +185,16 @@ pub fn parse_source(
     Ok((source, detail))
 }
 
+/// The most values of one kind a person has (emails, phones, websites,
+/// IP addresses; addresses): more is a mistake or an attack, not a person.
+pub const MAX_VALUES: usize = 20;
+
+/// The list's field error when it is longer than [`MAX_VALUES`].
+fn too_many(field: &str, count: usize) -> Option<FieldError> {
+    (count > MAX_VALUES)
+        .then(|| FieldError::invalid(field, format!("must have at most {MAX_VALUES} values")))
+}
+
 fn parse_list<T: Parse>(
     errors: &mut Errors,
     field: &str,
@@ -192,6 +202,10 @@ fn parse_list<T: Parse>(
     wrap: fn(T) -> ContactValue,
     out: &mut Vec<ContactValue>,
 ) {
+    if let Some(error) = too_many(field, raws.len()) {
+        errors.push(error);
+        return;
+    }
     for (i, raw) in raws.iter().enumerate() {
         if let Some(v) = errors.take(parse_field::<T>(&format!("{field}[{i}]"), raw)) {
             let v = wrap(v);
@@ -243,7 +257,10 @@ impl PersonDraft {
             ContactValue::IpAddress,
             &mut contacts,
         );
-        for (i, draft) in self.addresses.iter().enumerate() {
+        if let Some(error) = too_many("addresses", self.addresses.len()) {
+            errors.push(error);
+        }
+        for (i, draft) in self.addresses.iter().take(MAX_VALUES).enumerate() {
             match draft.parse(&format!("addresses[{i}]")) {
                 Ok(a) => contacts.push(ContactValue::Address(a)),
                 Err(Invalid(es)) => es.into_iter().for_each(|e| errors.push(e)),

@@ -82,7 +82,17 @@ fn bounded_text(raw: &str, max: usize) -> Result<String, String> {
     {
         return Err("must not contain control characters".into());
     }
+    if text.chars().any(is_bidi_control) {
+        return Err("must not contain bidirectional control characters (such as U+202E)".into());
+    }
     Ok(text.to_string())
+}
+
+/// Unicode's bidirectional formatting characters: they make a text read
+/// otherwise than it is stored (a name shown reversed, a file's ending
+/// hidden), and no name or note needs them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 string_value!(
@@ -317,6 +327,18 @@ string_value!(
 impl Parse for WebUrl {
     fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
+        // `javascript:…`, `mailto:…`: a scheme of its own, not a host and
+        // port (`example.fi:8080`), is refused for what it is.
+        if !raw.contains("://")
+            && let Some((scheme, rest)) = raw.split_once(':')
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && !rest.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err("must be an http or https address".into());
+        }
         let with_scheme = if raw.contains("://") {
             raw.to_string()
         } else {

@@ -48,12 +48,26 @@ pub fn app(state: AppState) -> Router {
                 crate::web::import::UPLOAD_LIMIT,
             )),
     )
+    .layer(axum::middleware::map_response(too_large_as_json))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         firewall,
     ))
     .layer(axum::middleware::map_response(security_headers))
     .with_state(state)
+}
+
+/// The body limit's 413 in the API's error form (issue 19 §5), not plain
+/// text.
+async fn too_large_as_json(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return ApiError::TooLarge.into_response();
+    }
+    response
 }
 
 /// Responses may carry personal data: no cache keeps them (only the static

@@ -68,6 +68,8 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// 413: the body is larger than the route takes.
+    TooLarge,
     /// 503 with `Retry-After`: another writer held the database longer
     /// than a request waits (a long command-line write beside a SQLite
     /// server). Nothing was stored; the same request may be sent again.
@@ -86,7 +88,8 @@ pub struct ErrorDetail {
     /// `invalid`, `not_found`, `version_mismatch`, `precondition_required`,
     /// `unauthorized`, `forbidden`, `held`, `restricted` (R18),
     /// `active_contacts`, `has_notes`, `invoiced` (with `records`),
-    /// `use_erasure` (410), `busy` (503, with `Retry-After`), or `internal`.
+    /// `use_erasure` (410), `too_large` (413), `busy` (503, with
+    /// `Retry-After`), or `internal`.
     pub code: String,
     pub message: String,
     /// The (first) field that is wrong.
@@ -301,6 +304,13 @@ impl IntoResponse for ApiError {
                 return response;
             }
             Self::Forbidden { code, message } => (StatusCode::FORBIDDEN, detail(code, message)),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                detail(
+                    "too_large",
+                    "the request body is larger than this route takes (2 MB; an import upload more)",
+                ),
+            ),
             Self::Busy => {
                 let mut response = (
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -11,6 +11,8 @@ on_both_backends!(
     r3_an_order_whose_total_overflows_is_refused,
     r3_if_match_must_be_the_strong_etag_sent,
     r3_paging_refuses_a_bad_limit_or_cursor_naming_it,
+    r3_caps_bidirectional_controls_and_foreign_schemes_are_refused,
+    r3_a_body_over_the_limit_gets_413_in_the_errors_form,
 );
 
 async fn r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored(app: TestApp) {
@@ -123,4 +125,71 @@ async fn r3_paging_refuses_a_bad_limit_or_cursor_naming_it(app: TestApp) {
         .expect(200);
     assert_eq!(next["items"].as_array().unwrap().len(), 1);
     assert_ne!(next["items"][0]["id"], first["items"][0]["id"]);
+}
+
+async fn r3_caps_bidirectional_controls_and_foreign_schemes_are_refused(app: TestApp) {
+    let people = app.count("people").await;
+    // 20 000 emails on one person were taken; now at most 20 of a kind.
+    let emails: Vec<String> = (0..21).map(|i| format!("osoite{i}@esimerkki.fi")).collect();
+    let mut many = common::person_json("Monta", "Osoitetta");
+    many["emails"] = json!(emails);
+    let reply = app.post("/api/v1/people", many).await;
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    assert_eq!(reply.body["error"]["field"], "emails");
+    // U+202E turns a name around on the screen.
+    let reply = app
+        .post(
+            "/api/v1/people",
+            common::person_json("Matti\u{202E}nenatriV", "Virtanen"),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    assert_eq!(reply.body["error"]["field"], "first_name");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bidirectional"),
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(app.count("people").await, people);
+    // A script address is refused for what it is, not for a port.
+    let reply = app
+        .post(
+            "/api/v1/organisations",
+            json!({"name": "Skripti Oy", "website": "javascript:alert(1)"}),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    assert_eq!(reply.body["error"]["field"], "website");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("http or https"),
+        "{:?}",
+        reply.body
+    );
+    // A host and port is still a web address.
+    app.post(
+        "/api/v1/organisations",
+        json!({"name": "Portti Oy", "website": "portti.fi:8080/etusivu"}),
+    )
+    .await
+    .expect(201);
+}
+
+async fn r3_a_body_over_the_limit_gets_413_in_the_errors_form(app: TestApp) {
+    let big = format!("{{\"first_name\": \"{}\"}}", "a".repeat(3 * 1024 * 1024));
+    let reply = common::reply_of(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/people", app.base))
+            .bearer_auth(&app.token)
+            .header("Content-Type", "application/json")
+            .body(big),
+    )
+    .await;
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.body["error"]["code"], "too_large", "{:?}", reply.body);
 }
