@@ -95,3 +95,7 @@ v-must-be-at-least-120-months-the-accounting-act-kirjanpitolaki-2-10-keeps-the-b
 v-must-be-at-least-72-months-the-accounting-act-kirjanpitolaki-2-10-keeps-vouchers-6-years = must be at least 72 months: the Accounting Act (kirjanpitolaki 2:10) keeps vouchers 6 years
 v-has-no-policy-every-category-needs-one = has no policy: every category needs one
 v-paper-documents-of-the-erasure-are-not-confirmed-destroyed-yet = paper documents of the erasure are not confirmed destroyed yet
+v-must-not-contain-bidirectional-control-characters-such-as-u-202e = must not contain bidirectional control characters (such as U+202E)
+v-must-have-at-most-20-values = must have at most 20 values
+v-the-order-s-total-must-be-at-most-1000000000000-cents = the order's total must be at most 1000000000000 cents
+v-is-not-a-field-of-this-request = is not a field of this request

@@ -95,3 +95,7 @@ v-must-be-at-least-120-months-the-accounting-act-kirjanpitolaki-2-10-keeps-the-b
 v-must-be-at-least-72-months-the-accounting-act-kirjanpitolaki-2-10-keeps-vouchers-6-years = on oltava vähintään 72 kuukautta: kirjanpitolaki (2:10) säilyttää tositteet 6 vuotta
 v-has-no-policy-every-category-needs-one = puuttuu: jokaisella tietoryhmällä on oltava säilytysaika
 v-paper-documents-of-the-erasure-are-not-confirmed-destroyed-yet = poiston paperiasiakirjojen hävittämistä ei ole vielä vahvistettu
+v-must-not-contain-bidirectional-control-characters-such-as-u-202e = ei saa sisältää tekstin suuntaa ohjaavia merkkejä (kuten U+202E)
+v-must-have-at-most-20-values = saa sisältää enintään 20 arvoa
+v-the-order-s-total-must-be-at-most-1000000000000-cents = tilauksen loppusumma saa olla enintään 10 000 000 000,00 €
+v-is-not-a-field-of-this-request = ei ole tämän pyynnön kenttä
