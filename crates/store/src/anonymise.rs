@@ -59,10 +59,10 @@ pub(crate) async fn anonymise_now(
     queue_notices(tx, at, person, &notices, Forgotten::Anonymised).await?;
     let (mail_removed, paper_to_destroy, tombstones) =
         anonymise_rows(tx, actor, at, person, request).await?;
-    crate::journal::write(
+    crate::journal_entries::write(
         tx,
         at,
-        crate::journal::Done {
+        crate::journal_entries::Done {
             action: JournalAction::Anonymise,
             record_type: "person",
             record_id: person.to_string(),

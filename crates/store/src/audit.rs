@@ -5,16 +5,13 @@
 //! concurrent reads cost a few commits, not a thousand.
 
 use crate::audit_seal::SealMemory;
-use crate::rows::{Arg, insert_records, int, opt_text, text, text_or_null, ts};
+use crate::rows::{Arg, insert_records, opt_text, text_or_null};
 use crate::{Backend, StoreError};
-use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{AuditEntry, CHAIN_START, ChainedRow};
 use rekisteri_domain::audit_chain::AuditKey;
-use serde::Serialize;
-use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-use utoipa::ToSchema;
 
 /// The writer's answer: committed, or why not (and whether another writer
 /// held the database, which the caller may retry).
@@ -215,44 +212,4 @@ fn columns(e: &AuditEntry) -> Vec<(&'static str, Arg)> {
         ("purpose", Arg::Text(e.purpose.code().into())),
         ("client_ip", text_or_null(e.client_ip)),
     ]
-}
-
-/// Where the audit chain now starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct AuditCheckpoint {
-    /// The last row cut; the chain goes on from the row after it.
-    pub through_seq: i64,
-    /// That row's hash, which the next row's `prev_hash` must be.
-    pub hash: String,
-    pub rows_cut: i64,
-    pub cut_at: Timestamp,
-    pub sweep_id: Option<String>,
-}
-
-/// The newest checkpoint, if the log was ever cut.
-pub(crate) async fn latest(
-    conn: &mut AnyConnection,
-) -> Result<Option<AuditCheckpoint>, StoreError> {
-    let row = sqlx::query(
-        "SELECT through_seq, hash, rows_cut, cut_at, sweep_id FROM audit_checkpoints \
-         ORDER BY through_seq DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row
-        .map(|r| {
-            Ok::<_, sqlx::Error>(AuditCheckpoint {
-                through_seq: int(&r, "through_seq")?,
-                hash: text(&r, "hash")?,
-                rows_cut: int(&r, "rows_cut")?,
-                cut_at: ts(&r, "cut_at")?,
-                sweep_id: opt_text(&r, "sweep_id")?,
-            })
-        })
-        .transpose()?)
-}
-
-/// The first row no checkpoint covers.
-pub(crate) async fn first_uncut(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(latest(conn).await?.map_or(1, |c| c.through_seq + 1))
 }

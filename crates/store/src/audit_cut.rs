@@ -10,7 +10,7 @@
 //! key (see [`crate::audit_seal`]), so no one without the key can move the
 //! chain's start; the seals it covers go with the rows.
 
-use crate::audit::{AuditCheckpoint, first_uncut, latest};
+use crate::audit_checkpoint::{AuditCheckpoint, first_uncut, latest};
 use crate::retention::{SweepItem, record_item};
 use crate::rows::opt_text;
 use crate::{Store, StoreError, audit};

@@ -187,7 +187,7 @@ pub(crate) async fn reaches(
     key: &AuditKey,
 ) -> Result<bool, StoreError> {
     // Cut by retention: only a checkpoint signed with the key counts.
-    if let Some(c) = crate::audit::latest(conn).await?
+    if let Some(c) = crate::audit_checkpoint::latest(conn).await?
         && c.through_seq >= anchor.seq
     {
         let mac = sqlx::query("SELECT mac FROM audit_checkpoints WHERE through_seq = $1")

@@ -12,7 +12,7 @@
 //!   retention sweep recorded, and every anchor given (the server's head
 //!   file, checkpoints the admin kept elsewhere).
 
-use crate::audit::{AuditCheckpoint, latest};
+use crate::audit_checkpoint::{AuditCheckpoint, latest};
 use crate::audit_seal::{checkpoint_mac, seal_is_valid};
 use crate::rows::{int, opt_text, text};
 use crate::{Backend, Store, StoreError};

@@ -318,10 +318,10 @@ pub(crate) async fn erase_now(
     let notices = recipient_notices(tx, person).await?;
     queue_notices(tx, at, person, &notices, Forgotten::Erased).await?;
     let (outcome, tombstones) = erase_rows(tx, actor, at, person, request).await?;
-    crate::journal::write(
+    crate::journal_entries::write(
         tx,
         at,
-        crate::journal::Done {
+        crate::journal_entries::Done {
             action: JournalAction::Erase,
             record_type: "person",
             record_id: person.to_string(),

@@ -1,114 +1,15 @@
-//! The erasure journal in the database (B2). An erasure, anonymisation or
-//! retention action writes its entry in its own transaction, with a job
-//! that appends the entries to the journal file outside the database (the
-//! server's `journal` module). A backup records the journal's last entry;
-//! a restore replays the file's entries after it ([`Store::replay`]) with
-//! the same numbers, so the two stay one sequence.
+//! The erasure journal read back (B2): a backup records the journal's last
+//! entry; a restore replays the file's entries after it ([`Store::replay`])
+//! with the same numbers, so the two stay one sequence. The entries are
+//! written by the actions themselves (`journal_entries.rs`).
 
-use crate::rows::{int, opt_text, text, ts};
-use crate::{Backend, Store, StoreError, audit};
+use crate::journal_entries::{from_row, insert};
+use crate::rows::int;
+use crate::{Store, StoreError, audit};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::audit::{Actor, AuditAction, RecordType};
 use rekisteri_domain::backup::{JournalAction, JournalEntry};
 use rekisteri_domain::ids::PersonId;
-use rekisteri_domain::job::Job;
-use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Transaction};
-
-/// The advisory lock that numbers the journal on PostgreSQL.
-const LOCK: i64 = 7_464_729;
-
-/// What one entry records, before it has its number.
-pub(crate) struct Done<'a> {
-    pub action: JournalAction,
-    pub record_type: &'a str,
-    pub record_id: String,
-    pub tombstones: Vec<String>,
-    pub detail: Option<String>,
-}
-
-/// Writes the entry inside the caller's transaction, with the job that
-/// appends it to the journal file (one such job waits at a time).
-pub(crate) async fn write(
-    tx: &mut Transaction<'static, Any>,
-    at: Timestamp,
-    done: Done<'_>,
-) -> Result<i64, StoreError> {
-    if Backend::of(tx) == Backend::Postgres {
-        // Two erasures at once: the second waits and takes the next number.
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT pg_advisory_xact_lock({LOCK})"
-        )))
-        .execute(&mut **tx)
-        .await?;
-    }
-    let seq = int(
-        &sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM erasure_journal")
-            .fetch_one(&mut **tx)
-            .await?,
-        "seq",
-    )?;
-    insert(
-        tx,
-        &JournalEntry {
-            seq,
-            at,
-            action: done.action,
-            record_type: done.record_type.into(),
-            record_id: done.record_id,
-            tombstones: done.tombstones,
-            detail: done.detail,
-        },
-    )
-    .await?;
-    let waiting =
-        sqlx::query("SELECT 1 AS one FROM jobs WHERE kind = $1 AND state = 'pending' LIMIT 1")
-            .bind(Job::AppendJournal.code())
-            .fetch_optional(&mut **tx)
-            .await?;
-    if waiting.is_none() {
-        crate::jobs::enqueue(tx, at, &Job::AppendJournal).await?;
-    }
-    Ok(seq)
-}
-
-async fn insert(
-    tx: &mut Transaction<'static, Any>,
-    entry: &JournalEntry,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO erasure_journal (seq, at, action, record_type, record_id, tombstones, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at.micros())
-    .bind(entry.action.code())
-    .bind(entry.record_type.clone())
-    .bind(entry.record_id.clone())
-    .bind(entry.tombstones.join(" "))
-    .bind(entry.detail.clone())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-fn from_row(row: &AnyRow) -> Result<JournalEntry, StoreError> {
-    let action = text(row, "action")?;
-    Ok(JournalEntry {
-        seq: int(row, "seq")?,
-        at: ts(row, "at")?,
-        action: JournalAction::from_code(&action)
-            .ok_or_else(|| StoreError::Config(format!("unknown journal action {action}")))?,
-        record_type: text(row, "record_type")?,
-        record_id: text(row, "record_id")?,
-        tombstones: text(row, "tombstones")?
-            .split_whitespace()
-            .map(String::from)
-            .collect(),
-        detail: opt_text(row, "detail")?,
-    })
-}
-
 impl Store {
     /// The journal's last entry (0 when none).
     pub async fn journal_head(&self) -> Result<i64, StoreError> {

@@ -7,9 +7,11 @@
 //! is inserted in that same transaction. Reads are audited through
 //! [`audit::AuditWriter`], which groups many reads' rows into one commit.
 
+mod access;
 mod anonymise;
 pub mod audience;
 pub mod audit;
+mod audit_checkpoint;
 mod audit_cut;
 mod audit_log;
 mod audit_seal;
@@ -29,6 +31,7 @@ mod import;
 mod import_jobs;
 mod jobs;
 mod journal;
+mod journal_entries;
 mod legal_holds;
 mod limits;
 mod logins;
@@ -61,7 +64,7 @@ mod tombstones;
 mod users;
 mod versions;
 
-pub use audit::AuditCheckpoint;
+pub use audit_checkpoint::AuditCheckpoint;
 pub use audit_log::{AuditFilter, AuditRecord};
 pub use audit_verify::ChainReport;
 pub use backup::CopyPoint;

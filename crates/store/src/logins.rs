@@ -220,7 +220,7 @@ impl Store {
             id,
         )
         .await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -284,7 +284,7 @@ impl Store {
             entry,
         )
         .await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -316,7 +316,7 @@ impl Store {
             entry,
         )
         .await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -354,7 +354,7 @@ impl Store {
 
     /// Whether an administrator requires a second factor of every user.
     pub async fn second_factor_required(&self, at: Timestamp) -> Result<bool, StoreError> {
-        let generation = crate::tokens::access_generation(&self.read).await?;
+        let generation = crate::access::generation(&self.read).await?;
         if let Ok(cache) = self.settings.0.lock()
             && let Some((value, seen, read_under)) = *cache
             && read_under == generation
@@ -402,7 +402,7 @@ impl Store {
             entry,
         )
         .await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -262,10 +262,10 @@ impl Store {
         let on = on.to_string();
         let changed = destroyed(&mut tx, actor, at, &id.to_string(), Some(&on)).await?;
         if changed {
-            crate::journal::write(
+            crate::journal_entries::write(
                 &mut tx,
                 at,
-                crate::journal::Done {
+                crate::journal_entries::Done {
                     action: JournalAction::PaperDestroyed,
                     record_type: "paper_document",
                     record_id: id.to_string(),

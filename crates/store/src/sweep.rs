@@ -183,7 +183,7 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()?,
             RetentionCategory::AuditLog => {
-                let from = crate::audit::first_uncut(&mut conn).await?;
+                let from = crate::audit_checkpoint::first_uncut(&mut conn).await?;
                 // The range ends before the first row not yet expired:
                 // rows are numbered as written, and a lagging clock may
                 // write an older time after a younger one.
@@ -307,10 +307,10 @@ impl Store {
             return Ok(Applied::Gone);
         }
         if erasure.is_none() {
-            crate::journal::write(
+            crate::journal_entries::write(
                 &mut tx,
                 at,
-                crate::journal::Done {
+                crate::journal_entries::Done {
                     action: match item.action {
                         RetentionAction::MinimiseAccountingRecord => JournalAction::Minimise,
                         _ => JournalAction::Delete,

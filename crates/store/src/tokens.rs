@@ -21,7 +21,7 @@ pub fn token_hash(secret: &str) -> String {
 
 /// How long a token's answer is kept in memory at the most. A change that
 /// revokes or narrows access does not wait for it: it moves the access
-/// generation on (see [`narrow_access`]), and every server drops its
+/// generation on (see [`crate::access::narrow`]), and every server drops its
 /// answers at its next request.
 pub const TOKEN_CACHE_MICROS: i64 = 10_000_000;
 
@@ -56,26 +56,6 @@ impl TokenCache {
             cache.1.insert(hash, cached);
         }
     }
-}
-
-/// Moves the access generation on, inside the transaction of a change that
-/// revokes or narrows access (R11): from its commit on, no server answers
-/// from what it kept before, whichever process made the change.
-pub(crate) async fn narrow_access(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE access_generation SET generation = generation + 1 WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// The access generation now stored: one row by its key.
-pub(crate) async fn access_generation(pool: &sqlx::AnyPool) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT generation FROM access_generation WHERE id = 1")
-        .fetch_one(pool)
-        .await?;
-    crate::rows::int(&row, "generation")
 }
 
 /// A token as its owner sees it in the list: never the secret.
@@ -194,7 +174,7 @@ impl Store {
             token,
         )
         .await?;
-        narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -212,7 +192,7 @@ impl Store {
         let hash = token_hash(secret);
         // Read before the token: a change committed in between leaves an
         // answer kept under the old generation, which the next request drops.
-        let generation = access_generation(&self.read).await?;
+        let generation = crate::access::generation(&self.read).await?;
         if let Some(user) = self.tokens.get(&hash, at, generation) {
             return Ok(Some(user));
         }

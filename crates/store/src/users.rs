@@ -174,7 +174,7 @@ impl Store {
             entry,
         )
         .await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         self.user(id).await
     }
@@ -247,7 +247,7 @@ impl Store {
             AuditAction::Enable
         };
         audit_account(&mut tx, actor, at, action, RecordType::User, id).await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         self.user(id).await
     }
@@ -298,7 +298,7 @@ impl Store {
             entry,
         )
         .await?;
-        crate::tokens::narrow_access(&mut tx).await?;
+        crate::access::narrow(&mut tx).await?;
         tx.commit().await?;
         self.user(id).await
     }
