@@ -13,6 +13,7 @@ on_both_backends!(
     r3_paging_refuses_a_bad_limit_or_cursor_naming_it,
     r3_caps_bidirectional_controls_and_foreign_schemes_are_refused,
     r3_a_body_over_the_limit_gets_413_in_the_errors_form,
+    r3_fifty_writers_with_one_etag_lose_no_update,
 );
 
 async fn r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored(app: TestApp) {
@@ -192,4 +193,38 @@ async fn r3_a_body_over_the_limit_gets_413_in_the_errors_form(app: TestApp) {
     .await;
     assert_eq!(reply.status, 413);
     assert_eq!(reply.body["error"]["code"], "too_large", "{:?}", reply.body);
+}
+
+/// Fifty writers send a change with the same ETag at once (issue 19): one
+/// wins, every other gets 412, and the stored person is the winner's.
+async fn r3_fifty_writers_with_one_etag_lose_no_update(app: TestApp) {
+    let (id, etag) = create_person(&app, "Kilpa", "Kirjoittaja").await;
+    let path = format!("/api/v1/people/{id}");
+    let writes = (0..50).map(|i| {
+        let (app, path, etag) = (&app, path.clone(), etag.clone());
+        async move {
+            let reply = app
+                .put(
+                    &path,
+                    &etag,
+                    common::person_json("Kilpa", &format!("Kirjoittaja{i}")),
+                )
+                .await;
+            (i, reply.status.as_u16())
+        }
+    });
+    let results = futures_util::future::join_all(writes).await;
+    let won: Vec<usize> = results
+        .iter()
+        .filter(|(_, s)| *s == 200)
+        .map(|(i, _)| *i)
+        .collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(
+        results.iter().all(|(_, s)| *s == 200 || *s == 412),
+        "{results:?}"
+    );
+    let stored = app.get(&path).await.expect(200);
+    assert_eq!(stored["last_name"], format!("Kirjoittaja{}", won[0]));
+    assert_eq!(stored["version"], 2);
 }

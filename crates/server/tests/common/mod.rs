@@ -86,18 +86,61 @@ fn postgres_admin_url() -> Option<String> {
 }
 
 /// A new empty database on the test server (its URL); none without one.
+/// Its name carries this process's id; the first call of a process drops
+/// the databases that processes no longer running left behind (each test
+/// binary is a process, and a full run would otherwise leave hundreds).
 pub async fn empty_postgres_database() -> Option<String> {
     let admin = postgres_admin_url()?;
     sqlx::any::install_default_drivers();
-    let name = format!("rk_test_{}", uuid::Uuid::now_v7().simple());
+    let name = format!(
+        "rk_test_p{}_{}",
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    );
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
         .await
         .expect("connect to REKISTERI_TEST_POSTGRES");
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        drop_leftover_databases(&mut conn).await;
+    }
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("create test database");
     Some(with_database(&admin, &name))
+}
+
+/// Drops the test databases whose process has ended (or that carry no
+/// process id: an older run's). One still in use is left; errors are
+/// ignored: this only saves disk.
+async fn drop_leftover_databases(conn: &mut sqlx::AnyConnection) {
+    use sqlx::Row;
+    let Ok(rows) = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE 'rk_test_%'")
+        .fetch_all(&mut *conn)
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String, _>("datname") else {
+            continue;
+        };
+        let alive = name
+            .strip_prefix("rk_test_p")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| {
+                pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
+        if !alive {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut *conn)
+            .await;
+        }
+    }
 }
 
 /// `postgres://u:p@h:port/db?x` with another database name.
