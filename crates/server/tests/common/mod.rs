@@ -116,9 +116,11 @@ pub async fn empty_postgres_database() -> Option<String> {
 /// ignored: this only saves disk.
 async fn drop_leftover_databases(conn: &mut sqlx::AnyConnection) {
     use sqlx::Row;
-    let Ok(rows) = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE 'rk_test_%'")
-        .fetch_all(&mut *conn)
-        .await
+    let Ok(rows) = sqlx::query(
+        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'rk_test_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
     else {
         return;
     };
