@@ -151,6 +151,15 @@ async fn b2_r8_a_restored_backup_has_no_trace_of_the_erased_and_its_chain_verifi
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no erasure journal"));
     let restored = ok(&rekisteri(&app, &args, &env));
     assert!(restored.contains("replayed 2"), "{restored}");
+    if app.db == Db::Sqlite {
+        // The key the restore was given goes with the restored register,
+        // so the next `serve` there opens it (B1).
+        assert_eq!(
+            std::fs::read(target_dir.join("audit.key")).expect("the key beside the restore"),
+            std::fs::read(app.data_dir().join("audit.key")).unwrap()
+        );
+        assert_eq!(mode(&target_dir.join("audit.key")), 0o600);
+    }
     // A second restore into the same register is refused.
     assert!(!rekisteri(&app, &args, &env).status.success());
 

@@ -19,6 +19,10 @@ pub struct AuditCheckpoint {
     pub rows_cut: i64,
     pub cut_at: Timestamp,
     pub sweep_id: Option<String>,
+    /// The audit key's signature over the cut (see `audit_seal`); none on a
+    /// checkpoint no key signed.
+    #[serde(skip)]
+    pub mac: Option<String>,
 }
 
 /// The newest checkpoint, if the log was ever cut.
@@ -26,7 +30,7 @@ pub(crate) async fn latest(
     conn: &mut AnyConnection,
 ) -> Result<Option<AuditCheckpoint>, StoreError> {
     let row = sqlx::query(
-        "SELECT through_seq, hash, rows_cut, cut_at, sweep_id FROM audit_checkpoints \
+        "SELECT through_seq, hash, rows_cut, cut_at, sweep_id, mac FROM audit_checkpoints \
          ORDER BY through_seq DESC LIMIT 1",
     )
     .fetch_optional(&mut *conn)
@@ -39,6 +43,7 @@ pub(crate) async fn latest(
                 rows_cut: int(&r, "rows_cut")?,
                 cut_at: ts(&r, "cut_at")?,
                 sweep_id: opt_text(&r, "sweep_id")?,
+                mac: opt_text(&r, "mac")?,
             })
         })
         .transpose()?)

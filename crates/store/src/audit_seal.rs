@@ -9,6 +9,7 @@
 //! database (see the server's `audit_anchor`), so a log cut short, seals
 //! and all, still fails to reach it.
 
+use crate::audit_checkpoint::AuditCheckpoint;
 use crate::rows::{int, text};
 use crate::{Backend, Store, StoreError};
 use rekisteri_domain::Timestamp;
@@ -35,6 +36,11 @@ fn seal_mac(key: &AuditKey, through_seq: i64, hash: &str) -> String {
 
 pub(crate) fn checkpoint_mac(key: &AuditKey, through_seq: i64, hash: &str) -> String {
     mac_at(key, "checkpoint", through_seq, hash)
+}
+
+/// Whether the checkpoint carries the key's signature.
+pub(crate) fn checkpoint_signed(key: &AuditKey, c: &AuditCheckpoint) -> bool {
+    c.mac.as_deref() == Some(checkpoint_mac(key, c.through_seq, &c.hash).as_str())
 }
 
 /// Whether a stored seal is the key's.
@@ -190,12 +196,7 @@ pub(crate) async fn reaches(
     if let Some(c) = crate::audit_checkpoint::latest(conn).await?
         && c.through_seq >= anchor.seq
     {
-        let mac = sqlx::query("SELECT mac FROM audit_checkpoints WHERE through_seq = $1")
-            .bind(c.through_seq)
-            .fetch_one(&mut *conn)
-            .await?;
-        return Ok(crate::rows::opt_text(&mac, "mac")?.as_deref()
-            == Some(checkpoint_mac(key, c.through_seq, &c.hash).as_str()));
+        return Ok(checkpoint_signed(key, &c));
     }
     let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
         .bind(anchor.seq)

@@ -13,7 +13,7 @@
 //!   file, checkpoints the admin kept elsewhere).
 
 use crate::audit_checkpoint::{AuditCheckpoint, latest};
-use crate::audit_seal::{checkpoint_mac, seal_is_valid};
+use crate::audit_seal::{checkpoint_signed, seal_is_valid};
 use crate::rows::{int, opt_text, text};
 use crate::{Backend, Store, StoreError};
 use rekisteri_domain::audit::{CHAIN_START, ChainedRow};
@@ -87,19 +87,9 @@ impl Store {
             }
         };
         let checkpoint = latest(&mut conn).await?;
-        let checkpoint_signed = match &checkpoint {
-            Some(c) => {
-                let mac = opt_text(
-                    &sqlx::query("SELECT mac FROM audit_checkpoints WHERE through_seq = $1")
-                        .bind(c.through_seq)
-                        .fetch_one(&mut *conn)
-                        .await?,
-                    "mac",
-                )?;
-                mac.as_deref() == Some(checkpoint_mac(&key, c.through_seq, &c.hash).as_str())
-            }
-            None => true,
-        };
+        let checkpoint_signed = checkpoint
+            .as_ref()
+            .is_none_or(|c| checkpoint_signed(&key, c));
         let head = sqlx::query(
             "SELECT audit_head_seq, audit_head_hash FROM retention_sweeps \
              WHERE status = 'done' AND audit_head_seq IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",

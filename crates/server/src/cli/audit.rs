@@ -46,10 +46,11 @@ pub async fn audit(
 async fn verify(store: &Store, files: &AuditFiles, anchor_files: &[PathBuf]) -> anyhow::Result<()> {
     let key = store.audit_key();
     let head = files.read_head(key)?;
-    let mut anchors: Vec<_> = head.iter().cloned().collect();
+    let mut kept = Vec::new();
     for file in anchor_files {
-        anchors.extend(read_anchors(file, key)?);
+        kept.extend(read_anchors(file, key)?);
     }
+    let anchors: Vec<_> = head.iter().cloned().chain(kept.iter().cloned()).collect();
     let report = store.verify_audit_against(&anchors).await?;
     match &report.checkpoint {
         Some(c) => println!(
@@ -106,11 +107,10 @@ async fn verify(store: &Store, files: &AuditFiles, anchor_files: &[PathBuf]) -> 
             files.head_path().display()
         ),
     }
-    if !anchor_files.is_empty() {
+    if !kept.is_empty() {
+        let n = kept.len();
         println!(
-            "{} anchors kept elsewhere checked / {} muualla säilytettyä ankkuria tarkistettu",
-            anchors.len() - head.iter().count(),
-            anchors.len() - head.iter().count()
+            "{n} anchors kept elsewhere checked / {n} muualla säilytettyä ankkuria tarkistettu"
         );
     }
     match report.first_broken {

@@ -240,7 +240,7 @@ pub async fn without_store(
             let verified = backup::verify(file, &unseal, &audit.key()?).await?;
             let m = &verified.manifest;
             println!(
-                "the backup is whole: {} taken {}, schema {}, {} bytes, SHA-256 matches; {} checked / \
+                "the backup is whole: {} taken {}, schema {}, {} bytes, SHA-256 matches; {} / \
                  varmuuskopio on eheä",
                 m.backend,
                 m.taken_at,
