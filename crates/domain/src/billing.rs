@@ -66,7 +66,7 @@ fn parse_cents(field: &str, raw: Option<i64>, allow_negative: bool) -> Result<i6
     if !allow_negative && cents < 0 {
         return Err(FieldError::invalid(field, "must not be negative"));
     }
-    if cents.abs() > MAX_CENTS {
+    if cents.unsigned_abs() > MAX_CENTS.unsigned_abs() {
         return Err(FieldError::invalid(field, "is too large"));
     }
     Ok(cents)
@@ -82,11 +82,14 @@ pub struct OrderLineDraft {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct OrderDraft {
+    #[schema(required = true, nullable = false)]
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub number: Option<String>,
     /// draft, confirmed (default), delivered, cancelled.
     pub status: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub ordered_on: Option<String>,
     /// ISO 4217; default EUR.
     pub currency: Option<String>,
@@ -242,15 +245,20 @@ pub struct Order {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct InvoiceDraft {
+    #[schema(required = true, nullable = false)]
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
     pub order_id: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub number: Option<String>,
     /// open (default), paid, debt_collection, credited.
     pub status: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub issued_on: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub due_on: Option<String>,
     /// Total in cents; negative for a credit note.
+    #[schema(required = true, nullable = false)]
     pub total_cents: Option<i64>,
     pub currency: Option<String>,
     pub source: Option<String>,
@@ -366,6 +374,20 @@ mod tests {
         assert!(InvoiceStatus::DebtCollection.holds_erasure());
         assert!(!InvoiceStatus::Paid.holds_erasure());
         assert!(!InvoiceStatus::Credited.holds_erasure());
+    }
+
+    #[test]
+    fn r3_the_most_negative_amount_is_refused_not_a_panic() {
+        // Schemathesis sent total_cents = i64::MIN: `abs` overflowed and
+        // the request's connection was dropped.
+        for raw in [i64::MIN, i64::MIN + 1, -MAX_CENTS - 1, i64::MAX] {
+            let e = parse_cents("total_cents", Some(raw), true).unwrap_err();
+            assert_eq!(e.message, "is too large");
+        }
+        assert_eq!(
+            parse_cents("total_cents", Some(-MAX_CENTS), true),
+            Ok(-MAX_CENTS)
+        );
     }
 
     #[test]

@@ -73,17 +73,22 @@ pub const MAX_PEOPLE: usize = 10_000;
 /// A disclosure as a client asks for it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct DisclosureDraft {
+    #[schema(required = true, nullable = false)]
     pub recipient_id: Option<String>,
     /// `value_added_service`, `credit_decision`, `credit_application`,
     /// `debt_collection`, `billing` or `legal_obligation`.
+    #[schema(required = true, nullable = false)]
     pub ground: Option<String>,
     /// The purpose of processing (R2); required, there is no default.
+    #[schema(required = true, nullable = false)]
     pub purpose: Option<String>,
     /// `name`, `organisation`, `contact_details`, `billing_details`; at least one.
     #[serde(default)]
+    #[schema(required = true, nullable = false)]
     pub categories: Vec<String>,
     /// The people whose data is sent: 1–10 000.
     #[serde(default)]
+    #[schema(required = true, nullable = false)]
     pub person_ids: Vec<String>,
 }
 

@@ -41,10 +41,13 @@ impl NoteKind {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct NoteDraft {
+    #[schema(required = true, nullable = false)]
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
     /// meeting_note, offer, action, meeting.
+    #[schema(required = true, nullable = false)]
     pub kind: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub body: Option<String>,
     /// When an action or meeting is due; required for those.
     pub due_at: Option<String>,

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 /// An organisation as a client sends it (create or replace).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct OrganisationDraft {
+    #[schema(required = true, nullable = false)]
     pub name: Option<String>,
     /// Finnish business ID (Y-tunnus), check digit verified.
     pub business_id: Option<String>,
@@ -75,6 +76,7 @@ pub struct Organisation {
 /// "Person represents organisation", as a client sends it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct LinkDraft {
+    #[schema(required = true, nullable = false)]
     pub organisation_id: Option<String>,
     pub title: Option<String>,
     pub started_on: Option<String>,

@@ -16,12 +16,15 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct PaperDocumentDraft {
     /// What it is ("signed service contract").
+    #[schema(required = true, nullable = false)]
     pub kind: Option<String>,
     /// Its date (`YYYY-MM-DD`), if it has one.
     pub dated_on: Option<String>,
     /// Where it is kept ("Kuopio office, locked cabinet 2, binder 2026").
+    #[schema(required = true, nullable = false)]
     pub location: Option<String>,
     /// Who keeps it.
+    #[schema(required = true, nullable = false)]
     pub keeper: Option<String>,
 }
 

@@ -19,10 +19,12 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct WordingDraft {
     /// What the text is for, such as `newsletter-signup`.
+    #[schema(required = true, nullable = false)]
     pub key: Option<String>,
     /// `fi` or `en` (or another ISO 639-1 code).
     pub language: Option<String>,
     /// The exact text shown.
+    #[schema(required = true, nullable = false)]
     pub text: Option<String>,
 }
 
@@ -77,10 +79,13 @@ pub struct Wording {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct PermissionDraft {
     /// `email`, `sms`, `phone` or `letter`.
+    #[schema(required = true, nullable = false)]
     pub channel: Option<String>,
     /// `direct_marketing`, `distance_selling`, `market_research` or `targeted_content`.
+    #[schema(required = true, nullable = false)]
     pub purpose: Option<String>,
     /// `granted`, `withdrawn` or `prohibited`.
+    #[schema(required = true, nullable = false)]
     pub state: Option<String>,
     /// When the person said it (RFC 3339); now when left out. Not in the future.
     pub given_at: Option<String>,

@@ -98,7 +98,9 @@ impl AddressDraft {
 /// is raw text, so that a bad one is named in the error.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct PersonDraft {
+    #[schema(required = true, nullable = false)]
     pub first_name: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub last_name: Option<String>,
     /// Title in the company they work for.
     pub title: Option<String>,

@@ -50,10 +50,13 @@ pub fn in_eea(country: &str) -> bool {
 /// A recipient as a client sends it, to create or to replace (PUT).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct RecipientDraft {
+    #[schema(required = true, nullable = false)]
     pub name: Option<String>,
     /// `processor`, `independent_recipient` or `authority`.
+    #[schema(required = true, nullable = false)]
     pub role: Option<String>,
     /// ISO 3166-1 alpha-2 (`FI`, `US`).
+    #[schema(required = true, nullable = false)]
     pub country: Option<String>,
     /// Outside the EU/EEA: `adequacy_decision` or `standard_contractual_clauses`.
     pub safeguard: Option<String>,

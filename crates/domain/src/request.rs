@@ -203,8 +203,10 @@ pub fn repeats(kind: RequestKind, received: Date, earlier: (RequestKind, Date)) 
 pub struct RequestDraft {
     /// `access`, `portability`, `rectification`, `restriction`, `objection`,
     /// `erasure` or `anonymisation`.
+    #[schema(required = true, nullable = false)]
     pub kind: Option<String>,
     /// `email`, `portal` or `letter`.
+    #[schema(required = true, nullable = false)]
     pub channel: Option<String>,
     /// The person in the register, when known.
     pub person_id: Option<String>,

@@ -28,6 +28,7 @@ pub enum RestrictionScope {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct RestrictionDraft {
     /// Why processing is restricted (for example "accuracy contested").
+    #[schema(required = true, nullable = false)]
     pub reason: Option<String>,
     /// When it starts (RFC 3339); now when left out. Not in the past.
     pub starts_at: Option<String>,

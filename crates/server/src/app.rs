@@ -54,7 +54,16 @@ pub fn app(state: AppState) -> Router {
         firewall,
     ))
     .layer(axum::middleware::map_response(security_headers))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
     .with_state(state)
+}
+
+/// A handler that panicked answers 500 in the API's error form instead of
+/// a dropped connection; its transaction was never committed. The panic's
+/// message is not logged: it may quote the input.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request's handler panicked: answered 500");
+    ApiError::Internal.into_response()
 }
 
 /// The body limit's 413 in the API's error form (issue 19 §5), not plain

@@ -41,6 +41,13 @@ pub enum ApiError {
         field: String,
         message: String,
     },
+    /// 409 `duplicate_person` (B5): an email address of the input already
+    /// belongs to another person; the body names the field and, in
+    /// `records`, the person.
+    DuplicatePerson {
+        field: String,
+        person_id: rekisteri_domain::ids::PersonId,
+    },
     /// 409 `held`: holds prevent an erasure (R8, R19); the body names each.
     Held {
         message: String,
@@ -87,6 +94,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// `invalid`, `not_found`, `version_mismatch`, `precondition_required`,
     /// `unauthorized`, `forbidden`, `held`, `restricted` (R18),
+    /// `duplicate_person` (with `field` and the person in `records`),
     /// `active_contacts`, `has_notes`, `invoiced` (with `records`),
     /// `use_erasure` (410), `too_large` (413), `busy` (503, with
     /// `Retry-After`), or `internal`.
@@ -172,6 +180,9 @@ impl From<StoreError> for ApiError {
                 field,
                 message,
             },
+            StoreError::DuplicatePerson { field, person_id } => {
+                Self::DuplicatePerson { field, person_id }
+            }
             StoreError::Busy => {
                 tracing::warn!("the database was busy with another writer: answered 503");
                 Self::Busy
@@ -254,6 +265,25 @@ impl IntoResponse for ApiError {
                     message,
                 }]);
                 d.field = Some(field);
+                (StatusCode::CONFLICT, d)
+            }
+            Self::DuplicatePerson { field, person_id } => {
+                let message = format!(
+                    "already belongs to person {person_id}: update that person instead of adding another"
+                );
+                let mut d = detail("duplicate_person", format!("{field}: {message}"));
+                d.fields = Some(vec![FieldError {
+                    field: field.clone(),
+                    code: "duplicate_person",
+                    message,
+                }]);
+                d.field = Some(field);
+                d.records = Some(vec![rekisteri_store::Blocker {
+                    kind: "person".into(),
+                    id: person_id.to_string(),
+                    person_id: Some(person_id),
+                    label: None,
+                }]);
                 (StatusCode::CONFLICT, d)
             }
             Self::Held { message, holds } => {

@@ -33,29 +33,62 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::field("body", "could not be read"))?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let mut track = serde_path_to_error::Track::new();
-        let mut unknown = Vec::new();
-        let parsed: Result<T, _> = serde_ignored::deserialize(
-            serde_path_to_error::Deserializer::new(de, &mut track),
-            |path| unknown.push(FieldError::unknown(field_of(&path))),
-        );
-        match parsed {
-            Err(e) => {
-                let path = track.path().to_string();
-                let field = if path == "." || path.is_empty() {
-                    "body".to_string()
-                } else {
-                    path
-                };
-                Err(ApiError::Invalid(Invalid::one(FieldError::invalid(
-                    field,
-                    e.to_string(),
-                ))))
-            }
-            Ok(_) if !unknown.is_empty() => Err(ApiError::Invalid(Invalid(unknown))),
-            Ok(value) => Ok(JsonBody(value)),
+        json_body(&bytes).map(JsonBody)
+    }
+}
+
+/// Reads a JSON body into `T`: a malformed one is an error naming where it
+/// broke, a property `T` does not have an error naming each.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::field("body", format!("is not JSON: {e}")))?;
+    // Every body this API takes is an object: serde would also read a
+    // struct from an array, by position.
+    if !value.is_object() {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
+    whole_numbers_as_integers(&mut value);
+    let mut track = serde_path_to_error::Track::new();
+    let mut unknown = Vec::new();
+    let parsed: Result<T, _> = serde_ignored::deserialize(
+        serde_path_to_error::Deserializer::new(value, &mut track),
+        |path| unknown.push(FieldError::unknown(field_of(&path))),
+    );
+    match parsed {
+        Err(e) => {
+            let path = track.path().to_string();
+            let field = if path == "." || path.is_empty() {
+                "body".to_string()
+            } else {
+                path
+            };
+            Err(ApiError::Invalid(Invalid::one(FieldError::invalid(
+                field,
+                e.to_string(),
+            ))))
         }
+        Ok(_) if !unknown.is_empty() => Err(ApiError::Invalid(Invalid(unknown))),
+        Ok(value) => Ok(value),
+    }
+}
+
+/// JSON has one kind of number: `3.0` is the integer 3 (JSON Schema
+/// agrees), so a whole number written with a fraction is read as one.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: every whole number below 2^53 is an f64 exactly.
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -90,26 +123,34 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let raw = raw
             .to_str()
             .map_err(|_| ApiError::field("If-Match", "is not text"))?;
-        let raw = raw.trim();
-        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never
-        // matches, and a bare number is not an ETag.
-        if raw.starts_with("W/") {
-            return Err(ApiError::field(
-                "If-Match",
-                "a weak ETag (W/…) never matches a write: send the ETag this API sent, such as \"3\"",
-            ));
-        }
-        raw.strip_prefix('"')
-            .and_then(|r| r.strip_suffix('"'))
-            .and_then(|tag| tag.parse::<i64>().ok())
-            .map(IfMatch)
-            .ok_or_else(|| {
-                ApiError::field(
-                    "If-Match",
-                    "must be an ETag this API sent, in its quotes, such as \"3\"",
-                )
-            })
+        if_match(raw).map(IfMatch)
     }
+}
+
+/// The version an `If-Match` value names. It compares strongly (RFC 9110
+/// §13.1.1): only an ETag this API sends, character for character (`"3"`),
+/// names a version; a weak tag, a bare number, `"03"` or `"+3"` do not.
+pub fn if_match(raw: &str) -> Result<i64, ApiError> {
+    let raw = raw.trim_matches([' ', '\t']);
+    if raw.starts_with("W/") {
+        return Err(ApiError::field(
+            "If-Match",
+            "a weak ETag (W/…) never matches a write: send the ETag this API sent, such as \"3\"",
+        ));
+    }
+    raw.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .and_then(|tag| {
+            tag.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0 && n.to_string() == tag)
+        })
+        .ok_or_else(|| {
+            ApiError::field(
+                "If-Match",
+                "must be an ETag this API sent, in its quotes, such as \"3\"",
+            )
+        })
 }
 
 /// Headers carrying a record's version as its ETag.

@@ -49,6 +49,10 @@ pub enum StoreError {
         field: String,
         message: String,
     },
+    /// A person's email address already belongs to another person (B5):
+    /// `field` is the address's field, `person_id` the person it is theirs.
+    #[error("{field}: already belongs to person {person_id}")]
+    DuplicatePerson { field: String, person_id: PersonId },
     /// Another writer held the database past the busy timeout (a long
     /// command-line write beside a SQLite server): retry shortly.
     #[error(

@@ -22,6 +22,7 @@ mod challenges;
 mod connect;
 mod contacts;
 mod disclosures;
+mod duplicates;
 mod erasure;
 mod erasure_requests;
 mod error;

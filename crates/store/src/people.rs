@@ -203,6 +203,7 @@ impl Store {
         let mut tx = self.backend.begin_write(&self.write).await?;
         // R8: an erased person does not come back from a list or a partner.
         crate::tombstones::refuse_erased(&mut tx, &new).await?;
+        crate::duplicates::refuse_duplicate(&mut tx, self.backend, &new, None).await?;
         insert_person(&mut tx, actor, at, id, &new).await?;
         reindex(&mut tx, id).await?;
         audit::insert(&mut tx, &[entry(actor, at, AuditAction::Create, id)]).await?;
@@ -385,6 +386,7 @@ impl Store {
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
+        crate::duplicates::refuse_duplicate(&mut tx, self.backend, &new, Some(&old)).await?;
         let prov = Provenance::new(new.source, new.source_detail.clone(), at);
         let name_same =
             old.first_name == new.first_name.as_str() && old.last_name == new.last_name.as_str();

@@ -87,3 +87,4 @@ action-password-change = password changed
 action-second-factor = second factor changed
 action-revoke = revoked
 action-setting = setting changed
+v-duplicate-person = already belongs to person { $id } in the register: update that person instead of adding another

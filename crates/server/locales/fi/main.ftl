@@ -87,3 +87,4 @@ action-password-change = salasana vaihdettu
 action-second-factor = toinen vaihe muutettu
 action-revoke = mitätöity
 action-setting = asetus muutettu
+v-duplicate-person = kuuluu jo rekisterissä olevalle henkilölle { $id }: päivitä hänen tietonsa uuden henkilön lisäämisen sijaan

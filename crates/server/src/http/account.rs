@@ -50,7 +50,7 @@ pub struct PasswordChange {
 /// Changes the caller's password; needs the current one. Every other
 /// session of the caller ends.
 #[utoipa::path(put, path = "/me/password", tag = "account", request_body = PasswordChange,
-    responses((status = 204), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 422, body = ErrorBody), (status = 429, description = "Too many wrong passwords: try again after `Retry-After` seconds.", body = ErrorBody)))]
 async fn change_password(
     State(s): State<AppState>,
     caller: Caller,
@@ -250,7 +250,7 @@ pub struct RecoveryCodes {
 /// Confirms the second factor with a code from it and the current
 /// password, and answers ten recovery codes (shown once).
 #[utoipa::path(post, path = "/me/second-factor/confirm", tag = "account", request_body = ConfirmForm,
-    responses((status = 200, body = RecoveryCodes), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = RecoveryCodes), (status = 422, body = ErrorBody), (status = 429, description = "Too many wrong passwords: try again after `Retry-After` seconds.", body = ErrorBody)))]
 async fn confirm_second_factor(
     State(s): State<AppState>,
     caller: Caller,
@@ -288,7 +288,7 @@ pub struct PasswordForm {
 
 /// Removes the caller's second factor (not while one is required of all).
 #[utoipa::path(delete, path = "/me/second-factor", tag = "account", request_body = PasswordForm,
-    responses((status = 204), (status = 409, body = ErrorBody)))]
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 429, description = "Too many wrong passwords: try again after `Retry-After` seconds.", body = ErrorBody)))]
 async fn remove_second_factor(
     State(s): State<AppState>,
     caller: Caller,

@@ -87,7 +87,7 @@ async fn read(
 }
 
 /// Change an invoice: its status (paid, debt_collection, credited) above all.
-#[utoipa::path(put, path = "/invoices/{id}", tag = "invoices", params(("id" = InvoiceId, Path)), request_body = InvoiceDraft,
+#[utoipa::path(put, path = "/invoices/{id}", tag = "invoices", params(("id" = InvoiceId, Path), IfMatch), request_body = InvoiceDraft,
     responses((status = 200, body = Invoice), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,

@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JobQuery {
     /// Only jobs in this state: `pending`, `running`, `done` or `failed`.
     state: Option<String>,

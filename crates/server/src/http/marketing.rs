@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AudienceQuery {
     /// `email`, `sms`, `phone` or `letter`.
     channel: Option<String>,

@@ -12,6 +12,7 @@ mod invoices;
 mod jobs;
 mod marketing;
 mod notes;
+mod openapi;
 mod orders;
 mod organisations;
 mod people;
@@ -80,10 +81,13 @@ impl<T> From<rekisteri_store::Page<T>> for ListOf<T> {
 
 /// Where a list page starts and how long it is.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub after: Option<String>,
     /// 1–500; default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -101,8 +105,9 @@ impl Paging {
                 ));
             }
         };
+        // A cursor is an id as this API writes it (lower-case, hyphenated).
         if let Some(after) = &self.after
-            && uuid::Uuid::parse_str(after).is_err()
+            && !uuid::Uuid::parse_str(after).is_ok_and(|id| id.to_string() == *after)
         {
             return Err(crate::error::ApiError::field(
                 "after",
@@ -117,9 +122,9 @@ impl Paging {
     }
 }
 
-/// The API and its OpenAPI description, built from the same handlers.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The API and its OpenAPI document, built from the same handlers.
+pub fn api() -> (Router<AppState>, serde_json::Value) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/api/v1",
             OpenApiRouter::new()
@@ -146,5 +151,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(retention::router())
                 .merge(holds::router()),
         )
-        .split_for_parts()
+        .split_for_parts();
+    (router, openapi::finish(doc))
 }

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct NoteQuery {
     person_id: Option<String>,
     organisation_id: Option<String>,
@@ -128,7 +129,7 @@ async fn read(
     Ok((etag(note.version), Json(note)))
 }
 
-#[utoipa::path(put, path = "/notes/{id}", tag = "notes", params(("id" = NoteId, Path)), request_body = NoteDraft,
+#[utoipa::path(put, path = "/notes/{id}", tag = "notes", params(("id" = NoteId, Path), IfMatch), request_body = NoteDraft,
     responses((status = 200, body = Note), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
@@ -153,7 +154,7 @@ async fn replace(
     Ok((etag(note.version), Json(note)))
 }
 
-#[utoipa::path(delete, path = "/notes/{id}", tag = "notes", params(("id" = NoteId, Path)),
+#[utoipa::path(delete, path = "/notes/{id}", tag = "notes", params(("id" = NoteId, Path), IfMatch),
     responses((status = 204), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(s): State<AppState>,

@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Filters of orders and invoices.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BillingQuery {
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
@@ -94,7 +95,7 @@ async fn read(
     Ok((etag(order.version), Json(order)))
 }
 
-#[utoipa::path(put, path = "/orders/{id}", tag = "orders", params(("id" = OrderId, Path)), request_body = OrderDraft,
+#[utoipa::path(put, path = "/orders/{id}", tag = "orders", params(("id" = OrderId, Path), IfMatch), request_body = OrderDraft,
     responses((status = 200, body = Order), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
@@ -122,7 +123,7 @@ async fn replace(
 /// Delete an order. Refused with 409 `invoiced` while an invoice refers to
 /// it (`records` names each: invoices are accounting records), and with
 /// 409 `restricted` while its person's processing is restricted (R18).
-#[utoipa::path(delete, path = "/orders/{id}", tag = "orders", params(("id" = OrderId, Path)),
+#[utoipa::path(delete, path = "/orders/{id}", tag = "orders", params(("id" = OrderId, Path), IfMatch),
     responses((status = 204), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(s): State<AppState>,

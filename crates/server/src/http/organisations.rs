@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OrganisationQuery {
     /// Start of the name.
     name: Option<String>,
@@ -85,7 +86,7 @@ async fn read(
     Ok((etag(org.version), Json(org)))
 }
 
-#[utoipa::path(put, path = "/organisations/{id}", tag = "organisations", params(("id" = OrganisationId, Path)), request_body = OrganisationDraft,
+#[utoipa::path(put, path = "/organisations/{id}", tag = "organisations", params(("id" = OrganisationId, Path), IfMatch), request_body = OrganisationDraft,
     responses((status = 200, body = Organisation), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
@@ -113,7 +114,7 @@ async fn replace(
 /// Delete an organisation. Refused with 409 `active_contacts` while it has
 /// contact links not ended (`records` names each link and its person: end
 /// them first, R19), and with 409 `has_notes` while it has notes.
-#[utoipa::path(delete, path = "/organisations/{id}", tag = "organisations", params(("id" = OrganisationId, Path)),
+#[utoipa::path(delete, path = "/organisations/{id}", tag = "organisations", params(("id" = OrganisationId, Path), IfMatch),
     responses((status = 204), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(s): State<AppState>,

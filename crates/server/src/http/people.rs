@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PeopleQuery {
     /// Exact email address.
     email: Option<String>,
@@ -121,7 +122,7 @@ async fn read(
 }
 
 /// Replace a person's data. Values that stay keep their source; new ones take the request's.
-#[utoipa::path(put, path = "/people/{id}", tag = "people", params(("id" = PersonId, Path)), request_body = PersonDraft,
+#[utoipa::path(put, path = "/people/{id}", tag = "people", params(("id" = PersonId, Path), IfMatch), request_body = PersonDraft,
     responses((status = 200, body = Person), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(s): State<AppState>,
@@ -210,7 +211,7 @@ async fn create_link(
 }
 
 #[utoipa::path(put, path = "/people/{id}/organisations/{link_id}", tag = "people",
-    params(("id" = PersonId, Path), ("link_id" = LinkId, Path)), request_body = LinkDraft,
+    params(("id" = PersonId, Path), ("link_id" = LinkId, Path), IfMatch), request_body = LinkDraft,
     responses((status = 200, body = Link), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn replace_link(
     State(s): State<AppState>,
@@ -238,7 +239,7 @@ async fn replace_link(
 }
 
 #[utoipa::path(delete, path = "/people/{id}/organisations/{link_id}", tag = "people",
-    params(("id" = PersonId, Path), ("link_id" = LinkId, Path)),
+    params(("id" = PersonId, Path), ("link_id" = LinkId, Path), IfMatch),
     responses((status = 204), (status = 409, description = "`restricted`: the person's processing is restricted (R18)", body = ErrorBody), (status = 412, body = ErrorBody)), security(("bearer" = [])))]
 async fn remove_link(
     State(s): State<AppState>,

@@ -169,6 +169,7 @@ async fn restrict(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LiftQuery {
     /// Lift only this restriction; all of the person's when left out.
     restriction_id: Option<String>,

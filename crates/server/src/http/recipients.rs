@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 const PURPOSE: Purpose = Purpose::RegisterMaintenance;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RecipientQuery {
     /// `true` leaves out retired recipients.
     active: Option<bool>,
@@ -92,7 +93,7 @@ async fn read(
 }
 
 /// Replace a recipient's data (record its safeguard here). Needs `If-Match`.
-#[utoipa::path(put, path = "/recipients/{id}", tag = "recipients", params(("id" = RecipientId, Path)),
+#[utoipa::path(put, path = "/recipients/{id}", tag = "recipients", params(("id" = RecipientId, Path), IfMatch),
     request_body = RecipientDraft,
     responses((status = 200, body = Recipient), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)), security(("bearer" = [])))]
@@ -115,7 +116,7 @@ async fn replace(
 
 /// Retire a recipient: kept for the disclosure log, it receives nothing
 /// more. Needs `If-Match`; answers the retired record.
-#[utoipa::path(delete, path = "/recipients/{id}", tag = "recipients", params(("id" = RecipientId, Path)),
+#[utoipa::path(delete, path = "/recipients/{id}", tag = "recipients", params(("id" = RecipientId, Path), IfMatch),
     responses((status = 200, body = Recipient), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody),
         (status = 428, body = ErrorBody)), security(("bearer" = [])))]
 async fn retire(

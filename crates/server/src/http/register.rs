@@ -36,7 +36,7 @@ async fn current(State(s): State<AppState>, caller: Caller) -> Result<impl IntoR
 /// (the Y-tunnus with its check digit, emails, phones, the authority's
 /// website). `If-Match` with the ETag read; a change made since is 412.
 /// Letters, reminders, the portal and the access report use it from now on.
-#[utoipa::path(put, path = "/settings/register", tag = "settings", request_body = RegisterDetails,
+#[utoipa::path(put, path = "/settings/register", params(IfMatch), tag = "settings", request_body = RegisterDetails,
     responses((status = 200, body = RegisterVersion), (status = 412, body = ErrorBody),
               (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReportQuery {
     /// `json` (default; schema `docs/access-report.schema.json`), `html`
     /// (printable), `csv` (a zip of one CSV per section) or `vcard`.
@@ -73,6 +74,7 @@ async fn report(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// `json` (an access report, `docs/access-report.schema.json`) or `vcard`.
     format: Option<String>,

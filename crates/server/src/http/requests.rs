@@ -39,6 +39,7 @@ pub struct CaseDetail {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RequestQuery {
     /// `true`: only the cases still owed an answer (the deadline board).
     open: Option<bool>,

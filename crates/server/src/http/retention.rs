@@ -50,7 +50,7 @@ async fn schedule(
 /// and reason in Finnish and English, checked (the Accounting Act's
 /// minimums, each category once). `If-Match` with the ETag read; a change
 /// made since is 412. The access report and the sweep use it from now on.
-#[utoipa::path(put, path = "/settings/retention", tag = "retention", request_body = RetentionSchedule,
+#[utoipa::path(put, path = "/settings/retention", params(IfMatch), tag = "retention", request_body = RetentionSchedule,
     responses((status = 200, body = RetentionVersion), (status = 412, body = ErrorBody),
               (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -76,6 +76,7 @@ async fn schedule_versions(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PreviewQuery {
     /// `json` (default) or `csv`.
     format: Option<String>,

@@ -19,12 +19,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
     /// Words to find (required); each matches as a prefix (`Virtane` finds Virtanen).
+    #[param(required = true, min_length = 1, max_length = 200, pattern = "\\S")]
     q: Option<String>,
     /// Comma-separated: person, organisation, note. Default: all.
     kinds: Option<String>,
     /// 1–100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -59,8 +62,14 @@ async fn search(
     let words =
         q.q.as_deref()
             .ok_or_else(|| ApiError::field("q", "is required"))?;
+    if words.trim().is_empty() {
+        return Err(ApiError::field("q", "must name a word to find"));
+    }
     if words.chars().count() > 200 {
         return Err(ApiError::field("q", "must be at most 200 characters"));
+    }
+    if q.limit.is_some_and(|n| !(1..=100).contains(&n)) {
+        return Err(ApiError::field("limit", "must be between 1 and 100"));
     }
     let hits = s
         .store

@@ -61,7 +61,8 @@ fn info(s: &AppState, user: User, csrf_token: String, setup_required: bool) -> S
 
 /// The session the cookie names.
 #[utoipa::path(get, path = "/session", tag = "session",
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody),
+        (status = 409, description = "The request came with an API token, not a session.", body = ErrorBody)))]
 async fn current(State(s): State<AppState>, caller: Caller) -> Result<Json<SessionInfo>, ApiError> {
     let setup_required = caller.second_factor_missing();
     let session = caller.session.ok_or(ApiError::Conflict {

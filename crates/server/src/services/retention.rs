@@ -345,6 +345,7 @@ pub struct RelationshipEnd {
     /// The day it ended (`YYYY-MM-DD`); today when left out. Not in the future.
     pub ended_on: Option<String>,
     /// Why ("the customer closed their account", "no orders since 2023").
+    #[schema(required = true, nullable = false)]
     pub reason: Option<String>,
 }
 

@@ -54,6 +54,12 @@ impl FormErrors {
     pub fn of(l: &Locale, error: ApiError) -> Result<Self, ApiError> {
         match error {
             ApiError::Invalid(invalid) => Ok(Self::from_invalid(l, &invalid)),
+            ApiError::DuplicatePerson { field, person_id } => {
+                let mut errors = Self::new();
+                let text = l.t1("v-duplicate-person", "id", person_id);
+                errors.add(&form_field(&field), text);
+                Ok(errors)
+            }
             other => Err(other),
         }
     }

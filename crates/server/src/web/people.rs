@@ -305,15 +305,23 @@ async fn create(
             return again(&template, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let person = s
+    let created = s
         .store
         .create_person(
             &page.caller.actor(Purpose::RegisterMaintenance),
             s.clock.now(),
             new,
         )
-        .await?;
-    Ok(see_other(&format!("/people/{}", person.id)))
+        .await;
+    match created {
+        Ok(person) => Ok(see_other(&format!("/people/{}", person.id))),
+        Err(e) => {
+            // B5: an address another person already has is named on the form.
+            let errors = FormErrors::of(&page.l, ApiError::from(e))?;
+            let template = form_page(&page, None, &form, &errors, false);
+            again(&template, StatusCode::CONFLICT)
+        }
+    }
 }
 
 async fn edit(
@@ -374,7 +382,11 @@ async fn update(
                 let template = form_page(&page, Some(id), &form, &FormErrors::new(), true);
                 again(&template, StatusCode::CONFLICT)
             }
-            other => Err(other),
+            other => {
+                let errors = FormErrors::of(&page.l, other)?;
+                let template = form_page(&page, Some(id), &form, &errors, false);
+                again(&template, StatusCode::CONFLICT)
+            }
         },
     }
 }
