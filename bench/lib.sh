@@ -6,7 +6,7 @@ export LC_ALL=C
 # The scripts name the database with --data-dir; an inherited URL must not redirect them.
 unset DATABASE_URL REKISTERI_DATA_DIR
 
-BIN=target/release/rekisteri
+BIN=${BIN:-target/release/rekisteri}
 
 die() {
     echo "error: $*" >&2
