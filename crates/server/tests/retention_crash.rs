@@ -5,18 +5,9 @@
 mod common;
 
 use common::TestApp;
-use sqlx::Row;
 use std::time::Duration;
 
 on_both_backends!(r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_finishes,);
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.store.read_pool())
-        .await
-        .expect("a number")
-        .get::<i64, _>(0)
-}
 
 async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
@@ -29,17 +20,6 @@ async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
         .expect("rekisteri runs")
 }
 
-/// People whose record is there but broken: no search row, or no contact.
-async fn half_erased(app: &TestApp) -> i64 {
-    scalar(
-        app,
-        "SELECT COUNT(*) AS n FROM people p WHERE \
-         NOT EXISTS (SELECT 1 FROM search_index s WHERE s.person_id = p.id) \
-         OR NOT EXISTS (SELECT 1 FROM person_contacts c WHERE c.person_id = p.id)",
-    )
-    .await
-}
-
 async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_finishes(app: TestApp) {
     let filled = cli(&app, &["demo", "--people", "1500"]).await;
     assert!(filled.status.success(), "{filled:?}");
@@ -50,8 +30,8 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
     .execute(app.store.write_pool())
     .await
     .unwrap();
-    let people = scalar(&app, "SELECT COUNT(*) AS n FROM people").await;
-    assert_eq!(half_erased(&app).await, 0);
+    let people = app.scalar("SELECT COUNT(*) AS n FROM people").await;
+    assert_eq!(app.half_stored_people().await, 0);
 
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
         .args(["--database-url", &app.database_url, "--erasure-journal"])
@@ -65,11 +45,11 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
         .expect("the sweep starts");
     let mut erased = 0;
     for _ in 0..600 {
-        erased = scalar(
-            &app,
-            "SELECT COUNT(*) AS n FROM retention_sweep_items WHERE category = 'customer_data'",
-        )
-        .await;
+        erased = app
+            .scalar(
+                "SELECT COUNT(*) AS n FROM retention_sweep_items WHERE category = 'customer_data'",
+            )
+            .await;
         if erased >= 100 {
             break;
         }
@@ -79,22 +59,20 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
     child.start_kill().unwrap();
     child.wait().await.unwrap();
 
-    let gone_now = people - scalar(&app, "SELECT COUNT(*) AS n FROM people").await;
-    let recorded = scalar(
-        &app,
-        "SELECT COUNT(*) AS n FROM retention_sweep_items WHERE category = 'customer_data'",
-    )
-    .await;
+    let gone_now = people - app.scalar("SELECT COUNT(*) AS n FROM people").await;
+    let recorded = app
+        .scalar("SELECT COUNT(*) AS n FROM retention_sweep_items WHERE category = 'customer_data'")
+        .await;
     assert!(gone_now < people, "killed midway: {gone_now} of {people}");
     assert_eq!(
         gone_now, recorded,
         "every erasure is recorded with its item"
     );
-    assert_eq!(half_erased(&app).await, 0);
+    assert_eq!(app.half_stored_people().await, 0);
 
     let finished = cli(&app, &["retention", "run"]).await;
     assert!(finished.status.success(), "{finished:?}");
-    let left: i64 = scalar(&app, "SELECT COUNT(*) AS n FROM people").await;
+    let left: i64 = app.scalar("SELECT COUNT(*) AS n FROM people").await;
     let dry = cli(&app, &["retention", "run", "--dry-run", "--format", "json"]).await;
     assert!(dry.status.success(), "{dry:?}");
     let preview: serde_json::Value = serde_json::from_slice(&dry.stdout).expect("JSON");
@@ -111,15 +89,11 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
         "only held people are still expired"
     );
     assert_eq!(left, customers.len() as i64, "only the held are left");
-    assert_eq!(half_erased(&app).await, 0);
-    let items = scalar(
-        &app,
-        "SELECT COUNT(*) AS n FROM retention_sweep_items WHERE category = 'customer_data'",
-    )
-    .await;
-    let distinct = scalar(
-        &app,
-        "SELECT COUNT(DISTINCT record_id) AS n FROM retention_sweep_items WHERE category = 'customer_data'",
+    assert_eq!(app.half_stored_people().await, 0);
+    let items = app
+        .scalar("SELECT COUNT(*) AS n FROM retention_sweep_items WHERE category = 'customer_data'")
+        .await;
+    let distinct = app.scalar("SELECT COUNT(DISTINCT record_id) AS n FROM retention_sweep_items WHERE category = 'customer_data'",
     )
     .await;
     assert_eq!(items, people - left);

@@ -418,6 +418,26 @@ impl TestApp {
             .to_path_buf()
     }
 
+    /// The first column of the first row of `sql`, a number.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(self.store.read_pool())
+            .await
+            .expect("a number")
+            .get::<i64, _>(0)
+    }
+
+    /// People whose record is there but broken, as a crash midway would
+    /// leave them: no search row, or no contact value.
+    pub async fn half_stored_people(&self) -> i64 {
+        self.scalar(
+            "SELECT COUNT(*) AS n FROM people p WHERE \
+             NOT EXISTS (SELECT 1 FROM search_index s WHERE s.person_id = p.id) \
+             OR NOT EXISTS (SELECT 1 FROM person_contacts c WHERE c.person_id = p.id)",
+        )
+        .await
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) AS n FROM {table}"
