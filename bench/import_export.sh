@@ -8,7 +8,9 @@
 #   floor        crates/store/examples/insert_floor.rs: N bare single-row
 #                INSERTs into `people` in one transaction (the same schema and
 #                pragmas): what the database takes, with none of the import's work
-#   import       rekisteri import people FILE.csv --source staff_entry
+#   import       rekisteri import people FILE.csv --source staff_entry, with
+#                bench/writer_probe.py beside it: the longest another writer
+#                waited for SQLite's write lock meanwhile
 #   export csv   rekisteri export people --format csv  --output …
 #   export json  rekisteri export people --format json --output …
 #   demo         rekisteri demo --people N (people with organisations, orders,
@@ -52,10 +54,20 @@ if command -v taskset >/dev/null 2>&1; then
     FLOOR_PINNED_RPS=$(sed -n 's/^floor_rows_per_sec=//p' "$OUT/floor_pinned.out")
 fi
 
-echo "import…" >&2
+echo "import (with a writer probe beside it)…" >&2
+# The register is made first, so that the probe can wait for its writer
+# while the import runs: its longest wait is the longest the import held
+# SQLite's one writer (issue 19 §1).
+"$BIN" --data-dir "$OUT/data" migrate >"$OUT/migrate.out" 2>&1
+rm -f "$OUT/probe.stop"
+python3 bench/writer_probe.py "$OUT/data/rekisteri.db" "$OUT/probe.stop" >"$OUT/probe.out" &
+PROBE=$!
 run_timed import "$BIN" --data-dir "$OUT/data" import people "$OUT/people.csv" --source staff_entry
+touch "$OUT/probe.stop"
+wait "$PROBE"
 expect_in "$OUT/import.err" "imported $N people"
 IMPORT_S=$ELAPSED
+HOLD_MS=$(sed -n 's/^longest_wait_ms=//p' "$OUT/probe.out")
 DB_MB=$(calc "$(du -sb "$OUT/data" | cut -f1) / 1048576" 1)
 
 echo "export csv…" >&2
@@ -88,6 +100,7 @@ IMPORT_PCT=$(calc "100 * $IMPORT_RPS / $FLOOR_RPS" 1)
         printf '%-34s %10s %12s %10s\n' "  (info: floor pinned to 1 CPU)" "$(calc "$N / $FLOOR_PINNED_RPS")" "$(calc "$FLOOR_PINNED_RPS" 0)" "$(calc "100 * $FLOOR_PINNED_RPS / $FLOOR_RPS" 1)%"
     fi
     printf '%-34s %10s %12s %10s\n' "import people (CSV)" "$IMPORT_S" "$IMPORT_RPS" "${IMPORT_PCT}%"
+    echo "longest writer hold during the import: ${HOLD_MS} ms = $(calc "$HOLD_MS / 10 / $IMPORT_S" 1)% of the import's time"
     printf '%-34s %10s %12s %10s\n' "export people --format csv" "$EXPORT_CSV_S" "$(rps "$EXPORT_CSV_S")" "$(calc "100 * $N / $EXPORT_CSV_S / $FLOOR_RPS" 1)%"
     printf '%-34s %10s %12s %10s\n' "export people --format json" "$EXPORT_JSON_S" "$(rps "$EXPORT_JSON_S")" "$(calc "100 * $N / $EXPORT_JSON_S / $FLOOR_RPS" 1)%"
     printf '%-34s %10s %12s %10s\n' "demo --people N (with related data)" "$DEMO_S" "$(rps "$DEMO_S")" "$(calc "100 * $N / $DEMO_S / $FLOOR_RPS" 1)%"
@@ -103,6 +116,7 @@ IMPORT_PCT=$(calc "100 * $IMPORT_RPS / $FLOOR_RPS" 1)
     echo "floor_pinned_rows_per_sec=${FLOOR_PINNED_RPS:+$(calc "$FLOOR_PINNED_RPS" 0)}"
     echo "import_rows_per_sec=$IMPORT_RPS"
     echo "import_pct_of_floor=$IMPORT_PCT"
+    echo "import_longest_writer_hold_ms=$HOLD_MS"
     echo "export_csv_rows_per_sec=$(rps "$EXPORT_CSV_S")"
     echo "export_json_rows_per_sec=$(rps "$EXPORT_JSON_S")"
     echo "demo_people_per_sec=$(rps "$DEMO_S")"

@@ -18,7 +18,7 @@ rk() { "$BIN" --data-dir "$DATA" "$@"; }
 rk user add anna --role admin >/dev/null
 rk user commitment anna --signed 2026-11-24 >/dev/null
 TOKEN=$(rk token create anna)
-rk serve --bind "127.0.0.1:$PORT" >"$DATA/serve.log" 2>&1 &
+"$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" >"$DATA/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 50); do

@@ -105,7 +105,7 @@ impl DatabaseUrl {
     }
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = 10000; \
      PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
 
@@ -185,6 +185,7 @@ impl Store {
             tokens: Default::default(),
             settings: Default::default(),
             people,
+            connect: options,
         })
     }
 }

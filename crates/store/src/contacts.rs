@@ -8,7 +8,6 @@ use rekisteri_domain::ids::{ContactId, PersonId};
 use rekisteri_domain::person::{ContactValue, Person, SourcedAddress, SourcedValue};
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 pub(crate) const CONTACT_COLUMNS: &str = "c.id AS c_id, c.person_id AS c_person_id, c.kind AS c_kind, c.value AS c_value, \
      c.postal_code AS c_postal_code, c.city AS c_city, c.country AS c_country, c.source AS c_source, \
@@ -79,7 +78,7 @@ pub(crate) fn contact_values(
 
 /// Inserts contact rows, many per statement.
 pub(crate) async fn insert_contacts(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut sqlx::AnyConnection,
     rows: Vec<Values>,
 ) -> Result<(), sqlx::Error> {
     rows::insert_records(tx, "person_contacts", rows).await

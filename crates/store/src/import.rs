@@ -24,42 +24,22 @@ use rekisteri_domain::person::{ContactValue, NewPerson};
 use rekisteri_domain::{Provenance, Timestamp};
 use sqlx::{Any, Transaction};
 
-/// A transaction for bulk writes; dropped without [`Bulk::commit`], it stores nothing.
-pub struct Bulk {
-    pub(crate) tx: Transaction<'static, Any>,
-    actor: Actor,
-    at: Timestamp,
+/// The rows a batch of new people writes: theirs, their contact values,
+/// their search rows and their audit entries. Built once for a bulk
+/// transaction and for a staged import alike.
+pub(crate) struct PeopleRows {
+    pub people: Vec<Values>,
+    pub contacts: Vec<Values>,
+    pub search: Vec<Values>,
+    pub entries: Vec<AuditEntry>,
 }
 
-impl Store {
-    pub async fn bulk(&self, actor: Actor, at: Timestamp) -> Result<Bulk, StoreError> {
-        Ok(Bulk {
-            tx: self.backend.begin_write(&self.write).await?,
-            actor,
-            at,
-        })
-    }
-}
-
-impl Bulk {
-    async fn finish(
-        &mut self,
-        search: Vec<Values>,
-        entries: Vec<AuditEntry>,
-    ) -> Result<(), StoreError> {
-        insert_records(&mut self.tx, "search_index", search).await?;
-        audit::insert(&mut self.tx, &entries).await?;
-        Ok(())
-    }
-
-    /// People with their contact values and search rows.
-    pub async fn people(&mut self, people: &[(PersonId, NewPerson)]) -> Result<(), StoreError> {
-        let (actor, at) = (self.actor, self.at);
+impl PeopleRows {
+    pub(crate) fn of(actor: &Actor, at: Timestamp, people: &[(PersonId, NewPerson)]) -> Self {
         let rows = people
             .iter()
-            .map(|(id, p)| person_values(&actor, at, *id, p))
+            .map(|(id, p)| person_values(actor, at, *id, p))
             .collect();
-        insert_records(&mut self.tx, "people", rows).await?;
         let mut contacts = Vec::new();
         for (id, p) in people {
             let prov = Provenance::new(p.source, p.source_detail.clone(), at);
@@ -70,7 +50,6 @@ impl Bulk {
                     .map(|(i, c)| contact_values(*id, i, c, &prov, at)),
             );
         }
-        insert_contacts(&mut self.tx, contacts).await?;
         let search = people
             .iter()
             .map(|(id, p)| {
@@ -92,7 +71,54 @@ impl Bulk {
             .iter()
             .map(|(id, _)| actor.entry(at, AuditAction::Import, RecordType::Person, id, Some(*id)))
             .collect();
-        self.finish(search, entries).await
+        Self {
+            people: rows,
+            contacts,
+            search,
+            entries,
+        }
+    }
+}
+
+/// A transaction for bulk writes; dropped without [`Bulk::commit`], it stores nothing.
+pub struct Bulk {
+    pub(crate) tx: Transaction<'static, Any>,
+    actor: Actor,
+    at: Timestamp,
+}
+
+impl Store {
+    pub async fn bulk(&self, actor: Actor, at: Timestamp) -> Result<Bulk, StoreError> {
+        Ok(Bulk {
+            tx: self.backend.begin_write(&self.write).await?,
+            actor,
+            at,
+        })
+    }
+}
+
+impl Bulk {
+    /// The time the bulk write records.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    async fn finish(
+        &mut self,
+        search: Vec<Values>,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), StoreError> {
+        insert_records(&mut self.tx, "search_index", search).await?;
+        audit::insert(&mut self.tx, &entries).await?;
+        Ok(())
+    }
+
+    /// People with their contact values and search rows.
+    pub async fn people(&mut self, people: &[(PersonId, NewPerson)]) -> Result<(), StoreError> {
+        let rows = PeopleRows::of(&self.actor, self.at, people);
+        insert_records(&mut self.tx, "people", rows.people).await?;
+        insert_contacts(&mut self.tx, rows.contacts).await?;
+        self.finish(rows.search, rows.entries).await
     }
 
     /// Organisations are not personal data: no audit rows.

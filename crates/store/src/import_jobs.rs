@@ -214,15 +214,25 @@ impl Bulk {
         done: usize,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE imports SET status = 'done', done = $1, heartbeat_at = $2, finished_at = $2 \
-             WHERE id = $3",
-        )
-        .bind(i64::try_from(done).unwrap_or(i64::MAX))
-        .bind(at.micros())
-        .bind(id.to_string())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+        mark_done(&mut self.tx, id, done, at).await
     }
+}
+
+/// Marks an import done, in the transaction that commits its rows.
+pub(crate) async fn mark_done(
+    conn: &mut sqlx::AnyConnection,
+    id: ImportId,
+    done: usize,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE imports SET status = 'done', done = $1, heartbeat_at = $2, finished_at = $2 \
+         WHERE id = $3",
+    )
+    .bind(i64::try_from(done).unwrap_or(i64::MAX))
+    .bind(at.micros())
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -30,6 +30,7 @@ mod export_copies;
 mod holds;
 mod import;
 mod import_jobs;
+mod import_staging;
 mod jobs;
 mod journal;
 mod journal_entries;
@@ -75,6 +76,7 @@ pub use erasure::{ErasureOutcome, ScheduledErasure};
 pub use erasure_requests::{DoneLetter, HeldLetter};
 pub use error::{Blocker, StoreError};
 pub use import_jobs::{IMPORT_STALE_MICROS, ImportRecord, ImportRejection};
+pub use import_staging::PeopleImport;
 pub use jobs::{ClaimedJob, JobRecord};
 pub use logins::{Credentials, account_key, address_key};
 pub use mail::MailRecord;
@@ -158,6 +160,8 @@ pub struct Store {
     tokens: std::sync::Arc<tokens::TokenCache>,
     settings: std::sync::Arc<logins::SettingCache>,
     people: reader::PersonReader,
+    /// How to open another connection to the database (a staged import's).
+    connect: sqlx::any::AnyConnectOptions,
 }
 
 impl Store {

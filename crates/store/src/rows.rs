@@ -124,7 +124,7 @@ pub(crate) fn source_values(source: Source, detail: &Option<String>, at: Timesta
 /// Inserts rows that all set the same columns, as many per statement as
 /// the parameter limits allow (SQLite 32766, PostgreSQL 65535).
 pub(crate) async fn insert_records(
-    tx: &mut sqlx::Transaction<'static, Any>,
+    tx: &mut sqlx::AnyConnection,
     table: &str,
     rows: Vec<Values>,
 ) -> Result<(), sqlx::Error> {
@@ -155,7 +155,7 @@ pub(crate) async fn insert_records(
                 query = bind(query, arg);
             }
         }
-        query.execute(&mut **tx).await?;
+        query.execute(&mut *tx).await?;
     }
     Ok(())
 }

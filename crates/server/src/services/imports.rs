@@ -142,11 +142,12 @@ pub fn sort_rows(rows: Vec<(u64, Result<NewPerson, Invalid>)>) -> (Vec<NewPerson
 /// How many people go to the database at a time.
 pub const BATCH: usize = 2_000;
 
-/// Imports all the people in one transaction (all or none), in batches of
-/// [`BATCH`], telling `progress` how many each batch added; with
-/// `record`, that import's record is marked done as the data commits. The
-/// store audits the import as `actor`'s. Used by the command line and the web's
-/// import page.
+/// Imports all the people, all or none, in batches of [`BATCH`], telling
+/// `progress` how many each batch added; with `record`, that import's
+/// record is marked done as the data commits. The store audits the import
+/// as `actor`'s and keeps the register's writer free until one short last
+/// step (see `rekisteri_store::PeopleImport`). Used by the command line and
+/// the web's import page.
 pub async fn import_batches(
     store: &Store,
     actor: Actor,
@@ -155,7 +156,7 @@ pub async fn import_batches(
     record: Option<ImportId>,
     mut progress: impl FnMut(usize) + Send,
 ) -> Result<usize, rekisteri_store::StoreError> {
-    let mut bulk = store.bulk(actor, at).await?;
+    let mut import = store.people_import(actor, at).await?;
     let total = people.len();
     let mut people = people.into_iter().peekable();
     while people.peek().is_some() {
@@ -164,14 +165,10 @@ pub async fn import_batches(
             .take(BATCH)
             .map(|p| (PersonId::new(at), p))
             .collect();
-        bulk.people(&batch).await?;
+        import.people(&batch).await?;
         progress(batch.len());
     }
-    if let Some(id) = record {
-        // The import's record says done in the data's own transaction.
-        bulk.finish_import(id, total, at).await?;
-    }
-    bulk.commit().await?;
+    import.commit(record.map(|id| (id, total))).await?;
     Ok(total)
 }
 
