@@ -41,7 +41,7 @@ pub enum ApiError {
         field: String,
         message: String,
     },
-    /// 409 `duplicate_person` (B5): an email address of the input already
+    /// 409 `duplicate_person` (R3): an email address of the input already
     /// belongs to another person; the body names the field and, in
     /// `records`, the person.
     DuplicatePerson {

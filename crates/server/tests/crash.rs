@@ -14,7 +14,7 @@ use servers::Server;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-on_both_backends!(b5_kill_9_during_writes_an_import_and_an_erasure_loses_nothing_acknowledged);
+on_both_backends!(r3_b1_kill_9_during_writes_an_import_and_an_erasure_loses_nothing_acknowledged);
 
 fn command(app: &TestApp, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"));
@@ -42,7 +42,9 @@ async fn killed_after(app: &TestApp, args: &[&str], after: Duration) {
     let _ = child.wait().await;
 }
 
-async fn b5_kill_9_during_writes_an_import_and_an_erasure_loses_nothing_acknowledged(app: TestApp) {
+async fn r3_b1_kill_9_during_writes_an_import_and_an_erasure_loses_nothing_acknowledged(
+    app: TestApp,
+) {
     let acknowledged = burst_then_kill(&app).await;
     import_then_kill(&app).await;
     let erased = erasure_then_kill(&app).await;

@@ -1,4 +1,4 @@
-//! One person per email address (B5; issue 19 §7), on both databases:
+//! One person per email address (R3; issue 19 §7), on both databases:
 //! twenty creates with one address at once make one person and nineteen
 //! 409s naming them; a change that takes another person's address is
 //! refused the same way; the web form names the match in Finnish.
@@ -13,12 +13,12 @@ use rekisteri_domain::Role;
 use serde_json::json;
 
 on_both_backends!(
-    b5_twenty_concurrent_creates_with_one_email_make_one_person,
-    b5_a_change_that_takes_another_persons_email_is_refused,
-    b5_the_form_names_the_person_who_has_the_address,
+    r3_twenty_concurrent_creates_with_one_email_make_one_person,
+    r3_a_change_that_takes_another_persons_email_is_refused,
+    r3_the_form_names_the_person_who_has_the_address,
 );
 
-async fn b5_twenty_concurrent_creates_with_one_email_make_one_person(app: TestApp) {
+async fn r3_twenty_concurrent_creates_with_one_email_make_one_person(app: TestApp) {
     let before = app.count("people").await;
     let creates = (0..20).map(|i| {
         let app = &app;
@@ -59,7 +59,7 @@ async fn b5_twenty_concurrent_creates_with_one_email_make_one_person(app: TestAp
     assert_eq!(app.count("people").await, before + 1);
 }
 
-async fn b5_a_change_that_takes_another_persons_email_is_refused(app: TestApp) {
+async fn r3_a_change_that_takes_another_persons_email_is_refused(app: TestApp) {
     let (first, _) = create_person(&app, "Eka", "Henkilö").await;
     let (second, etag) = create_person(&app, "Toka", "Henkilö").await;
     let path = format!("/api/v1/people/{second}");
@@ -80,7 +80,7 @@ async fn b5_a_change_that_takes_another_persons_email_is_refused(app: TestApp) {
     app.put(&path, &etag, renamed).await.expect(200);
 }
 
-async fn b5_the_form_names_the_person_who_has_the_address(app: TestApp) {
+async fn r3_the_form_names_the_person_who_has_the_address(app: TestApp) {
     let (first, _) = create_person(&app, "Lomake", "Täyttäjä").await;
     let password = "kesä on lyhyt mutta kaunis";
     app.user_with_password("maija", Role::Staff, password).await;

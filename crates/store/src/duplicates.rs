@@ -1,4 +1,4 @@
-//! One person per email address (B5): a new or changed person whose email
+//! One person per email address (R3): a new or changed person whose email
 //! address (its normal form, letters in any case) already belongs to
 //! another person is refused with a 409 that names the match, instead of
 //! a second record silently sharing it.

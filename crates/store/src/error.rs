@@ -49,7 +49,7 @@ pub enum StoreError {
         field: String,
         message: String,
     },
-    /// A person's email address already belongs to another person (B5):
+    /// A person's email address already belongs to another person (R3):
     /// `field` is the address's field, `person_id` the person it is theirs.
     #[error("{field}: already belongs to person {person_id}")]
     DuplicatePerson { field: String, person_id: PersonId },

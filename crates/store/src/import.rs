@@ -115,10 +115,30 @@ impl Bulk {
 
     /// People with their contact values and search rows.
     pub async fn people(&mut self, people: &[(PersonId, NewPerson)]) -> Result<(), StoreError> {
+        let entries = self.people_unaudited(people).await?;
+        audit::insert(&mut self.tx, &entries).await?;
+        Ok(())
+    }
+
+    /// People with their contact values and search rows, their audit
+    /// entries answered to be written last: on PostgreSQL an audit write
+    /// takes the chain's lock until the commit, so a long import that wrote
+    /// them as it went would hold every other writer for its whole length.
+    pub(crate) async fn people_unaudited(
+        &mut self,
+        people: &[(PersonId, NewPerson)],
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = PeopleRows::of(&self.actor, self.at, people);
         insert_records(&mut self.tx, "people", rows.people).await?;
         insert_contacts(&mut self.tx, rows.contacts).await?;
-        self.finish(rows.search, rows.entries).await
+        insert_records(&mut self.tx, "search_index", rows.search).await?;
+        Ok(rows.entries)
+    }
+
+    /// Audit entries of rows this transaction wrote.
+    pub(crate) async fn audit(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        audit::insert(&mut self.tx, entries).await?;
+        Ok(())
     }
 
     /// Organisations are not personal data: no audit rows.

@@ -16,7 +16,9 @@
 //! (`bench/import_export.sh` measures it with `bench/writer_probe.py`).
 //!
 //! On PostgreSQL a long transaction blocks no other writer (rows are locked,
-//! not the database), so the import is one [`Bulk`] transaction as before.
+//! not the database), so the import is one [`Bulk`] transaction, with its
+//! audit rows written last: an audit write takes the chain's lock until the
+//! commit.
 
 use crate::connect::SQLITE_PRAGMAS;
 use crate::import::{Bulk, PeopleRows};
@@ -37,8 +39,8 @@ const TABLES: [&str; 3] = ["people", "person_contacts", "search_index"];
 pub struct PeopleImport(Way);
 
 enum Way {
-    /// PostgreSQL: one transaction.
-    Direct(Bulk),
+    /// PostgreSQL: one transaction; the audit rows at its end.
+    Direct(Bulk, Vec<AuditEntry>),
     /// SQLite: staged in temporary tables, copied in at the end.
     Staged(Staged),
 }
@@ -61,7 +63,10 @@ impl Store {
         at: Timestamp,
     ) -> Result<PeopleImport, StoreError> {
         if self.backend == Backend::Postgres {
-            return Ok(PeopleImport(Way::Direct(self.bulk(actor, at).await?)));
+            return Ok(PeopleImport(Way::Direct(
+                self.bulk(actor, at).await?,
+                Vec::new(),
+            )));
         }
         let pool = AnyPoolOptions::new()
             .max_connections(1)
@@ -97,7 +102,10 @@ impl PeopleImport {
     /// Adds a batch of people (with their contact values and search rows).
     pub async fn people(&mut self, people: &[(PersonId, NewPerson)]) -> Result<(), StoreError> {
         match &mut self.0 {
-            Way::Direct(bulk) => bulk.people(people).await,
+            Way::Direct(bulk, entries) => {
+                entries.extend(bulk.people_unaudited(people).await?);
+                Ok(())
+            }
             Way::Staged(staged) => staged.stage(people).await,
         }
     }
@@ -106,7 +114,8 @@ impl PeopleImport {
     /// done with `total` people in the same transaction.
     pub async fn commit(self, record: Option<(ImportId, usize)>) -> Result<(), StoreError> {
         match self.0 {
-            Way::Direct(mut bulk) => {
+            Way::Direct(mut bulk, entries) => {
+                bulk.audit(&entries).await?;
                 if let Some((id, total)) = record {
                     let at = bulk.at();
                     bulk.finish_import(id, total, at).await?;

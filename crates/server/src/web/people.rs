@@ -316,7 +316,7 @@ async fn create(
     match created {
         Ok(person) => Ok(see_other(&format!("/people/{}", person.id))),
         Err(e) => {
-            // B5: an address another person already has is named on the form.
+            // R3: an address another person already has is named on the form.
             let errors = FormErrors::of(&page.l, ApiError::from(e))?;
             let template = form_page(&page, None, &form, &errors, false);
             again(&template, StatusCode::CONFLICT)
