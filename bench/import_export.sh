@@ -62,6 +62,7 @@ echo "import (with a writer probe beside it)…" >&2
 rm -f "$OUT/probe.stop"
 python3 bench/writer_probe.py "$OUT/data/rekisteri.db" "$OUT/probe.stop" >"$OUT/probe.out" &
 PROBE=$!
+trap 'touch "$OUT/probe.stop"; kill $PROBE 2>/dev/null || true' EXIT
 run_timed import "$BIN" --data-dir "$OUT/data" import people "$OUT/people.csv" --source staff_entry
 touch "$OUT/probe.stop"
 wait "$PROBE"

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/debug/rekisteri}
 DATA=$(mktemp -d)
-PORT=${PORT:-18$(printf '%03d' $((RANDOM % 1000)))}
+PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 BASE="http://127.0.0.1:$PORT"
 rk() { "$BIN" --data-dir "$DATA" "$@"; }
 
@@ -20,7 +20,8 @@ rk user commitment anna --signed 2026-11-24 >/dev/null
 TOKEN=$(rk token create anna)
 "$BIN" --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" >"$DATA/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+CLIENT=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA" "$CLIENT"' EXIT
 for _ in $(seq 1 50); do
   if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$BASE/healthz" 2>/dev/null; then break; fi
   sleep 0.2
@@ -35,9 +36,7 @@ schemathesis --config-file contract/schemathesis.toml run "$BASE/api/v1/openapi.
   --workers 2
 
 echo "== a generated client lists, creates and updates a person"
-CLIENT=$(mktemp -d)
 python3 -c "import urllib.request,sys; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())" \
   "$BASE/api/v1/openapi.json" >"$CLIENT/openapi.json"
 (cd "$CLIENT" && openapi-python-client generate --path openapi.json --meta none --output-path rekisteri_client >/dev/null)
 PYTHONPATH="$CLIENT" python3 contract/client_check.py "$BASE" "$TOKEN"
-rm -rf "$CLIENT"

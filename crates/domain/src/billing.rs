@@ -82,7 +82,6 @@ pub struct OrderLineDraft {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct OrderDraft {
-    #[schema(required = true, nullable = false)]
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
     #[schema(required = true, nullable = false)]
@@ -245,7 +244,6 @@ pub struct Order {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct InvoiceDraft {
-    #[schema(required = true, nullable = false)]
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
     pub order_id: Option<String>,

@@ -41,7 +41,6 @@ impl NoteKind {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct NoteDraft {
-    #[schema(required = true, nullable = false)]
     pub person_id: Option<String>,
     pub organisation_id: Option<String>,
     /// meeting_note, offer, action, meeting.

@@ -53,14 +53,16 @@ pub fn app(state: AppState) -> Router {
         state.clone(),
         firewall,
     ))
-    .layer(axum::middleware::map_response(security_headers))
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+    .layer(axum::middleware::map_response(security_headers))
     .with_state(state)
 }
 
-/// A handler that panicked answers 500 in the API's error form instead of
-/// a dropped connection; its transaction was never committed. The panic's
-/// message is not logged: it may quote the input.
+/// A handler that panicked answers 500 in the API's error form (with the
+/// security headers) instead of a dropped connection; its transaction was
+/// never committed. The panic's message is not logged here, and the
+/// binary's panic hook (`main.rs`) writes only where it happened: a
+/// message may quote the input.
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request's handler panicked: answered 500");
     ApiError::Internal.into_response()

@@ -1,7 +1,10 @@
 //! One person per email address (R3): a new or changed person whose email
 //! address (its normal form, letters in any case) already belongs to
 //! another person is refused with a 409 that names the match, instead of
-//! a second record silently sharing it.
+//! a second record silently sharing it. The case is folded by the
+//! database's `LOWER`, which on SQLite folds ASCII letters only: there
+//! `MÄKINEN@x.fi` and `mäkinen@x.fi` are not found equal (the domain is
+//! lower-cased by `Email` itself on both).
 //!
 //! Race-free on both databases: SQLite's writes take the one write lock at
 //! `BEGIN IMMEDIATE`, so the check and the insert see every commit before
@@ -40,13 +43,7 @@ pub(crate) async fn refuse_duplicate(
     new: &NewPerson,
     changed: Option<&Person>,
 ) -> Result<(), StoreError> {
-    let held = |address: &str| {
-        changed.is_some_and(|p| {
-            p.emails
-                .iter()
-                .any(|e| e.value.to_lowercase() == address.to_lowercase())
-        })
-    };
+    let held = |address: &str| changed.is_some_and(|p| p.emails.iter().any(|e| e.value == address));
     let addresses: Vec<(String, String)> = addresses(new)
         .into_iter()
         .filter(|(_, a)| !held(a))
@@ -59,8 +56,12 @@ pub(crate) async fn refuse_duplicate(
         keys.sort_unstable();
         keys.dedup();
         for key in keys {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 5))::text AS locked")
-                .bind(format!("person-email:{key}"))
+            // The lock's key is lower-cased by the database, as the
+            // comparison below is, so two spellings it finds equal share it.
+            sqlx::query(
+                "SELECT pg_advisory_xact_lock(hashtextextended('person-email:' || LOWER($1), 5))::text AS locked",
+            )
+            .bind(key)
                 .fetch_one(&mut **tx)
                 .await?;
         }

@@ -79,6 +79,11 @@ impl From<sqlx::Error> for StoreError {
 /// PostgreSQL's lock not available: the write waited its turn and did
 /// not get it in time. Nothing was half-stored: its transaction is undone.
 pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
+    // Queued behind the process's own writer past the pool's wait (a long
+    // import's last step): the same, a retryable wait, not a failure.
+    if matches!(error, sqlx::Error::PoolTimedOut) {
+        return true;
+    }
     let Some(db) = error.as_database_error() else {
         return false;
     };

@@ -1,12 +1,12 @@
 //! The web's CSV imports as records (issue 13): who started one, how far
 //! it is, how it ended and the rows it left out, read by any server. The
-//! import's data is one transaction ([`crate::Bulk`]) that marks its record
-//! done as it commits; a record still `running` whose heartbeat stopped
+//! import's data commits at once ([`crate::PeopleImport`]) with its record
+//! marked done; a record still `running` whose heartbeat stopped
 //! (the server died) reads as `failed`, and is written so.
 
 use crate::import::Bulk;
 use crate::rows::{int, opt_ts, parsed, text, ts};
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 use rekisteri_domain::Timestamp;
 use rekisteri_domain::ids::{ImportId, UserId};
 use sqlx::any::AnyRow;
@@ -100,18 +100,16 @@ impl Store {
         Ok(id)
     }
 
-    /// The running import's progress and heartbeat, for other servers. On
-    /// SQLite the one writer is the import's own transaction, so nothing is
-    /// written: the server running it shows its progress from memory.
+    /// The running import's progress and heartbeat, for other servers and
+    /// processes. On SQLite too: the import stages its rows without the
+    /// register's writer ([`crate::PeopleImport`]), so this waits only for
+    /// its last step.
     pub async fn import_heartbeat(
         &self,
         id: ImportId,
         done: usize,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        if self.backend == Backend::Sqlite {
-            return Ok(());
-        }
         sqlx::query(
             "UPDATE imports SET done = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'running'",
         )

@@ -75,7 +75,12 @@ impl Store {
             .max_lifetime(None)
             .test_before_acquire(false)
             .after_connect(|conn, _| {
-                Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) })
+                Box::pin(async move {
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    // The staged rows on disk, not in memory beside the
+                    // parsed file: a large import would hold both.
+                    conn.execute("PRAGMA temp_store = FILE").await.map(|_| ())
+                })
             })
             .connect_with(self.connect.clone())
             .await?;

@@ -148,8 +148,9 @@ impl PageRequest {
 pub struct Store {
     /// Reads (several connections; on SQLite, WAL lets them run beside a writer).
     read: AnyPool,
-    /// Writes. On SQLite a single connection, so writers queue in the process
-    /// instead of failing with SQLITE_BUSY; on PostgreSQL the same pool as reads.
+    /// Writes. On SQLite a single connection, so this process's writers queue
+    /// for it instead of meeting SQLITE_BUSY among themselves; on PostgreSQL
+    /// the same pool as reads.
     write: AnyPool,
     backend: Backend,
     audit: audit::AuditWriter,

@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
     /// Words to find (required); each matches as a prefix (`Virtane` finds Virtanen).
-    #[param(required = true, min_length = 1, max_length = 200, pattern = "\\S")]
+    #[param(required = true, min_length = 1, max_length = 200)]
     q: Option<String>,
     /// Comma-separated: person, organisation, note. Default: all.
     kinds: Option<String>,

@@ -1,10 +1,9 @@
 //! The staff page's CSV imports (R5, issue 13): each is a record in the
 //! database before it starts, so any server shows how far it is and a
 //! restart leaves it failed or done, never lost. The import runs in the
-//! background in one transaction that marks its record done as it
-//! commits; while it runs, this server counts its progress in memory and
-//! writes it, with a heartbeat, every second (on PostgreSQL, where other
-//! servers read it).
+//! background and commits at once, marking its record done; while it
+//! runs, this server counts its progress in memory and writes it, with a
+//! heartbeat, every second, where other servers read it.
 
 use crate::services::imports::{Rejected, import_batches};
 use crate::state::AppState;
