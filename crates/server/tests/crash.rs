@@ -184,6 +184,9 @@ async fn import_then_kill(app: &TestApp) {
         );
         assert_eq!(app.half_stored_people().await, 0);
     }
+    if matches!(app.db, common::Db::Sqlite) {
+        killed_in_its_last_step(app, &file(50)).await;
+    }
     let before = app.scalar("SELECT COUNT(*) AS n FROM people").await;
     let path = file(99);
     let started = std::time::Instant::now();
@@ -196,6 +199,60 @@ async fn import_then_kill(app: &TestApp) {
     assert!(done.status.success(), "{done:?}");
     let after = app.scalar("SELECT COUNT(*) AS n FROM people").await;
     assert_eq!(after, before + rows as i64, "the next import is whole");
+}
+
+/// On SQLite: an import killed while its last step holds the writer
+/// leaves nothing. A probe that may not wait (busy timeout 0) finds the
+/// write lock taken twice 50 ms apart — longer than any of the app's own
+/// writes — and the import is killed then, inside that transaction.
+async fn killed_in_its_last_step(app: &TestApp, path: &str) {
+    use sqlx::Connection;
+    let mut probe = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("the probe's connection");
+    sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut probe)
+        .await
+        .expect("no waiting");
+    let before = app.scalar("SELECT COUNT(*) AS n FROM people").await;
+    let mut child = command(app, &["import", "people", path, "--source", "registration"])
+        .spawn()
+        .expect("the import starts");
+    let mut taken = 0;
+    let mut killed = false;
+    while child.try_wait().expect("the import").is_none() {
+        match sqlx::query("BEGIN IMMEDIATE").execute(&mut probe).await {
+            Ok(_) => {
+                sqlx::query("ROLLBACK")
+                    .execute(&mut probe)
+                    .await
+                    .expect("rollback");
+                taken = 0;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            Err(_) => {
+                taken += 1;
+                if taken == 2 {
+                    let _ = child.start_kill();
+                    let _ = child.wait().await;
+                    killed = true;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    assert!(killed, "the probe saw the import's last step");
+    let after = app.scalar("SELECT COUNT(*) AS n FROM people").await;
+    eprintln!(
+        "import killed in its last step: {} rows stored",
+        after - before
+    );
+    assert_eq!(
+        after, before,
+        "killed in its last step, the import left nothing"
+    );
+    assert_eq!(app.half_stored_people().await, 0);
 }
 
 /// An erasure of a person with many notes, killed at several points: the
