@@ -10,12 +10,14 @@ mod pages;
 use common::{TestApp, create_person, person_json};
 use pages::submit;
 use rekisteri_domain::Role;
+use reqwest::Method;
 use serde_json::json;
 
 on_both_backends!(
     r3_twenty_concurrent_creates_with_one_email_make_one_person,
     r3_a_change_that_takes_another_persons_email_is_refused,
     r3_the_form_names_the_person_who_has_the_address,
+    r3_a_rectification_does_not_give_a_person_anothers_address,
 );
 
 async fn r3_twenty_concurrent_creates_with_one_email_make_one_person(app: TestApp) {
@@ -109,4 +111,59 @@ async fn r3_the_form_names_the_person_who_has_the_address(app: TestApp) {
     );
     assert!(again.body.contains(&first), "the match is named");
     assert_eq!(app.count("people").await, before);
+}
+
+/// A rectification (R17) that would give a person another person's
+/// address is refused the same way, naming the correction, and nothing of
+/// it is applied.
+async fn r3_a_rectification_does_not_give_a_person_anothers_address(app: TestApp) {
+    let (first, _) = create_person(&app, "Oikea", "Omistaja").await;
+    let (second, _) = create_person(&app, "Korjattava", "Henkilö").await;
+    let officer = app.user("tuula", Role::PrivacyOfficer).await;
+    let officer = Some(officer.as_str());
+    let case = app
+        .send(
+            Method::POST,
+            "/api/v1/requests",
+            officer,
+            None,
+            Some(
+                json!({"kind": "rectification", "channel": "letter", "person_id": second,
+                        "requester_name": "Korjattava Henkilö",
+                        "details": "Sähköpostiosoite puuttuu, nimike on vanha."}),
+            ),
+        )
+        .await
+        .expect(201);
+    let id = case["id"].as_str().expect("id");
+    app.send(
+        Method::POST,
+        &format!("/api/v1/requests/{id}/verify"),
+        officer,
+        None,
+        Some(json!({"note": "allekirjoitettu kirje"})),
+    )
+    .await
+    .expect(200);
+    let taken = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/rectify"),
+            officer,
+            None,
+            Some(json!({"corrections": [
+                {"field": "title", "from": "myyntipäällikkö", "to": "johtaja"},
+                {"field": "email", "from": null, "to": "OIKEA.omistaja@esimerkki.fi"}]})),
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{:?}", taken.body);
+    assert_eq!(taken.body["error"]["code"], "duplicate_person");
+    assert_eq!(taken.body["error"]["field"], "corrections[1].to");
+    assert_eq!(taken.body["error"]["records"][0]["id"], first.as_str());
+    let stored = app
+        .get(&format!("/api/v1/people/{second}"))
+        .await
+        .expect(200);
+    assert_eq!(stored["title"], "myyntipäällikkö", "nothing of it applied");
+    assert_eq!(stored["emails"].as_array().map(Vec::len), Some(1));
 }

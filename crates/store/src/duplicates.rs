@@ -16,6 +16,7 @@
 use crate::StoreError;
 use crate::connect::Backend;
 use crate::rows::parsed;
+use rekisteri_domain::ids::PersonId;
 use rekisteri_domain::person::{ContactValue, NewPerson, Person};
 use sqlx::{Any, Transaction};
 
@@ -48,6 +49,19 @@ pub(crate) async fn refuse_duplicate(
         .into_iter()
         .filter(|(_, a)| !held(a))
         .collect();
+    let except = changed.map(|p| p.id);
+    refuse_taken(tx, backend, &addresses, except).await
+}
+
+/// Refuses if one of these email addresses (each with its field) belongs
+/// to a person other than `except`: the check of a new or changed person,
+/// and of a rectification that gives a person an address.
+pub(crate) async fn refuse_taken(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    addresses: &[(String, String)],
+    except: Option<PersonId>,
+) -> Result<(), StoreError> {
     if addresses.is_empty() {
         return Ok(());
     }
@@ -66,8 +80,8 @@ pub(crate) async fn refuse_duplicate(
                 .await?;
         }
     }
-    let except = changed.map(|p| p.id.to_string()).unwrap_or_default();
-    for (field, address) in &addresses {
+    let except = except.map(|id| id.to_string()).unwrap_or_default();
+    for (field, address) in addresses {
         let row = sqlx::query(
             "SELECT person_id FROM person_contacts WHERE kind = 'email' AND LOWER(value) = LOWER($1) \
              AND person_id <> $2 ORDER BY person_id LIMIT 1",

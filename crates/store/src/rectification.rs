@@ -65,6 +65,17 @@ async fn apply(
                     Some((rows::text(&row, "id")?, provenance(&row, "")?))
                 }
             };
+            // R3: an address given to the person must not be another's.
+            if let (rekisteri_domain::person::ContactKind::Email, Some(to)) = (kind, &c.to) {
+                let field = format!("corrections[{index}].to");
+                crate::duplicates::refuse_taken(
+                    tx,
+                    crate::Backend::of(tx),
+                    &[(field, to.clone())],
+                    Some(person),
+                )
+                .await?;
+            }
             match (&old, &c.to) {
                 (Some((id, _)), Some(to)) => {
                     sqlx::query(
