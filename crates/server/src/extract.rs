@@ -42,6 +42,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::field("body", format!("is not JSON: {e}")))?;
+    // A value keeps only the last of a property given twice: refuse it,
+    // as reading into the struct itself would have.
+    if let Some(field) = given_twice(bytes) {
+        return Err(ApiError::field(&field, "is given twice"));
+    }
     // Every body this API takes is an object: serde would also read a
     // struct from an array, by position.
     if !value.is_object() {
@@ -69,6 +74,83 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         Ok(_) if !unknown.is_empty() => Err(ApiError::Invalid(Invalid(unknown))),
         Ok(value) => Ok(value),
+    }
+}
+
+/// The first property given twice in the same object, as a field path
+/// (`addresses[0].street`); none for well-formed JSON without one.
+fn given_twice(bytes: &[u8]) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// Walks a JSON value; fails with the path of a repeated property.
+    struct Walk(String);
+
+    impl<'de> DeserializeSeed<'de> for Walk {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let path = if self.0.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{}.{key}", self.0)
+                };
+                if !seen.insert(key) {
+                    return Err(serde::de::Error::custom(path));
+                }
+                map.next_value_seed(Walk(path))?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while seq
+                .next_element_seed(Walk(format!("{}[{i}]", self.0)))?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match Walk(String::new()).deserialize(&mut de) {
+        Err(e) if e.is_data() => {
+            let text = e.to_string();
+            // The message is the path, then serde_json's " at line …".
+            Some(text.split(" at line ").next().unwrap_or(&text).to_string())
+        }
+        _ => None,
     }
 }
 

@@ -14,7 +14,38 @@ on_both_backends!(
     r3_caps_bidirectional_controls_and_foreign_schemes_are_refused,
     r3_a_body_over_the_limit_gets_413_in_the_errors_form,
     r3_fifty_writers_with_one_etag_lose_no_update,
+    r3_a_property_given_twice_is_refused_naming_it,
 );
+
+/// A property given twice is refused, naming it, rather than the last one
+/// quietly winning (which of the two a client meant is not known).
+async fn r3_a_property_given_twice_is_refused_naming_it(app: TestApp) {
+    let people = app.count("people").await;
+    for (body, field) in [
+        (
+            r#"{"first_name":"Eka","first_name":"Toka","last_name":"Kahdesti"}"#,
+            "first_name",
+        ),
+        (
+            r#"{"first_name":"Eka","last_name":"Kahdesti","addresses":[{"street":"Katu 1","street":"Tie 2","postal_code":"70100","city":"Kuopio"}]}"#,
+            "addresses[0].street",
+        ),
+    ] {
+        let reply = app
+            .client
+            .post(format!("{}/api/v1/people", app.base))
+            .bearer_auth(&app.token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(reply.status(), 422);
+        let error: serde_json::Value = reply.json().await.expect("json");
+        assert_eq!(error["error"]["field"], field, "{error}");
+    }
+    assert_eq!(app.count("people").await, people, "nothing stored");
+}
 
 async fn r3_unknown_fields_are_refused_naming_each_and_nothing_is_stored(app: TestApp) {
     let people = app.count("people").await;
