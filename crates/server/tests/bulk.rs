@@ -13,7 +13,49 @@ on_both_backends!(
     r5_imported_people_carry_the_import_source,
     demo_fills_every_table_and_is_searchable,
     r3_b5_a_write_goes_through_while_an_import_is_under_way,
+    i17_an_import_leaves_the_planner_its_statistics,
 );
+
+/// After a bulk load the planner has statistics (issue 17): without them
+/// SQLite guesses an index from the schema, and a guess once walked every
+/// email in the register for one person's contacts.
+async fn i17_an_import_leaves_the_planner_its_statistics(app: TestApp) {
+    use rekisteri_domain::Clock;
+    let rows = read_people_csv(CSV.as_bytes(), Source::PartnerSystem, None).unwrap();
+    let (valid, _) = sort_rows(rows);
+    let actor = rekisteri_domain::audit::Actor::command_line(
+        rekisteri_domain::Purpose::RegisterMaintenance,
+    );
+    rekisteri::services::imports::import_batches(
+        &app.store,
+        actor,
+        app.clock.now(),
+        valid,
+        None,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let analysed = match app.db {
+        common::Db::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master m WHERE m.name = 'sqlite_stat1' \
+             AND EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.tbl = 'person_contacts')"
+        }
+        common::Db::Postgres => {
+            "SELECT COUNT(*) AS n FROM pg_stat_user_tables \
+             WHERE relname = 'person_contacts' AND last_analyze IS NOT NULL"
+        }
+    };
+    let mut found = 0;
+    for _ in 0..50 {
+        found = app.scalar(analysed).await;
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, 1, "the contacts' statistics were gathered");
+}
 
 /// An import under way does not hold the register's writer (issue 19 §1):
 /// on SQLite its rows are staged on a connection of its own and copied in

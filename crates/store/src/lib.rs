@@ -60,6 +60,7 @@ mod retention;
 mod rows;
 mod search;
 mod sessions;
+mod statistics;
 mod sweep;
 mod tokens;
 mod tombstones;

@@ -441,6 +441,7 @@ pub async fn fill(
         bar.set_position(done as u64);
     }
     bar.finish_and_clear();
+    store.refresh_statistics().await?;
     eprintln!(
         "demo: {people} people and {org_count} organisations with orders, invoices, notes and marketing permissions (seed {seed})"
     );

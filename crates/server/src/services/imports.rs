@@ -169,6 +169,11 @@ pub async fn import_batches(
         progress(batch.len());
     }
     import.commit(record.map(|id| (id, total))).await?;
+    // The planner's view of the register after a bulk load; the data is
+    // in, so a failure here is only logged.
+    if let Err(error) = store.refresh_statistics().await {
+        tracing::warn!(%error, "the statistics were not refreshed after an import");
+    }
     Ok(total)
 }
 

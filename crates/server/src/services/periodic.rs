@@ -2,8 +2,8 @@
 //! it; `rekisteri erasure run-due` runs its erasures once): the erasures
 //! whose holds have ended (R8, R19), the deadline reminders of
 //! data-subject requests (B4), and finished jobs, the portal's old counted
-//! events and month-old imports cleared away, and the day's retention
-//! sweep queued as a job (R9). Each writes
+//! events and month-old imports cleared away, the planner's statistics
+//! kept current, and the day's retention sweep queued as a job (R9). Each writes
 //! in its own transaction what must follow (notices, letters) as jobs.
 
 use crate::letters;
@@ -56,6 +56,9 @@ pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
     }
     if let Err(e) = state.store.forget_erased_letters(at).await {
         keep("erased letters", e);
+    }
+    if let Err(e) = state.store.keep_statistics().await {
+        keep("statistics", e);
     }
     // R9: the day's retention sweep, once across servers (a job).
     if let Err(e) = state.store.queue_sweep(at, Some(at.date())).await {
