@@ -19,43 +19,50 @@ use std::sync::Arc;
 pub fn app(state: AppState) -> Router {
     let (api, doc) = crate::http::api();
     let doc = Arc::new(doc);
-    api.route(
-        "/api/v1/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
-    )
-    .merge(crate::web::router(state.clone()))
-    .merge(crate::portal::router(state.clone()))
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        caller::audit_refusals,
-    ))
-    .route("/healthz", get(|| async { "ok" }))
-    .layer(tower_http::limit::RequestBodyLimitLayer::new(
-        2 * 1024 * 1024,
-    ))
-    // The import page's upload is the one body allowed past 2 MB: its
-    // routes are merged after that limit, with their own.
-    .merge(
-        crate::web::uploads(state.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                caller::audit_refusals,
-            ))
-            .layer(tower_http::limit::RequestBodyLimitLayer::new(
-                crate::web::import::UPLOAD_LIMIT,
-            )),
-    )
-    .layer(axum::middleware::map_response(too_large_as_json))
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        firewall,
-    ))
-    .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
-    .layer(axum::middleware::map_response(security_headers))
-    .with_state(state)
+    let routes = api
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(crate::web::router(state.clone()))
+        .merge(crate::portal::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            caller::audit_refusals,
+        ))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            2 * 1024 * 1024,
+        ))
+        // The import page's upload is the one body allowed past 2 MB: its
+        // routes are merged after that limit, with their own.
+        .merge(
+            crate::web::uploads(state.clone())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    caller::audit_refusals,
+                ))
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    crate::web::import::UPLOAD_LIMIT,
+                )),
+        )
+        .layer(axum::middleware::map_response(too_large_as_json))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            firewall,
+        ));
+    outermost(routes).with_state(state)
+}
+
+/// What wraps every answer last: a handler that panicked answers 500, and
+/// every answer, that one too, carries the security headers.
+fn outermost<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::map_response(security_headers))
 }
 
 /// A handler that panicked answers 500 in the API's error form (with the
@@ -170,4 +177,29 @@ async fn firewall(State(state): State<AppState>, mut request: Request, next: Nex
 /// runner and the periodic round of [`crate::jobs`].
 pub fn start_background_work(state: AppState) {
     tokio::spawn(crate::jobs::run(state));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler that panics (i64::MIN once overflowed in one) answers 500
+    /// in the API's error form, with the security headers, instead of a
+    /// dropped connection; the panic's words (here a name) are not in it.
+    #[tokio::test]
+    async fn r3_a_panicking_handler_answers_500_in_the_error_form() {
+        async fn boom() -> &'static str {
+            panic!("Matti Mäkinen")
+        }
+        let router = outermost(Router::new().route("/boom", get(boom)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let reply = reqwest::get(format!("http://{addr}/boom")).await.unwrap();
+        assert_eq!(reply.status(), 500);
+        assert_eq!(reply.headers()["x-content-type-options"], "nosniff");
+        let body = reply.text().await.unwrap();
+        assert!(body.contains(r#""code":"internal""#), "{body}");
+        assert!(!body.contains("Matti"), "{body}");
+    }
 }

@@ -27,9 +27,15 @@ fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(rekisteri::cli::run(args)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<rekisteri::cli::Deferred>() {
+            Some(deferred) => {
+                println!("{deferred}");
+                std::process::ExitCode::from(rekisteri::cli::Deferred::EXIT_CODE)
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                std::process::ExitCode::FAILURE
+            }
+        },
     }
 }

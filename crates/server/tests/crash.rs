@@ -16,27 +16,14 @@ use std::time::Duration;
 
 on_both_backends!(r3_b1_kill_9_during_writes_an_import_and_an_erasure_loses_nothing_acknowledged);
 
-fn command(app: &TestApp, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"));
-    cmd.args(["--database-url", &app.database_url, "--erasure-journal"])
-        .arg(app.journal_path())
-        .env("REKISTERI_DATA_DIR", app.data_dir())
-        .env_remove("REKISTERI_AUDIT_KEY")
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
-
-/// Runs a command to its end; its output.
-async fn run(app: &TestApp, args: &[&str]) -> std::process::Output {
-    command(app, args).output().await.expect("rekisteri runs")
-}
-
 /// Starts a command and kills it with SIGKILL after `after`.
 async fn killed_after(app: &TestApp, args: &[&str], after: Duration) {
-    let mut child = command(app, args).spawn().expect("rekisteri starts");
+    let mut child = app
+        .command(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("rekisteri starts");
     tokio::time::sleep(after).await;
     let _ = child.start_kill();
     let _ = child.wait().await;
@@ -51,7 +38,7 @@ async fn r3_b1_kill_9_during_writes_an_import_and_an_erasure_loses_nothing_ackno
 
     // The audit chain verifies: every row written before each kill is
     // there, chained and sealed or in the unsealed tail.
-    let verified = run(&app, &["audit", "verify"]).await;
+    let verified = app.run(&["audit", "verify"]).await;
     assert!(
         verified.status.success(),
         "{}{}",
@@ -190,11 +177,9 @@ async fn import_then_kill(app: &TestApp) {
     let before = app.scalar("SELECT COUNT(*) AS n FROM people").await;
     let path = file(99);
     let started = std::time::Instant::now();
-    let done = run(
-        app,
-        &["import", "people", &path, "--source", "registration"],
-    )
-    .await;
+    let done = app
+        .run(&["import", "people", &path, "--source", "registration"])
+        .await;
     eprintln!("a whole import took {:?}", started.elapsed());
     assert!(done.status.success(), "{done:?}");
     let after = app.scalar("SELECT COUNT(*) AS n FROM people").await;
@@ -215,7 +200,10 @@ async fn killed_in_its_last_step(app: &TestApp, path: &str) {
         .await
         .expect("no waiting");
     let before = app.scalar("SELECT COUNT(*) AS n FROM people").await;
-    let mut child = command(app, &["import", "people", path, "--source", "registration"])
+    let mut child = app
+        .command(&["import", "people", path, "--source", "registration"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the import starts");
     let mut taken = 0;
@@ -293,7 +281,7 @@ async fn erasure_then_kill(app: &TestApp) -> String {
         }
     }
     if count("SELECT COUNT(*) AS n FROM people WHERE id = '{id}'").await == 1 {
-        let done = run(app, &["erasure", "person", &id, "--as", "tuula"]).await;
+        let done = app.run(&["erasure", "person", &id, "--as", "tuula"]).await;
         assert!(done.status.success(), "{done:?}");
     }
     assert_eq!(

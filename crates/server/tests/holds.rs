@@ -22,7 +22,34 @@ on_both_backends!(
     r8_a_legal_hold_with_an_end_date_lets_the_erasure_run_after_it,
     r10_paper_documents_are_reported_and_an_erasure_opens_their_destruction,
     r8_r20_a_held_erasure_request_is_answered_with_its_holds_and_then_told_done,
+    r8_the_command_line_says_a_held_erasure_is_scheduled_not_failed,
 );
+
+/// `rekisteri erasure person` on a held person schedules the erasure, as
+/// its help says: it names the hold and says so without "error:", and
+/// exits 3 — neither success (nothing was erased) nor failure.
+async fn r8_the_command_line_says_a_held_erasure_is_scheduled_not_failed(app: TestApp) {
+    let officer = officer(&app).await;
+    let (person, _) = create_person(&app, "Kalevi", "Komentorivi").await;
+    let hold = json!({"reason": "riita laskusta L-18 käräjäoikeudessa", "reference": "KO 18/2026"});
+    let holds = format!("/api/v1/people/{person}/legal-holds");
+    send(&app, &officer, Method::POST, &holds, hold)
+        .await
+        .expect(201);
+    // `officer` made the privacy officer "tietosuoja".
+    let out = app
+        .run(&["erasure", "person", &person, "--as", "tietosuoja"])
+        .await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("held (legal_hold)"), "{stdout}");
+    assert!(stdout.contains("it is scheduled"), "{stdout}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+    assert_eq!(app.count("people").await, 1, "nothing erased");
+}
 
 async fn send(
     app: &TestApp,

@@ -15,7 +15,31 @@ on_both_backends!(
     r3_a_body_over_the_limit_gets_413_in_the_errors_form,
     r3_fifty_writers_with_one_etag_lose_no_update,
     r3_a_property_given_twice_is_refused_naming_it,
+    r3_a_body_is_an_object_and_a_whole_number_may_have_a_fraction,
 );
+
+/// A body is a JSON object: an array is not read as a struct by position
+/// (schemathesis's `[null, null]` made a token). And JSON has one kind of
+/// number: `2.0` is the whole number 2 (as JSON Schema says), `2.5` is not.
+async fn r3_a_body_is_an_object_and_a_whole_number_may_have_a_fraction(app: TestApp) {
+    let tokens = app.count("api_tokens").await;
+    let array = app.post("/api/v1/me/tokens", json!([null, null])).await;
+    assert_eq!(array.status, 422, "{:?}", array.body);
+    assert_eq!(array.body["error"]["field"], "body");
+    assert_eq!(app.count("api_tokens").await, tokens, "no token made");
+
+    let (person, _) = create_person(&app, "Kokonainen", "Luku").await;
+    let order = |number: &str, quantity: f64| {
+        json!({"person_id": person, "number": number, "ordered_on": "2026-11-20",
+               "lines": [{"description": "Työ", "quantity": quantity, "unit_price_cents": 100}]})
+    };
+    let whole = app.post("/api/v1/orders", order("T-WHOLE", 2.0)).await;
+    assert_eq!(whole.status, 201, "{:?}", whole.body);
+    assert_eq!(whole.body["lines"][0]["quantity"], 2);
+    let half = app.post("/api/v1/orders", order("T-HALF", 2.5)).await;
+    assert_eq!(half.status, 422, "{:?}", half.body);
+    assert_eq!(half.body["error"]["field"], "lines[0].quantity");
+}
 
 /// A property given twice is refused, naming it, rather than the last one
 /// quietly winning (which of the two a client meant is not known).

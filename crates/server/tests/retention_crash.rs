@@ -9,19 +9,8 @@ use std::time::Duration;
 
 on_both_backends!(r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_finishes,);
 
-async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
-        .args(["--database-url", &app.database_url, "--erasure-journal"])
-        .arg(app.journal_path())
-        .env("REKISTERI_DATA_DIR", app.data_dir())
-        .args(args)
-        .output()
-        .await
-        .expect("rekisteri runs")
-}
-
 async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_finishes(app: TestApp) {
-    let filled = cli(&app, &["demo", "--people", "1500"]).await;
+    let filled = app.run(&["demo", "--people", "1500"]).await;
     assert!(filled.status.success(), "{filled:?}");
     // Every relationship ended long ago: all but the held have expired.
     sqlx::query(
@@ -33,14 +22,10 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
     let people = app.scalar("SELECT COUNT(*) AS n FROM people").await;
     assert_eq!(app.half_stored_people().await, 0);
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"))
-        .args(["--database-url", &app.database_url, "--erasure-journal"])
-        .arg(app.journal_path())
-        .args(["retention", "run"])
-        .env("REKISTERI_DATA_DIR", app.data_dir())
+    let mut child = app
+        .command(&["retention", "run"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("the sweep starts");
     let mut erased = 0;
@@ -70,10 +55,12 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
     );
     assert_eq!(app.half_stored_people().await, 0);
 
-    let finished = cli(&app, &["retention", "run"]).await;
+    let finished = app.run(&["retention", "run"]).await;
     assert!(finished.status.success(), "{finished:?}");
     let left: i64 = app.scalar("SELECT COUNT(*) AS n FROM people").await;
-    let dry = cli(&app, &["retention", "run", "--dry-run", "--format", "json"]).await;
+    let dry = app
+        .run(&["retention", "run", "--dry-run", "--format", "json"])
+        .await;
     assert!(dry.status.success(), "{dry:?}");
     let preview: serde_json::Value = serde_json::from_slice(&dry.stdout).expect("JSON");
     let customers: Vec<&serde_json::Value> = preview["items"]
@@ -108,6 +95,6 @@ async fn r9_a_sweep_killed_midway_leaves_no_half_erased_person_and_the_next_fini
         .filter(|e| e.record_type == "person")
         .count() as i64;
     assert_eq!(erasures, items);
-    let verify = cli(&app, &["audit", "verify"]).await;
+    let verify = app.run(&["audit", "verify"]).await;
     assert!(verify.status.success(), "{verify:?}");
 }

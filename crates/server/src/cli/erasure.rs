@@ -19,7 +19,8 @@ pub enum ErasureCommand {
     /// this every five minutes by itself).
     RunDue,
     /// Erase one person now, as the named privacy officer; a hold refuses
-    /// it and schedules it instead. Prints the time the erasure took.
+    /// it and schedules it instead (exit status 3, not an error). Prints the
+    /// time the erasure took.
     Person {
         id: String,
         /// The privacy officer erasing (their role must allow it).
@@ -61,9 +62,14 @@ pub async fn erasure(
             match outcome {
                 ErasureOutcome::Held { holds, .. } => {
                     for hold in &holds {
-                        eprintln!("held ({}): {}", hold.code(), hold.message());
+                        println!("held ({}): {}", hold.code(), hold.message());
                     }
-                    bail!("the erasure is held; it is scheduled for when the holds end");
+                    Err(crate::cli::Deferred(
+                        "the erasure is held: it is scheduled for when the holds end / \
+                         poisto odottaa: se tehdään, kun esteet päättyvät"
+                            .into(),
+                    )
+                    .into())
                 }
                 ErasureOutcome::Erased { notices, .. } => {
                     println!(

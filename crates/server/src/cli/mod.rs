@@ -299,6 +299,25 @@ pub fn journal(args: &Args) -> crate::journal::ErasureJournal {
     backup::journal_of(&args.data_dir, args.erasure_journal.as_deref())
 }
 
+/// A command that did not do its work now but left it to be done later (a
+/// held erasure, scheduled): not an error, so the binary says it without
+/// "error:", and exits with [`Deferred::EXIT_CODE`] so that a script can
+/// tell it from both success and failure.
+#[derive(Debug)]
+pub struct Deferred(pub String);
+
+impl Deferred {
+    pub const EXIT_CODE: u8 = 3;
+}
+
+impl std::fmt::Display for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Deferred {}
+
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // A restore or a verify must not open (and so create) a register.

@@ -418,6 +418,26 @@ impl TestApp {
             .to_path_buf()
     }
 
+    /// The `rekisteri` command on the app's database, journal and data
+    /// directory (its audit key), output captured, killed if dropped.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekisteri"));
+        cmd.args(["--database-url", &self.database_url, "--erasure-journal"])
+            .arg(self.journal_path())
+            .env("REKISTERI_DATA_DIR", self.data_dir())
+            .env_remove("REKISTERI_AUDIT_KEY")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs the `rekisteri` command to its end; its output.
+    pub async fn run(&self, args: &[&str]) -> std::process::Output {
+        self.command(args).output().await.expect("rekisteri runs")
+    }
+
     /// The first column of the first row of `sql`, a number.
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
